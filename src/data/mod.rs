@@ -1,0 +1,233 @@
+//! Labelled data sets: the [`Dataset`] type, MNIST-format IDX and CIFAR-10
+//! binary loaders, and deterministic stratified subsampling and splits.
+
+mod cifar;
+mod idx;
+mod split;
+
+// pub use cifar::load_cifar10;
+// pub use idx::{IdxPaths, load_idx_pair, load_mnist_dir};
+// pub use split::{stratified_split, stratified_subsample};
+
+use ndarray::{Array2, ArrayView2, Axis};
+
+use crate::Result;
+
+/// Errors from reading or validating a data set. Messages name the file and
+/// what in it is wrong.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DataError {
+    /// A data set with no sample.
+    #[error("the data set is empty")]
+    Empty,
+    /// Inputs and labels disagree on the sample count.
+    #[error("{inputs} input rows but {labels} labels")]
+    LengthMismatch {
+        /// Number of input rows.
+        inputs: usize,
+        /// Number of labels.
+        labels: usize,
+    },
+    /// A label is not below the class count.
+    #[error("label {label} of sample {sample} is out of range for {num_classes} classes")]
+    LabelOutOfRange {
+        /// The sample.
+        sample: usize,
+        /// Its label.
+        label: usize,
+        /// The class count.
+        num_classes: usize,
+    },
+    /// An input value is NaN or infinite.
+    #[error("input value at sample {sample}, feature {feature} is {value} (not finite)")]
+    NonFinite {
+        /// The sample.
+        sample: usize,
+        /// The feature.
+        feature: usize,
+        /// The value.
+        value: f32,
+    },
+    /// Class names given for a different number of classes.
+    #[error("{names} class names given for {num_classes} classes")]
+    ClassNames {
+        /// Number of names.
+        names: usize,
+        /// The class count.
+        num_classes: usize,
+    },
+    /// A file's content is not what its format requires.
+    #[error("`{path}`: {reason}")]
+    Format {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A split or subsample parameter is out of range.
+    #[error("invalid {name}: {reason}")]
+    Parameter {
+        /// The parameter.
+        name: &'static str,
+        /// Why it is rejected.
+        reason: String,
+    },
+    /// A sample index beyond the data set.
+    #[error("sample index {index} is out of range for {len} samples")]
+    IndexOutOfRange {
+        /// The index.
+        index: usize,
+        /// The data set size.
+        len: usize,
+    },
+}
+
+/// Inputs (`samples × features`, `f32`), integer labels `0…C−1`, the class
+/// count and optional class names. Constructed only through validation, so a
+/// `Dataset` is never empty, never holds NaN, and every label is in range.
+///
+/// # Examples
+///
+/// ```
+/// use infoablate::data::Dataset;
+/// use ndarray::array;
+///
+/// let data = Dataset::new(array![[0.0_f32, 1.0], [0.5, 0.5], [1.0, 0.0]], vec![0, 1, 1], 2)?;
+/// assert_eq!(data.len(), 3);
+/// assert_eq!(data.class_counts(), vec![1, 2]);
+/// assert!(Dataset::new(array![[0.0_f32]], vec![2], 2).is_err());
+/// # Ok::<(), infoablate::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    inputs: Array2<f32>,
+    labels: Vec<usize>,
+    num_classes: usize,
+    class_names: Option<Vec<String>>,
+}
+
+impl Dataset {
+    /// Validates and wraps inputs and labels.
+    ///
+    /// # Errors
+    /// [`DataError::Empty`], [`DataError::LengthMismatch`],
+    /// [`DataError::LabelOutOfRange`], [`DataError::NonFinite`].
+    pub fn new(inputs: Array2<f32>, labels: Vec<usize>, num_classes: usize) -> Result<Self> {
+        if inputs.nrows() == 0 || inputs.ncols() == 0 || labels.is_empty() {
+            return Err(DataError::Empty.into());
+        }
+        if inputs.nrows() != labels.len() {
+            return Err(DataError::LengthMismatch {
+                inputs: inputs.nrows(),
+                labels: labels.len(),
+            }
+            .into());
+        }
+        if let Some((sample, &label)) = labels.iter().enumerate().find(|&(_, &l)| l >= num_classes) {
+            return Err(DataError::LabelOutOfRange {
+                sample,
+                label,
+                num_classes,
+            }
+            .into());
+        }
+        if let Some(((sample, feature), &value)) = inputs.indexed_iter().find(|(_, v)| !v.is_finite()) {
+            return Err(DataError::NonFinite { sample, feature, value }.into());
+        }
+        Ok(Dataset {
+            inputs,
+            labels,
+            num_classes,
+            class_names: None,
+        })
+    }
+
+    /// Attaches class names, one per class.
+    ///
+    /// # Errors
+    /// [`DataError::ClassNames`] when the count differs from the class count.
+    pub fn with_class_names(mut self, names: Vec<String>) -> Result<Self> {
+        if names.len() != self.num_classes {
+            return Err(DataError::ClassNames {
+                names: names.len(),
+                num_classes: self.num_classes,
+            }
+            .into());
+        }
+        self.class_names = Some(names);
+        Ok(self)
+    }
+
+    /// The inputs, `samples × features`.
+    pub fn inputs(&self) -> ArrayView2<'_, f32> {
+        self.inputs.view()
+    }
+
+    /// The labels, one per sample.
+    pub fn labels(&self) -> &[usize] {
+        &self.labels
+    }
+
+    /// Number of classes `C` (labels are `0…C−1`; a class may have no sample).
+    pub fn num_classes(&self) -> usize {
+        self.num_classes
+    }
+
+    /// Class names, if known.
+    pub fn class_names(&self) -> Option<&[String]> {
+        self.class_names.as_deref()
+    }
+
+    /// Number of samples (never zero).
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Always `false`: a `Dataset` holds at least one sample.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// Number of input features.
+    pub fn num_features(&self) -> usize {
+        self.inputs.ncols()
+    }
+
+    /// Samples per class.
+    pub fn class_counts(&self) -> Vec<usize> {
+        let mut counts = vec![0; self.num_classes];
+        for &l in &self.labels {
+            counts[l] += 1;
+        }
+        counts
+    }
+
+    /// The samples at `indices`, in that order (class names kept).
+    ///
+    /// # Errors
+    /// [`DataError::IndexOutOfRange`], [`DataError::Empty`].
+    pub fn select(&self, indices: &[usize]) -> Result<Self> {
+        if let Some(&index) = indices.iter().find(|&&i| i >= self.len()) {
+            return Err(DataError::IndexOutOfRange { index, len: self.len() }.into());
+        }
+        if indices.is_empty() {
+            return Err(DataError::Empty.into());
+        }
+        Ok(Dataset {
+            inputs: self.inputs.select(Axis(0), indices),
+            labels: indices.iter().map(|&i| self.labels[i]).collect(),
+            num_classes: self.num_classes,
+            class_names: self.class_names.clone(),
+        })
+    }
+
+    /// The first `n` samples (all of them if `n ≥ len`).
+    ///
+    /// # Errors
+    /// [`DataError::Empty`] for `n == 0`.
+    pub fn head(&self, n: usize) -> Result<Self> {
+        let idx: Vec<usize> = (0..n.min(self.len())).collect();
+        self.select(&idx)
+    }
+}

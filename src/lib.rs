@@ -1,0 +1,33 @@
+#![deny(missing_docs)]
+//! # infoablate
+//!
+//! Which neurons of a trained feed-forward classifier matter, and why, in
+//! the terms of information theory (Amjad, Liu & Geiger, "Understanding
+//! Neural Networks and Individual Neuron Importance via Information-Ordered
+//! Cumulative Ablation", IEEE TNNLS 2022).
+//!
+//! The pieces, in the order a study uses them:
+//!
+//! | module | what it does |
+//! |---|---|
+//! | [`data`] | [`Dataset`](data::Dataset), MNIST-format IDX and CIFAR-10 loaders, stratified splits |
+//! | [`network`] | the [`Network`](network::Network) and [`Resumable`](network::Resumable) capability traits, the built-in [`Mlp`](network::Mlp) with training and safetensors I/O |
+//! | [`record`] | [`ActivationRecorder`](record::ActivationRecorder): run a network, keep its hidden layers |
+//! | [`measures`] | quantizers, count tables, entropy / mutual information / KL selectivity / class selectivity |
+//! | [`ablation`] | cumulative ablation schedules and accuracy / loss curves |
+//!
+//! Every quantity follows one definition file (`docs/measures.md` in the
+//! repository).
+
+pub mod ablation;
+pub mod data;
+mod error;
+pub mod measures;
+pub mod network;
+pub mod record;
+
+pub use error::{Error, Result};
+/// The `ndarray` version the crate's signatures use.
+pub use ndarray;
+/// The `rand` version the crate's seeded steps use, so callers' RNGs match.
+pub use rand;

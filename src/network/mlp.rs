@@ -1,0 +1,284 @@
+//! The built-in multilayer perceptron.
+
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
+use ndarray_rand::RandomExt;
+use ndarray_rand::rand_distr::{Normal, Uniform};
+use rand::Rng;
+
+use super::{Activation, Clamps, Network, NetworkError, Resumable, validate_inputs};
+use crate::Result;
+
+/// Weight initialisation of [`Mlp::new`]. Biases start at zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Init {
+    /// He (Kaiming) normal: `N(0, 2 / fan_in)`; suits ReLU.
+    He,
+    /// Xavier (Glorot) uniform: `U(±√(6 / (fan_in + fan_out)))`; suits tanh and sigmoid.
+    Xavier,
+}
+
+impl Init {
+    /// He for ReLU, Xavier for tanh and sigmoid.
+    pub fn for_activation(activation: Activation) -> Self {
+        match activation {
+            Activation::Relu => Init::He,
+            Activation::Tanh | Activation::Sigmoid => Init::Xavier,
+        }
+    }
+}
+
+/// A fully connected feed-forward classifier: affine layers with one hidden
+/// activation between them and logits at the end.
+///
+/// Weights use PyTorch's `nn.Linear` layout, `[out, in]`, so `z = x·Wᵀ + b`.
+/// Same seed, same weights: every random step takes an explicit RNG.
+///
+/// # Examples
+///
+/// ```
+/// use infoablate::network::{Activation, Init, Mlp, Network};
+/// use rand::SeedableRng;
+///
+/// let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+/// let mlp = Mlp::new(&[784, 100, 100, 10], Activation::Relu, Init::He, &mut rng)?;
+/// assert_eq!(mlp.hidden_widths(), vec![100, 100]);
+/// assert_eq!(mlp.num_classes(), 10);
+/// # Ok::<(), infoablate::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mlp {
+    pub(super) weights: Vec<Array2<f32>>,
+    pub(super) biases: Vec<Array1<f32>>,
+    pub(super) activation: Activation,
+}
+
+impl Mlp {
+    /// A freshly initialised network with layer sizes `sizes` = `[input,
+    /// hidden…, classes]` (at least one hidden layer).
+    ///
+    /// # Errors
+    /// [`NetworkError::Architecture`] for fewer than three sizes or a zero size.
+    pub fn new<R: Rng + ?Sized>(sizes: &[usize], activation: Activation, init: Init, rng: &mut R) -> Result<Self> {
+        if sizes.len() < 3 {
+            return Err(NetworkError::Architecture(format!(
+                "sizes {sizes:?} need an input, at least one hidden layer and an output"
+            ))
+            .into());
+        }
+        if let Some(pos) = sizes.iter().position(|&s| s == 0) {
+            return Err(NetworkError::Architecture(format!("size {pos} of {sizes:?} is zero")).into());
+        }
+        let mut weights = Vec::with_capacity(sizes.len() - 1);
+        let mut biases = Vec::with_capacity(sizes.len() - 1);
+        for pair in sizes.windows(2) {
+            let (fan_in, fan_out) = (pair[0], pair[1]);
+            let w = match init {
+                Init::He => {
+                    let std = (2.0 / fan_in as f32).sqrt();
+                    let normal = Normal::new(0.0, std).expect("a positive finite standard deviation");
+                    Array2::random_using((fan_out, fan_in), normal, rng)
+                }
+                Init::Xavier => {
+                    let a = (6.0 / (fan_in + fan_out) as f32).sqrt();
+                    let uniform = Uniform::new(-a, a).expect("a non-empty finite range");
+                    Array2::random_using((fan_out, fan_in), uniform, rng)
+                }
+            };
+            weights.push(w);
+            biases.push(Array1::zeros(fan_out));
+        }
+        Ok(Mlp {
+            weights,
+            biases,
+            activation,
+        })
+    }
+
+    /// A network from its affine layers `(W [out, in], b [out])`, first layer
+    /// first; `activation` follows every layer but the last.
+    ///
+    /// # Errors
+    /// [`NetworkError::Architecture`] for fewer than two layers, shapes that do
+    /// not chain, or non-finite parameters.
+    pub fn from_layers(layers: Vec<(Array2<f32>, Array1<f32>)>, activation: Activation) -> Result<Self> {
+        if layers.len() < 2 {
+            return Err(NetworkError::Architecture(format!(
+                "{} affine layer(s) given; an MLP with a hidden layer needs at least 2",
+                layers.len()
+            ))
+            .into());
+        }
+        for (k, (w, b)) in layers.iter().enumerate() {
+            if w.nrows() == 0 || w.ncols() == 0 {
+                return Err(NetworkError::Architecture(format!("layer {k} weight has shape {:?}", w.shape())).into());
+            }
+            if b.len() != w.nrows() {
+                return Err(NetworkError::Architecture(format!(
+                    "layer {k}: bias length {} does not match weight rows {}",
+                    b.len(),
+                    w.nrows()
+                ))
+                .into());
+            }
+            if k > 0 && w.ncols() != layers[k - 1].0.nrows() {
+                return Err(NetworkError::Architecture(format!(
+                    "layer {k} reads {} inputs but layer {} has {} outputs",
+                    w.ncols(),
+                    k - 1,
+                    layers[k - 1].0.nrows()
+                ))
+                .into());
+            }
+            if w.iter().chain(b.iter()).any(|v| !v.is_finite()) {
+                return Err(NetworkError::Architecture(format!("layer {k} has a non-finite parameter")).into());
+            }
+        }
+        let (weights, biases) = layers.into_iter().unzip();
+        Ok(Mlp {
+            weights,
+            biases,
+            activation,
+        })
+    }
+
+    /// The hidden activation.
+    pub fn activation(&self) -> Activation {
+        self.activation
+    }
+
+    /// Number of affine layers (hidden layers + 1).
+    pub fn num_affine(&self) -> usize {
+        self.weights.len()
+    }
+
+    /// Weight of affine layer `k`, shaped `[out, in]`.
+    ///
+    /// # Errors
+    /// [`NetworkError::NoSuchLayer`] when `k` is not below [`num_affine`](Mlp::num_affine).
+    pub fn weight(&self, k: usize) -> Result<ArrayView2<'_, f32>> {
+        self.check_affine(k)?;
+        Ok(self.weights[k].view())
+    }
+
+    /// Bias of affine layer `k`, shaped `[out]`.
+    ///
+    /// # Errors
+    /// [`NetworkError::NoSuchLayer`] when `k` is not below [`num_affine`](Mlp::num_affine).
+    pub fn bias(&self, k: usize) -> Result<ArrayView1<'_, f32>> {
+        self.check_affine(k)?;
+        Ok(self.biases[k].view())
+    }
+
+    /// Layer sizes `[input, hidden…, classes]`.
+    pub fn sizes(&self) -> Vec<usize> {
+        std::iter::once(self.weights[0].ncols())
+            .chain(self.weights.iter().map(|w| w.nrows()))
+            .collect()
+    }
+
+    fn check_affine(&self, k: usize) -> Result<(), NetworkError> {
+        if k < self.weights.len() {
+            Ok(())
+        } else {
+            Err(NetworkError::NoSuchLayer {
+                layer: k,
+                num_hidden: self.num_hidden(),
+            })
+        }
+    }
+
+    /// `x·W_kᵀ + b_k`.
+    pub(super) fn affine(&self, k: usize, x: ArrayView2<'_, f32>) -> Array2<f32> {
+        let mut z = x.dot(&self.weights[k].t());
+        z += &self.biases[k].view().insert_axis(Axis(0));
+        z
+    }
+
+    /// Runs affine layers `k…` from pre-activation `z` of layer `k - 1`'s
+    /// successor, i.e. `z` is the pre-activation of hidden layer `k`.
+    fn run_from(
+        &self,
+        mut layer: usize,
+        mut z: Array2<f32>,
+        clamps: &Clamps,
+        observe: &mut dyn FnMut(usize, ArrayView2<'_, f32>),
+    ) -> Array2<f32> {
+        let num_hidden = self.num_hidden();
+        while layer < num_hidden {
+            self.activation.apply(z.view_mut());
+            clamps.apply(layer, z.view_mut());
+            observe(layer, z.view());
+            z = self.affine(layer + 1, z.view());
+            layer += 1;
+        }
+        z
+    }
+}
+
+impl Network for Mlp {
+    fn input_width(&self) -> usize {
+        self.weights[0].ncols()
+    }
+
+    fn hidden_widths(&self) -> Vec<usize> {
+        self.weights[..self.weights.len() - 1]
+            .iter()
+            .map(|w| w.nrows())
+            .collect()
+    }
+
+    fn num_classes(&self) -> usize {
+        self.weights[self.weights.len() - 1].nrows()
+    }
+
+    fn num_hidden(&self) -> usize {
+        self.weights.len() - 1
+    }
+
+    fn forward_hooked(
+        &self,
+        inputs: ArrayView2<'_, f32>,
+        clamps: &Clamps,
+        observe: &mut dyn FnMut(usize, ArrayView2<'_, f32>),
+    ) -> Result<Array2<f32>> {
+        validate_inputs(inputs, self.input_width())?;
+        clamps.validate(&self.hidden_widths())?;
+        let z = self.affine(0, inputs);
+        Ok(self.run_from(0, z, clamps, observe))
+    }
+
+    fn as_resumable(&self) -> Option<&dyn Resumable> {
+        Some(self)
+    }
+}
+
+impl Resumable for Mlp {
+    fn readout(&self, layer: usize) -> Result<(ArrayView2<'_, f32>, ArrayView1<'_, f32>)> {
+        if layer >= self.num_hidden() {
+            return Err(NetworkError::NoSuchLayer {
+                layer,
+                num_hidden: self.num_hidden(),
+            }
+            .into());
+        }
+        Ok((self.weights[layer + 1].view(), self.biases[layer + 1].view()))
+    }
+
+    fn resume_from_preactivation(&self, layer: usize, z: ArrayView2<'_, f32>, clamps: &Clamps) -> Result<Array2<f32>> {
+        let num_hidden = self.num_hidden();
+        if layer > num_hidden {
+            return Err(NetworkError::NoSuchLayer { layer, num_hidden }.into());
+        }
+        let width = self.weights[layer].nrows();
+        if z.ncols() != width {
+            return Err(NetworkError::Shape {
+                what: format!("pre-activation of layer {layer}"),
+                expected: vec![z.nrows(), width],
+                got: z.shape().to_vec(),
+            }
+            .into());
+        }
+        clamps.validate(&self.hidden_widths())?;
+        Ok(self.run_from(layer, z.to_owned(), clamps, &mut |_, _| {}))
+    }
+}

@@ -1,0 +1,238 @@
+//! What a model offers the crate, and the built-in [`Mlp`].
+//!
+//! The crate asks a model only for the small capabilities an algorithm needs
+//! (in the manner of petgraph's visit traits):
+//!
+//! | capability | needed by | built-in [`Mlp`] | a model of yours |
+//! |---|---|---|---|
+//! | [`Network`]: widths + forward pass with [`Clamps`] and an observer | recording, measures, the plain ablation path | yes | a few dozen lines (see `examples/custom_network.rs`) |
+//! | [`Resumable`]: affine read-out of each hidden layer + resume from pre-activations | the fast ablation path, weight-norm baselines | yes | optional |
+//!
+//! Hidden layers are numbered from 0 (the first hidden layer). A hidden
+//! layer's *output* is its post-activation value — what the next layer reads.
+
+mod activation;
+mod clamps;
+mod mlp;
+mod train;
+mod weights;
+
+pub use activation::Activation;
+pub use clamps::Clamps;
+pub use mlp::{Init, Mlp};
+pub use train::{EpochReport, Evaluation, Optimizer, TrainConfig, evaluate};
+pub use weights::WeightsError;
+
+use ndarray::{Array2, ArrayView1, ArrayView2};
+
+use crate::Result;
+
+/// Errors from running a network on inputs it cannot take.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NetworkError {
+    /// The inputs have a different number of columns than the network's input width.
+    #[error("input width {got} does not match the network's input width {expected}")]
+    InputWidth {
+        /// The network's input width.
+        expected: usize,
+        /// The inputs' column count.
+        got: usize,
+    },
+    /// An input value is NaN or infinite.
+    #[error("input value at sample {sample}, feature {feature} is {value} (not finite)")]
+    NonFiniteInput {
+        /// Row of the offending value.
+        sample: usize,
+        /// Column of the offending value.
+        feature: usize,
+        /// The value itself.
+        value: f32,
+    },
+    /// A hidden-layer index beyond the network's hidden layers.
+    #[error("hidden layer {layer} does not exist: the network has {num_hidden} hidden layers")]
+    NoSuchLayer {
+        /// The requested layer.
+        layer: usize,
+        /// How many hidden layers there are.
+        num_hidden: usize,
+    },
+    /// A neuron index beyond its layer's width.
+    #[error("neuron {neuron} does not exist in hidden layer {layer} of width {width}")]
+    NoSuchNeuron {
+        /// The layer.
+        layer: usize,
+        /// The requested neuron.
+        neuron: usize,
+        /// The layer's width.
+        width: usize,
+    },
+    /// A matrix handed to the network has the wrong shape.
+    #[error("{what} has shape {got:?}, expected {expected:?}")]
+    Shape {
+        /// What the matrix is.
+        what: String,
+        /// The shape the network expects.
+        expected: Vec<usize>,
+        /// The shape it got.
+        got: Vec<usize>,
+    },
+    /// A network needs at least one hidden layer and non-zero widths.
+    #[error("invalid architecture: {0}")]
+    Architecture(String),
+    /// A hyper-parameter is out of its valid range.
+    #[error("invalid parameter `{name}` = {value}: {reason}")]
+    Parameter {
+        /// The parameter's name.
+        name: &'static str,
+        /// Its value, printed.
+        value: String,
+        /// Why it is rejected.
+        reason: &'static str,
+    },
+}
+
+/// A feed-forward classifier whose hidden layers can be observed and clamped.
+///
+/// Implement the required methods; [`Network::forward`] and
+/// [`Network::num_hidden`] come for free. During
+/// [`forward_hooked`](Network::forward_hooked) an implementation must, for
+/// each hidden layer `ℓ` in order: compute the layer's post-activation output
+/// `h` (`samples × width`), call [`Clamps::apply`] with `ℓ` on it, then hand
+/// it to `observe(ℓ, h.view())` and feed it on to the next layer. A model that
+/// can also resume from a hidden layer says so through
+/// [`as_resumable`](Network::as_resumable).
+///
+/// # Examples
+///
+/// ```
+/// use infoablate::network::{Activation, Clamps, Mlp, Network};
+/// use ndarray::array;
+///
+/// // 2 inputs -> 2 hidden (ReLU) -> 2 classes, weights in PyTorch's [out, in] layout.
+/// let mlp = Mlp::from_layers(
+///     vec![
+///         (array![[1.0, 0.0], [0.0, 1.0]], array![0.0, 0.0]),
+///         (array![[1.0, -1.0], [-1.0, 1.0]], array![0.0, 0.5]),
+///     ],
+///     Activation::Relu,
+/// )?;
+/// let x = array![[2.0_f32, 1.0]];
+/// assert_eq!(mlp.forward(x.view())?, array![[1.0_f32, -0.5]]);
+///
+/// // Clamp hidden neuron 0 of layer 0 to zero and watch the layer.
+/// let mut clamps = Clamps::new();
+/// clamps.set(0, 0, 0.0);
+/// let mut seen = Vec::new();
+/// let logits = mlp.forward_hooked(x.view(), &clamps, &mut |layer, h| seen.push((layer, h.to_owned())))?;
+/// assert_eq!(seen[0].1, array![[0.0_f32, 1.0]]);
+/// assert_eq!(logits, array![[-1.0_f32, 1.5]]);
+/// # Ok::<(), infoablate::Error>(())
+/// ```
+pub trait Network {
+    /// Number of input features.
+    fn input_width(&self) -> usize;
+    /// Width of each hidden layer, first hidden layer first.
+    fn hidden_widths(&self) -> Vec<usize>;
+    /// Number of classes (output logits).
+    fn num_classes(&self) -> usize;
+    /// Forward pass on a batch (rows = samples) to logits (`samples × classes`),
+    /// replacing clamped neurons' outputs and showing each hidden layer's
+    /// output to `observe`.
+    ///
+    /// # Errors
+    /// [`NetworkError::InputWidth`] (and whatever the model itself rejects).
+    fn forward_hooked(
+        &self,
+        inputs: ArrayView2<'_, f32>,
+        clamps: &Clamps,
+        observe: &mut dyn FnMut(usize, ArrayView2<'_, f32>),
+    ) -> Result<Array2<f32>>;
+
+    /// Plain forward pass to logits.
+    ///
+    /// # Errors
+    /// As [`forward_hooked`](Network::forward_hooked).
+    fn forward(&self, inputs: ArrayView2<'_, f32>) -> Result<Array2<f32>> {
+        self.forward_hooked(inputs, &Clamps::new(), &mut |_, _| {})
+    }
+
+    /// Number of hidden layers.
+    fn num_hidden(&self) -> usize {
+        self.hidden_widths().len()
+    }
+
+    /// The [`Resumable`] capability, if the model has it. Engines that can
+    /// use it (the fast ablation path) fall back to full forward passes when
+    /// this is `None`, the default.
+    fn as_resumable(&self) -> Option<&dyn Resumable> {
+        None
+    }
+}
+
+/// A network whose hidden layers are read by affine maps, and whose forward
+/// pass can resume from any layer's pre-activations.
+///
+/// With it, an engine caches one hidden layer, applies changes to it as
+/// rank-1 updates of the next layer's pre-activations, and re-runs only what
+/// lies downstream.
+pub trait Resumable: Network {
+    /// The affine map that reads hidden layer `layer`: weight `W` shaped
+    /// `[next, width]` (PyTorch's `[out, in]`) and bias `b` shaped `[next]`,
+    /// where `next` is the width of layer `layer + 1`, or the class count for
+    /// the last hidden layer. The next pre-activation is `z = h·Wᵀ + b`.
+    ///
+    /// # Errors
+    /// [`NetworkError::NoSuchLayer`].
+    fn readout(&self, layer: usize) -> Result<(ArrayView2<'_, f32>, ArrayView1<'_, f32>)>;
+
+    /// Continues the forward pass from the pre-activations `z` of hidden layer
+    /// `layer` (for `layer == num_hidden()`, `z` are the logits and are
+    /// returned unchanged), applying `clamps` of layers `layer` and above.
+    ///
+    /// # Errors
+    /// [`NetworkError::NoSuchLayer`], [`NetworkError::Shape`].
+    fn resume_from_preactivation(&self, layer: usize, z: ArrayView2<'_, f32>, clamps: &Clamps) -> Result<Array2<f32>>;
+
+    /// Continues the forward pass from hidden layer `layer`'s output `h`
+    /// (already clamped as wanted), applying `clamps` of later layers.
+    ///
+    /// # Errors
+    /// As [`readout`](Resumable::readout) and
+    /// [`resume_from_preactivation`](Resumable::resume_from_preactivation).
+    fn resume_from_output(&self, layer: usize, h: ArrayView2<'_, f32>, clamps: &Clamps) -> Result<Array2<f32>> {
+        let (w, b) = self.readout(layer)?;
+        if h.ncols() != w.ncols() {
+            return Err(NetworkError::Shape {
+                what: format!("output of hidden layer {layer}"),
+                expected: vec![h.nrows(), w.ncols()],
+                got: h.shape().to_vec(),
+            }
+            .into());
+        }
+        let z = h.dot(&w.t()) + &b;
+        self.resume_from_preactivation(layer + 1, z.view(), clamps)
+    }
+}
+
+/// Checks that `inputs` has `width` columns and only finite values.
+///
+/// Library code calls this before handing a caller's inputs to any
+/// [`Network`]; implementations of [`Network`] may call it too.
+///
+/// # Errors
+/// [`NetworkError::InputWidth`], [`NetworkError::NonFiniteInput`].
+pub fn validate_inputs(inputs: ArrayView2<'_, f32>, width: usize) -> Result<(), NetworkError> {
+    if inputs.ncols() != width {
+        return Err(NetworkError::InputWidth {
+            expected: width,
+            got: inputs.ncols(),
+        });
+    }
+    for ((sample, feature), &value) in inputs.indexed_iter() {
+        if !value.is_finite() {
+            return Err(NetworkError::NonFiniteInput { sample, feature, value });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,242 @@
+//! The recorder that keeps every activation.
+
+use ndarray::{Array2, ArrayView2, s};
+
+use super::{ActivationRecorder, RecordError, check_finite};
+use crate::Result;
+use crate::data::DataError;
+use crate::network::NetworkError;
+
+/// Hidden-layer outputs as `samples × neurons` matrices, with the labels.
+///
+/// Made by [`DenseRecorder`], or from activations recorded anywhere (a
+/// PyTorch forward hook exported to `.npy`, say) with [`Recording::new`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recording {
+    layers: Vec<usize>,
+    activations: Vec<Array2<f32>>,
+    labels: Vec<usize>,
+    num_classes: usize,
+}
+
+impl Recording {
+    /// Wraps activations recorded elsewhere: `activations[j]` is the output of
+    /// hidden layer `layers[j]`, `samples × neurons`.
+    ///
+    /// # Errors
+    /// [`RecordError::Layers`] for no or repeated layers, [`RecordError::SampleCount`]
+    /// when a matrix and the labels disagree, [`RecordError::NonFinite`],
+    /// [`DataError::LabelOutOfRange`], [`DataError::Empty`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use infoablate::record::Recording;
+    /// use ndarray::array;
+    ///
+    /// let rec = Recording::new(vec![0], vec![array![[0.0_f32, 1.0], [2.0, 3.0]]], vec![0, 1], 2)?;
+    /// assert_eq!(rec.num_samples(), 2);
+    /// assert!(Recording::new(vec![0], vec![array![[f32::NAN]]], vec![0], 1).is_err());
+    /// # Ok::<(), infoablate::Error>(())
+    /// ```
+    pub fn new(
+        layers: Vec<usize>,
+        activations: Vec<Array2<f32>>,
+        labels: Vec<usize>,
+        num_classes: usize,
+    ) -> Result<Self> {
+        let mut sorted = layers.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        if layers.is_empty() || sorted.len() != layers.len() || activations.len() != layers.len() {
+            return Err(RecordError::Layers(layers).into());
+        }
+        if labels.is_empty() {
+            return Err(DataError::Empty.into());
+        }
+        if let Some((sample, &label)) = labels.iter().enumerate().find(|&(_, &l)| l >= num_classes) {
+            return Err(DataError::LabelOutOfRange {
+                sample,
+                label,
+                num_classes,
+            }
+            .into());
+        }
+        for (&layer, acts) in layers.iter().zip(&activations) {
+            if acts.nrows() != labels.len() {
+                return Err(RecordError::SampleCount {
+                    what: format!("activations of hidden layer {layer} vs labels"),
+                    expected: labels.len(),
+                    got: acts.nrows(),
+                }
+                .into());
+            }
+            check_finite(layer, 0, acts.view())?;
+        }
+        Ok(Recording {
+            layers,
+            activations,
+            labels,
+            num_classes,
+        })
+    }
+
+    /// The recorded hidden layers.
+    pub fn layers(&self) -> &[usize] {
+        &self.layers
+    }
+
+    /// Output of hidden layer `layer`, `samples × neurons`.
+    ///
+    /// # Errors
+    /// [`NetworkError::NoSuchLayer`] when the layer was not recorded.
+    pub fn layer(&self, layer: usize) -> Result<ArrayView2<'_, f32>> {
+        self.layers
+            .iter()
+            .position(|&l| l == layer)
+            .map(|j| self.activations[j].view())
+            .ok_or_else(|| {
+                NetworkError::NoSuchLayer {
+                    layer,
+                    num_hidden: self.layers.len(),
+                }
+                .into()
+            })
+    }
+
+    /// `(layer, outputs)` for every recorded layer.
+    pub fn iter(&self) -> impl Iterator<Item = (usize, ArrayView2<'_, f32>)> {
+        self.layers
+            .iter()
+            .copied()
+            .zip(self.activations.iter().map(|a| a.view()))
+    }
+
+    /// The labels.
+    pub fn labels(&self) -> &[usize] {
+        &self.labels
+    }
+
+    /// The class count.
+    pub fn num_classes(&self) -> usize {
+        self.num_classes
+    }
+
+    /// The sample count.
+    pub fn num_samples(&self) -> usize {
+        self.labels.len()
+    }
+}
+
+/// Keeps every requested hidden layer's output in memory.
+#[derive(Debug, Clone)]
+pub struct DenseRecorder {
+    layers: Vec<usize>,
+    activations: Vec<Vec<f32>>,
+    widths: Vec<usize>,
+    labels: Vec<usize>,
+    num_classes: usize,
+}
+
+impl DenseRecorder {
+    /// Records the given hidden layers (distinct; any order).
+    ///
+    /// # Errors
+    /// [`RecordError::Layers`] for an empty or repeated selection.
+    pub fn new(layers: &[usize]) -> Result<Self> {
+        let mut sorted = layers.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        if sorted.is_empty() || sorted.len() != layers.len() {
+            return Err(RecordError::Layers(layers.to_vec()).into());
+        }
+        Ok(DenseRecorder {
+            activations: vec![Vec::new(); sorted.len()],
+            widths: vec![0; sorted.len()],
+            layers: sorted,
+            labels: Vec::new(),
+            num_classes: 0,
+        })
+    }
+
+    /// Records all hidden layers `0 … num_hidden − 1`.
+    ///
+    /// # Errors
+    /// [`RecordError::Layers`] when `num_hidden` is 0.
+    pub fn all(num_hidden: usize) -> Result<Self> {
+        Self::new(&(0..num_hidden).collect::<Vec<_>>())
+    }
+
+    /// The class count the recording will carry; by default the largest label
+    /// seen plus one. Set it when a class may have no sample.
+    pub fn with_num_classes(mut self, num_classes: usize) -> Self {
+        self.num_classes = num_classes;
+        self
+    }
+}
+
+impl ActivationRecorder for DenseRecorder {
+    type Output = Recording;
+
+    fn layers(&self) -> &[usize] {
+        &self.layers
+    }
+
+    fn observe(&mut self, layer: usize, offset: usize, outputs: ArrayView2<'_, f32>, labels: &[usize]) -> Result<()> {
+        let Some(j) = self.layers.iter().position(|&l| l == layer) else {
+            return Ok(());
+        };
+        check_finite(layer, offset, outputs)?;
+        self.widths[j] = outputs.ncols();
+        self.activations[j].extend(outputs.iter().copied());
+        if j == 0 {
+            self.labels.extend_from_slice(labels);
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<Recording> {
+        let samples = self.labels.len();
+        let num_classes = self.num_classes.max(self.labels.iter().max().map_or(0, |&m| m + 1));
+        let mut activations = Vec::with_capacity(self.layers.len());
+        for ((&layer, data), width) in self.layers.iter().zip(self.activations).zip(self.widths) {
+            let got = if width == 0 { 0 } else { data.len() / width };
+            let matrix = Array2::from_shape_vec((got, width), data).map_err(|_| RecordError::SampleCount {
+                what: format!("recorded outputs of hidden layer {layer}"),
+                expected: samples,
+                got,
+            })?;
+            activations.push(matrix);
+        }
+        Recording::new(self.layers, activations, self.labels, num_classes)
+    }
+}
+
+impl Recording {
+    /// The samples `start … end` of every layer, as a new recording.
+    ///
+    /// # Errors
+    /// [`DataError::IndexOutOfRange`] / [`DataError::Empty`] for a bad range.
+    pub fn slice(&self, start: usize, end: usize) -> Result<Recording> {
+        if end > self.num_samples() {
+            return Err(DataError::IndexOutOfRange {
+                index: end,
+                len: self.num_samples(),
+            }
+            .into());
+        }
+        if start >= end {
+            return Err(DataError::Empty.into());
+        }
+        Ok(Recording {
+            layers: self.layers.clone(),
+            activations: self
+                .activations
+                .iter()
+                .map(|a| a.slice(s![start..end, ..]).to_owned())
+                .collect(),
+            labels: self.labels[start..end].to_vec(),
+            num_classes: self.num_classes,
+        })
+    }
+}
