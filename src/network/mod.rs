@@ -21,6 +21,7 @@ pub use activation::Activation;
 pub use clamps::Clamps;
 pub use mlp::{Init, Mlp};
 pub use train::{EpochReport, Evaluation, Optimizer, TrainConfig, evaluate};
+pub(crate) use train::{check_classes, score_logits};
 pub use weights::WeightsError;
 
 use ndarray::{Array2, ArrayView1, ArrayView2};
@@ -129,7 +130,7 @@ pub enum NetworkError {
 /// assert_eq!(logits, array![[-1.0_f32, 1.5]]);
 /// # Ok::<(), infoablate::Error>(())
 /// ```
-pub trait Network {
+pub trait Network: Sync {
     /// Number of input features.
     fn input_width(&self) -> usize;
     /// Width of each hidden layer, first hidden layer first.

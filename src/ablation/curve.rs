@@ -1,0 +1,235 @@
+//! Ablation curves and random bands.
+
+use std::fmt::Write as _;
+
+use super::{AblationError, Order, Scope};
+use crate::Result;
+
+/// One point of a curve: the network scored with `k` neurons ablated.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct CurvePoint {
+    /// Neurons ablated.
+    pub k: usize,
+    /// `k / n`, `n` the neurons in the schedule.
+    pub fraction: f64,
+    /// Fraction of evaluation samples classified right (arg-max, ties → lowest class).
+    pub accuracy: f64,
+    /// Mean cross-entropy `−log softmax(logits)[y]`, in nats.
+    pub loss: f64,
+}
+
+/// The settings a curve was made with.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct CurveLabel {
+    /// The measure that ordered the neurons; `random` or `explicit` otherwise.
+    pub measure: String,
+    /// Ranking direction, for score-ordered schedules.
+    pub order: Option<Order>,
+    /// The scope.
+    pub scope: Scope,
+    /// The replacement: `zero`, `mean` or `constant`.
+    pub replacement: String,
+    /// The seed of a random order.
+    pub seed: Option<u64>,
+    /// Neurons in the schedule (`n`).
+    pub neurons: usize,
+}
+
+/// Accuracy and loss against the number of ablated neurons.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct AblationCurve {
+    /// How the curve was made.
+    pub label: CurveLabel,
+    /// The points, by increasing `k`.
+    pub points: Vec<CurvePoint>,
+}
+
+impl AblationCurve {
+    /// Area under the accuracy curve over `x = k/n ∈ [0, 1]`, by the
+    /// trapezoid rule over the scored points.
+    ///
+    /// ```
+    /// use infoablate::ablation::{AblationCurve, CurveLabel, CurvePoint, Scope};
+    /// let p = |k: usize, accuracy: f64| CurvePoint { k, fraction: k as f64 / 2.0, accuracy, loss: 0.0 };
+    /// let label = CurveLabel { measure: "x".into(), order: None, scope: Scope::Global, replacement: "zero".into(), seed: None, neurons: 2 };
+    /// let curve = AblationCurve { label, points: vec![p(0, 1.0), p(1, 0.5), p(2, 0.0)] };
+    /// assert_eq!(curve.auc(), 0.5);
+    /// ```
+    pub fn auc(&self) -> f64 {
+        trapezoid(self.points.iter().map(|p| (p.fraction, p.accuracy)))
+    }
+
+    /// The point scored at `k`, if any.
+    pub fn at(&self, k: usize) -> Option<&CurvePoint> {
+        self.points.iter().find(|p| p.k == k)
+    }
+
+    /// The point nearest to a fraction ablated (the lower `k` on ties).
+    pub fn nearest(&self, fraction: f64) -> Option<&CurvePoint> {
+        self.points
+            .iter()
+            .min_by(|a, b| (a.fraction - fraction).abs().total_cmp(&(b.fraction - fraction).abs()))
+    }
+
+    /// The curve as CSV with header `k,fraction,accuracy,loss`, floats in
+    /// shortest round-trip form.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from("k,fraction,accuracy,loss\n");
+        for p in &self.points {
+            // Writing to a String cannot fail.
+            let _ = writeln!(out, "{},{},{},{}", p.k, p.fraction, p.accuracy, p.loss);
+        }
+        out
+    }
+}
+
+/// Trapezoid rule over `(x, y)` points in increasing `x`.
+fn trapezoid(points: impl Iterator<Item = (f64, f64)>) -> f64 {
+    let mut area = 0.0;
+    let mut prev: Option<(f64, f64)> = None;
+    for (x, y) in points {
+        if let Some((px, py)) = prev {
+            area += (x - px) * (y + py) / 2.0;
+        }
+        prev = Some((x, y));
+    }
+    area
+}
+
+/// Random-order curves summarised point by point: mean, min/max and a
+/// percentile band of accuracy, and mean loss.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct RandomBand {
+    /// The scope.
+    pub scope: Scope,
+    /// The replacement.
+    pub replacement: String,
+    /// The seeds, one curve each.
+    pub seeds: Vec<u64>,
+    /// The band's percentiles, e.g. `(5.0, 95.0)`.
+    pub percentiles: (f64, f64),
+    /// Checkpoints `k`.
+    pub k: Vec<usize>,
+    /// `k / n`.
+    pub fraction: Vec<f64>,
+    /// Mean accuracy over seeds.
+    pub mean_accuracy: Vec<f64>,
+    /// Lowest accuracy over seeds.
+    pub min_accuracy: Vec<f64>,
+    /// Highest accuracy over seeds.
+    pub max_accuracy: Vec<f64>,
+    /// Lower percentile of accuracy (linear interpolation, NumPy's default).
+    pub lower_accuracy: Vec<f64>,
+    /// Upper percentile of accuracy.
+    pub upper_accuracy: Vec<f64>,
+    /// Mean loss over seeds, in nats.
+    pub mean_loss: Vec<f64>,
+    /// Area under each seed's accuracy curve.
+    pub aucs: Vec<f64>,
+}
+
+impl RandomBand {
+    /// Summarises curves of the same checkpoints (one per seed).
+    ///
+    /// # Errors
+    /// [`AblationError::Parameter`] for no curves, curves with different
+    /// checkpoints, or percentiles outside `0 ≤ lo ≤ hi ≤ 100`.
+    pub fn from_curves(curves: &[AblationCurve], percentiles: (f64, f64)) -> Result<Self> {
+        let (lo, hi) = percentiles;
+        if !(0.0..=hi).contains(&lo) || hi > 100.0 {
+            return Err(AblationError::Parameter {
+                name: "percentiles",
+                reason: format!("({lo}, {hi}) must satisfy 0 ≤ lo ≤ hi ≤ 100"),
+            }
+            .into());
+        }
+        let first = curves.first().ok_or(AblationError::Parameter {
+            name: "seeds",
+            reason: "a random band needs at least one seed".into(),
+        })?;
+        let k: Vec<usize> = first.points.iter().map(|p| p.k).collect();
+        if curves
+            .iter()
+            .any(|c| !c.points.iter().map(|p| p.k).eq(k.iter().copied()))
+        {
+            return Err(AblationError::Parameter {
+                name: "curves",
+                reason: "random curves must share their checkpoints".into(),
+            }
+            .into());
+        }
+        let r = curves.len() as f64;
+        let mut band = RandomBand {
+            scope: first.label.scope,
+            replacement: first.label.replacement.clone(),
+            seeds: curves.iter().filter_map(|c| c.label.seed).collect(),
+            percentiles,
+            fraction: first.points.iter().map(|p| p.fraction).collect(),
+            k,
+            mean_accuracy: Vec::new(),
+            min_accuracy: Vec::new(),
+            max_accuracy: Vec::new(),
+            lower_accuracy: Vec::new(),
+            upper_accuracy: Vec::new(),
+            mean_loss: Vec::new(),
+            aucs: curves.iter().map(AblationCurve::auc).collect(),
+        };
+        for j in 0..band.k.len() {
+            let mut acc: Vec<f64> = curves.iter().map(|c| c.points[j].accuracy).collect();
+            acc.sort_by(f64::total_cmp);
+            band.mean_accuracy.push(acc.iter().sum::<f64>() / r);
+            band.min_accuracy.push(acc[0]);
+            band.max_accuracy.push(acc[acc.len() - 1]);
+            band.lower_accuracy.push(percentile(&acc, lo));
+            band.upper_accuracy.push(percentile(&acc, hi));
+            band.mean_loss
+                .push(curves.iter().map(|c| c.points[j].loss).sum::<f64>() / r);
+        }
+        Ok(band)
+    }
+
+    /// Area under the mean accuracy curve (trapezoid over `k/n`).
+    pub fn mean_auc(&self) -> f64 {
+        trapezoid(self.fraction.iter().copied().zip(self.mean_accuracy.iter().copied()))
+    }
+
+    /// Index of the checkpoint nearest to a fraction ablated.
+    pub fn nearest(&self, fraction: f64) -> Option<usize> {
+        (0..self.fraction.len()).min_by(|&a, &b| {
+            (self.fraction[a] - fraction)
+                .abs()
+                .total_cmp(&(self.fraction[b] - fraction).abs())
+        })
+    }
+}
+
+/// Percentile `q ∈ [0, 100]` of sorted values, linear interpolation
+/// (Hyndman–Fan type 7, NumPy's default).
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    let h = (sorted.len() - 1) as f64 * q / 100.0;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(sorted.len() - 1);
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentile_matches_numpy_linear() {
+        // numpy.percentile([1, 2, 3, 4], [0, 25, 50, 90, 100]) = [1, 1.75, 2.5, 3.7, 4]
+        let x = [1.0, 2.0, 3.0, 4.0];
+        let got: Vec<f64> = [0.0, 25.0, 50.0, 90.0, 100.0]
+            .iter()
+            .map(|&q| percentile(&x, q))
+            .collect();
+        for (g, e) in got.iter().zip([1.0, 1.75, 2.5, 3.7, 4.0]) {
+            assert!((g - e).abs() < 1e-12, "{g} vs {e}");
+        }
+    }
+}

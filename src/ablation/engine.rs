@@ -1,0 +1,253 @@
+//! Running schedules on a network over an evaluation set.
+
+use ndarray::s;
+
+use super::curve::{AblationCurve, CurveLabel, CurvePoint, RandomBand};
+use super::{AblationError, AblationSchedule, Neuron, Replacement, Schedule, Scope, fast, plain};
+use crate::Result;
+use crate::data::Dataset;
+use crate::network::{Network, check_classes, validate_inputs};
+use crate::record::Progress;
+
+/// Which evaluation path an [`Engine`] takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Path {
+    /// Fast when the network is [`Resumable`](crate::network::Resumable), plain otherwise.
+    #[default]
+    Auto,
+    /// A full forward pass at every checkpoint: the reference.
+    Plain,
+    /// Incremental; an error for a network that is not resumable.
+    Fast,
+}
+
+/// A validated schedule: neurons, their replacement values, checkpoints.
+pub(super) struct Plan {
+    pub(super) neurons: Vec<Neuron>,
+    pub(super) values: Vec<f32>,
+    pub(super) checkpoints: Vec<usize>,
+}
+
+/// Runs ablation schedules on a network over an evaluation set.
+///
+/// # Examples
+///
+/// ```
+/// use infoablate::ablation::{Engine, Order, Schedule, Scope};
+/// use infoablate::data::Dataset;
+/// use infoablate::network::{Activation, Mlp};
+/// use ndarray::array;
+///
+/// // Hidden neuron 0 carries the class, neuron 1 nothing useful.
+/// let mlp = Mlp::from_layers(
+///     vec![
+///         (array![[1.0, 0.0], [0.0, 1.0]], array![0.0, 0.0]),
+///         (array![[-1.0, 0.0], [1.0, 0.0]], array![0.5, -0.5]),
+///     ],
+///     Activation::Relu,
+/// )?;
+/// let data = Dataset::new(array![[0.0_f32, 1.0], [1.0, 1.0]], vec![0, 1], 2)?;
+/// let engine = Engine::new(&mlp, &data)?;
+/// let curve = engine.run(&Schedule::by_scores("mine", vec![vec![1.0, 0.0]], Order::Ascending, Scope::Layer(0)))?;
+/// let accuracy: Vec<f64> = curve.points.iter().map(|p| p.accuracy).collect();
+/// assert_eq!(accuracy, vec![1.0, 1.0, 0.5]);
+/// # Ok::<(), infoablate::Error>(())
+/// ```
+pub struct Engine<'a, N: Network + ?Sized> {
+    network: &'a N,
+    data: &'a Dataset,
+    replacement: Replacement,
+    path: Path,
+    chunk_size: usize,
+}
+
+impl<'a, N: Network + ?Sized> Engine<'a, N> {
+    /// An engine scoring `network` on `data`, zero replacement, automatic path.
+    ///
+    /// # Errors
+    /// [`NetworkError`](crate::network::NetworkError) when the data does not fit the network.
+    pub fn new(network: &'a N, data: &'a Dataset) -> Result<Self> {
+        validate_inputs(data.inputs(), network.input_width())?;
+        check_classes(network.num_classes(), data.num_classes())?;
+        Ok(Engine {
+            network,
+            data,
+            replacement: Replacement::Zero,
+            path: Path::Auto,
+            chunk_size: 512,
+        })
+    }
+
+    /// Sets what ablated neurons output.
+    pub fn replacement(mut self, replacement: Replacement) -> Self {
+        self.replacement = replacement;
+        self
+    }
+
+    /// Chooses the evaluation path.
+    pub fn path(mut self, path: Path) -> Self {
+        self.path = path;
+        self
+    }
+
+    /// Samples per work unit (default 512); chunks run in parallel with the
+    /// `parallel` feature.
+    ///
+    /// # Errors
+    /// [`AblationError::Parameter`] for 0.
+    pub fn chunk_size(mut self, chunk_size: usize) -> Result<Self> {
+        if chunk_size == 0 {
+            return Err(AblationError::Parameter {
+                name: "chunk_size",
+                reason: "must be positive".into(),
+            }
+            .into());
+        }
+        self.chunk_size = chunk_size;
+        Ok(self)
+    }
+
+    /// Runs one schedule.
+    ///
+    /// # Errors
+    /// The schedule's validation errors, [`AblationError::MissingReplacement`],
+    /// [`AblationError::Parameter`] for [`Path::Fast`] on a network that is
+    /// not resumable, and whatever the network returns.
+    pub fn run(&self, schedule: &dyn AblationSchedule) -> Result<AblationCurve> {
+        let widths = self.network.hidden_widths();
+        let neurons = schedule.neurons(&widths)?;
+        let checkpoints = schedule.checkpoints(neurons.len())?;
+        let values = neurons
+            .iter()
+            .map(|&n| self.replacement.value(n))
+            .collect::<Result<Vec<f32>>>()?;
+        let plan = Plan {
+            neurons,
+            values,
+            checkpoints,
+        };
+        let sums = self.score(&plan)?;
+        let info = schedule.info();
+        let n = plan.neurons.len();
+        let total = self.data.len() as f64;
+        let points = plan
+            .checkpoints
+            .iter()
+            .zip(sums)
+            .map(|(&k, (correct, loss))| CurvePoint {
+                k,
+                fraction: if n == 0 { 0.0 } else { k as f64 / n as f64 },
+                accuracy: correct as f64 / total,
+                loss: loss / total,
+            })
+            .collect();
+        Ok(AblationCurve {
+            label: CurveLabel {
+                measure: info.measure,
+                order: info.order,
+                scope: info.scope,
+                replacement: self.replacement.name().to_string(),
+                seed: info.seed,
+                neurons: n,
+            },
+            points,
+        })
+    }
+
+    /// Runs several schedules, calling `progress` after each.
+    ///
+    /// # Errors
+    /// As [`run`](Engine::run), for the first schedule that fails.
+    pub fn run_many(
+        &self,
+        schedules: &[&dyn AblationSchedule],
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<Vec<AblationCurve>> {
+        let mut curves = Vec::with_capacity(schedules.len());
+        for (j, schedule) in schedules.iter().enumerate() {
+            curves.push(self.run(*schedule)?);
+            progress(Progress {
+                stage: "ablate",
+                done: j + 1,
+                total: schedules.len(),
+            });
+        }
+        Ok(curves)
+    }
+
+    /// Random orders in `scope`, one per seed, summarised as a band with the
+    /// given percentiles (e.g. `(5.0, 95.0)`); `ks` limits the checkpoints
+    /// (all `k` when `None`).
+    ///
+    /// # Errors
+    /// As [`run`](Engine::run) and [`RandomBand::from_curves`].
+    pub fn random_band(
+        &self,
+        scope: Scope,
+        seeds: &[u64],
+        ks: Option<&[usize]>,
+        percentiles: (f64, f64),
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<RandomBand> {
+        let schedules: Vec<Schedule> = seeds
+            .iter()
+            .map(|&seed| {
+                let schedule = Schedule::random(seed, scope);
+                match ks {
+                    Some(ks) => schedule.at(ks.to_vec()),
+                    None => schedule,
+                }
+            })
+            .collect();
+        let refs: Vec<&dyn AblationSchedule> = schedules.iter().map(|s| s as &dyn AblationSchedule).collect();
+        let curves = self.run_many(&refs, progress)?;
+        RandomBand::from_curves(&curves, percentiles)
+    }
+
+    /// Sums of (correct, loss) per checkpoint over all samples.
+    fn score(&self, plan: &Plan) -> Result<Vec<(usize, f64)>> {
+        let resumable = match self.path {
+            Path::Plain => None,
+            Path::Auto => self.network.as_resumable(),
+            Path::Fast => Some(self.network.as_resumable().ok_or(AblationError::Parameter {
+                name: "path",
+                reason: "the fast path needs a network that implements Resumable".into(),
+            })?),
+        };
+        let base = plan.neurons.iter().map(|&(l, _)| l).min();
+        let fast = match (resumable, base) {
+            (Some(network), Some(base)) => Some((network, fast::Readout::new(network, base)?)),
+            _ => None,
+        };
+        let chunk = |start: usize| -> Result<Vec<(usize, f64)>> {
+            let end = (start + self.chunk_size).min(self.data.len());
+            let inputs = self.data.inputs().slice_move(s![start..end, ..]);
+            let labels = &self.data.labels()[start..end];
+            match &fast {
+                Some((network, readout)) => fast::score_chunk(*network, readout, plan, inputs, labels),
+                None => plain::score_chunk(self.network, plan, inputs, labels),
+            }
+        };
+        let starts: Vec<usize> = (0..self.data.len()).step_by(self.chunk_size).collect();
+        let per_chunk: Vec<Result<Vec<(usize, f64)>>> = map_chunks(&starts, chunk);
+        let mut sums = vec![(0, 0.0); plan.checkpoints.len()];
+        for chunk in per_chunk {
+            for (sum, (c, l)) in sums.iter_mut().zip(chunk?) {
+                sum.0 += c;
+                sum.1 += l;
+            }
+        }
+        Ok(sums)
+    }
+}
+
+#[cfg(feature = "parallel")]
+fn map_chunks<T: Send>(starts: &[usize], f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    use rayon::prelude::*;
+    starts.par_iter().map(|&s| f(s)).collect()
+}
+
+#[cfg(not(feature = "parallel"))]
+fn map_chunks<T>(starts: &[usize], f: impl Fn(usize) -> T) -> Vec<T> {
+    starts.iter().map(|&s| f(s)).collect()
+}
