@@ -216,7 +216,7 @@ impl<'a, N: Network + ?Sized> Engine<'a, N> {
         };
         let base = plan.neurons.iter().map(|&(l, _)| l).min();
         let fast = match (resumable, base) {
-            (Some(network), Some(base)) => Some((network, fast::Readout::new(network, base)?)),
+            (Some(network), Some(base)) => Some((network, fast::Readouts::new(network, base)?)),
             _ => None,
         };
         let chunk = |start: usize| -> Result<Vec<(usize, f64)>> {

@@ -1,6 +1,6 @@
 //! The built-in multilayer perceptron.
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};
 use ndarray_rand::RandomExt;
 use ndarray_rand::rand_distr::{Normal, Uniform};
 use rand::Rng;
@@ -264,21 +264,15 @@ impl Resumable for Mlp {
         Ok((self.weights[layer + 1].view(), self.biases[layer + 1].view()))
     }
 
-    fn resume_from_preactivation(&self, layer: usize, z: ArrayView2<'_, f32>, clamps: &Clamps) -> Result<Array2<f32>> {
-        let num_hidden = self.num_hidden();
-        if layer > num_hidden {
-            return Err(NetworkError::NoSuchLayer { layer, num_hidden }.into());
-        }
-        let width = self.weights[layer].nrows();
-        if z.ncols() != width {
-            return Err(NetworkError::Shape {
-                what: format!("pre-activation of layer {layer}"),
-                expected: vec![z.nrows(), width],
-                got: z.shape().to_vec(),
+    fn activate(&self, layer: usize, z: ArrayViewMut2<'_, f32>) -> Result<()> {
+        if layer >= self.num_hidden() {
+            return Err(NetworkError::NoSuchLayer {
+                layer,
+                num_hidden: self.num_hidden(),
             }
             .into());
         }
-        clamps.validate(&self.hidden_widths())?;
-        Ok(self.run_from(layer, z.to_owned(), clamps, &mut |_, _| {}))
+        self.activation.apply(z);
+        Ok(())
     }
 }

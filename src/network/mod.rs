@@ -21,10 +21,10 @@ pub use activation::Activation;
 pub use clamps::Clamps;
 pub use mlp::{Init, Mlp};
 pub use train::{EpochReport, Evaluation, Optimizer, TrainConfig, evaluate};
-pub(crate) use train::{check_classes, score_logits};
+pub(crate) use train::{check_classes, score_logits, score_row};
 pub use weights::WeightsError;
 
-use ndarray::{Array2, ArrayView1, ArrayView2};
+use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2};
 
 use crate::Result;
 
@@ -171,12 +171,13 @@ pub trait Network: Sync {
     }
 }
 
-/// A network whose hidden layers are read by affine maps, and whose forward
-/// pass can resume from any layer's pre-activations.
+/// A network whose hidden layers are read by affine maps and whose hidden
+/// nonlinearities can be applied one layer at a time.
 ///
-/// With it, an engine caches one hidden layer, applies changes to it as
-/// rank-1 updates of the next layer's pre-activations, and re-runs only what
-/// lies downstream.
+/// With it, an engine caches hidden layers, applies changes to one as sparse
+/// rank-1 updates of the next layer's pre-activations, and re-runs only the
+/// samples and layers that lie downstream of a change. Two methods suffice;
+/// the resume methods come for free.
 pub trait Resumable: Network {
     /// The affine map that reads hidden layer `layer`: weight `W` shaped
     /// `[next, width]` (PyTorch's `[out, in]`) and bias `b` shaped `[next]`,
@@ -187,13 +188,32 @@ pub trait Resumable: Network {
     /// [`NetworkError::NoSuchLayer`].
     fn readout(&self, layer: usize) -> Result<(ArrayView2<'_, f32>, ArrayView1<'_, f32>)>;
 
+    /// Applies hidden layer `layer`'s nonlinearity in place to its
+    /// pre-activations `z` (`samples × width`), giving the layer's output.
+    ///
+    /// # Errors
+    /// [`NetworkError::NoSuchLayer`].
+    fn activate(&self, layer: usize, z: ArrayViewMut2<'_, f32>) -> Result<()>;
+
     /// Continues the forward pass from the pre-activations `z` of hidden layer
     /// `layer` (for `layer == num_hidden()`, `z` are the logits and are
     /// returned unchanged), applying `clamps` of layers `layer` and above.
     ///
     /// # Errors
     /// [`NetworkError::NoSuchLayer`], [`NetworkError::Shape`].
-    fn resume_from_preactivation(&self, layer: usize, z: ArrayView2<'_, f32>, clamps: &Clamps) -> Result<Array2<f32>>;
+    fn resume_from_preactivation(&self, layer: usize, z: ArrayView2<'_, f32>, clamps: &Clamps) -> Result<Array2<f32>> {
+        let num_hidden = self.num_hidden();
+        if layer > num_hidden {
+            return Err(NetworkError::NoSuchLayer { layer, num_hidden }.into());
+        }
+        let mut z = z.to_owned();
+        for l in layer..num_hidden {
+            self.activate(l, z.view_mut())?;
+            clamps.apply(l, z.view_mut());
+            z = self.resume_step(l, z.view())?;
+        }
+        Ok(z)
+    }
 
     /// Continues the forward pass from hidden layer `layer`'s output `h`
     /// (already clamped as wanted), applying `clamps` of later layers.
@@ -202,6 +222,16 @@ pub trait Resumable: Network {
     /// As [`readout`](Resumable::readout) and
     /// [`resume_from_preactivation`](Resumable::resume_from_preactivation).
     fn resume_from_output(&self, layer: usize, h: ArrayView2<'_, f32>, clamps: &Clamps) -> Result<Array2<f32>> {
+        let z = self.resume_step(layer, h)?;
+        self.resume_from_preactivation(layer + 1, z.view(), clamps)
+    }
+
+    /// `h·Wᵀ + b` for the read-out of hidden layer `layer`.
+    ///
+    /// # Errors
+    /// As [`readout`](Resumable::readout), and [`NetworkError::Shape`] when
+    /// `h` has the wrong width.
+    fn resume_step(&self, layer: usize, h: ArrayView2<'_, f32>) -> Result<Array2<f32>> {
         let (w, b) = self.readout(layer)?;
         if h.ncols() != w.ncols() {
             return Err(NetworkError::Shape {
@@ -211,8 +241,9 @@ pub trait Resumable: Network {
             }
             .into());
         }
-        let z = h.dot(&w.t()) + &b;
-        self.resume_from_preactivation(layer + 1, z.view(), clamps)
+        let mut z = h.dot(&w.t());
+        z += &b.insert_axis(ndarray::Axis(0));
+        Ok(z)
     }
 }
 

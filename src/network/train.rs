@@ -1,6 +1,6 @@
 //! Minibatch training of the built-in [`Mlp`] and evaluation of any [`Network`].
 
-use ndarray::{Array1, Array2, ArrayView2, Axis, Zip, s};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Zip, s};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -131,25 +131,27 @@ pub struct Evaluation {
 }
 
 /// Sums over a batch of logits: number classified right and total cross-entropy.
+pub(crate) fn score_logits(logits: ArrayView2<'_, f32>, labels: &[usize]) -> (usize, f64) {
+    logits.outer_iter().zip(labels).fold((0, 0.0), |(correct, loss), (row, &y)| {
+        let (right, l) = score_row(row, y);
+        (correct + usize::from(right), loss + l)
+    })
+}
+
+/// Whether one sample's logits classify it as `y`, and its cross-entropy.
 ///
 /// The arg-max takes the lowest class on ties; the log-softmax is computed in
 /// `f64` after subtracting the row maximum.
-pub(crate) fn score_logits(logits: ArrayView2<'_, f32>, labels: &[usize]) -> (usize, f64) {
-    let mut correct = 0;
-    let mut loss = 0.0;
-    for (row, &y) in logits.outer_iter().zip(labels) {
-        let mut best = 0;
-        for (c, &v) in row.iter().enumerate() {
-            if v > row[best] {
-                best = c;
-            }
+pub(crate) fn score_row(row: ArrayView1<'_, f32>, y: usize) -> (bool, f64) {
+    let mut best = 0;
+    for (c, &v) in row.iter().enumerate() {
+        if v > row[best] {
+            best = c;
         }
-        correct += usize::from(best == y);
-        let max = f64::from(row[best]);
-        let sum: f64 = row.iter().map(|&v| (f64::from(v) - max).exp()).sum();
-        loss += max + sum.ln() - f64::from(row[y]);
     }
-    (correct, loss)
+    let max = f64::from(row[best]);
+    let sum: f64 = row.iter().map(|&v| (f64::from(v) - max).exp()).sum();
+    (best == y, max + sum.ln() - f64::from(row[y]))
 }
 
 /// Evaluates any network on `data` in batches of `batch_size`.
