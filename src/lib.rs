@@ -31,3 +31,8 @@ pub use error::{Error, Result};
 pub use ndarray;
 /// The `rand` version the crate's seeded steps use, so callers' RNGs match.
 pub use rand;
+
+/// The README's code example, compiled and run as a doctest.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
