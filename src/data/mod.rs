@@ -1,17 +1,33 @@
 //! Labelled data sets: the [`Dataset`] type, MNIST-format IDX and CIFAR-10
 //! binary loaders, and deterministic stratified subsampling and splits.
+//!
+//! The loaders read files from disk at run time (nothing is embedded in the
+//! crate); each file may be gzipped, which is recognised by its magic bytes
+//! `1f 8b` rather than by its name. Every format error names the file.
 
 mod cifar;
 mod idx;
 mod split;
 
-// pub use cifar::load_cifar10;
-// pub use idx::{IdxPaths, load_idx_pair, load_mnist_dir};
-// pub use split::{stratified_split, stratified_subsample};
+pub use cifar::{cifar10_class_names, load_cifar10, load_cifar10_dir};
+pub use idx::{fashion_mnist_class_names, load_idx, load_mnist_dir, mnist_class_names};
+pub use split::{stratified_split, stratified_subsample};
+
+use std::io::Read;
+use std::path::Path;
 
 use ndarray::{Array2, ArrayView2, Axis};
 
-use crate::Result;
+use crate::{Error, Result};
+
+/// Which part of a data set's standard train/test division to load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Split {
+    /// The training files.
+    Train,
+    /// The test files.
+    Test,
+}
 
 /// Errors from reading or validating a data set. Messages name the file and
 /// what in it is wrong.
@@ -64,6 +80,66 @@ pub enum DataError {
         path: String,
         /// What is wrong.
         reason: String,
+    },
+    /// A file does not start with the magic number its format requires.
+    #[error("`{path}`: magic number {found:#010x} found, {expected:#010x} expected ({format})")]
+    Magic {
+        /// The file.
+        path: String,
+        /// The format expected, e.g. "IDX images".
+        format: &'static str,
+        /// The magic number read.
+        found: u32,
+        /// The magic number the format requires.
+        expected: u32,
+    },
+    /// A file is shorter than its header says.
+    #[error("`{path}` is truncated: {expected} bytes expected, {actual} found")]
+    Truncated {
+        /// The file (its decompressed content, if gzipped).
+        path: String,
+        /// Bytes the header (or format) requires.
+        expected: u64,
+        /// Bytes present.
+        actual: u64,
+    },
+    /// A file is longer than its header says.
+    #[error("`{path}` has trailing bytes: {expected} bytes expected, {actual} found")]
+    TrailingBytes {
+        /// The file (its decompressed content, if gzipped).
+        path: String,
+        /// Bytes the header requires.
+        expected: u64,
+        /// Bytes present.
+        actual: u64,
+    },
+    /// A file holds no sample.
+    #[error("`{path}` holds no sample")]
+    EmptyFile {
+        /// The file.
+        path: String,
+    },
+    /// An images file and its labels file disagree on the sample count.
+    #[error("`{images_path}` holds {images} images but `{labels_path}` holds {labels} labels")]
+    CountMismatch {
+        /// The images file.
+        images_path: String,
+        /// Its image count.
+        images: usize,
+        /// The labels file.
+        labels_path: String,
+        /// Its label count.
+        labels: usize,
+    },
+    /// None of the standard names of a data file exists in a directory.
+    #[error("no {what} file in `{dir}` (tried {})", tried.join(", "))]
+    MissingFile {
+        /// The directory searched.
+        dir: String,
+        /// What was looked for, e.g. "training images".
+        what: &'static str,
+        /// The file names tried.
+        tried: Vec<String>,
     },
     /// A split or subsample parameter is out of range.
     #[error("invalid {name}: {reason}")]
@@ -230,4 +306,49 @@ impl Dataset {
         let idx: Vec<usize> = (0..n.min(self.len())).collect();
         self.select(&idx)
     }
+}
+
+/// Reads a whole file, decompressing it if it starts with the gzip magic
+/// bytes `1f 8b` (whatever its name).
+fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>> {
+    let raw = std::fs::read(path).map_err(|e| Error::io("read", path, e))?;
+    if !raw.starts_with(&[0x1f, 0x8b]) {
+        return Ok(raw);
+    }
+    // The gzip trailer holds the decompressed size mod 2^32: a capacity hint
+    // only, capped so that a forged trailer cannot force a huge allocation.
+    let hint = match raw.len().checked_sub(4).and_then(|i| raw.get(i..)) {
+        Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]) as usize,
+        _ => 0,
+    };
+    let mut out = Vec::with_capacity(hint.min(raw.len().saturating_mul(1032)).min(1 << 30));
+    flate2::read::MultiGzDecoder::new(raw.as_slice())
+        .read_to_end(&mut out)
+        .map_err(|e| DataError::Format {
+            path: path.display().to_string(),
+            reason: format!("corrupt gzip data: {e}"),
+        })?;
+    Ok(out)
+}
+
+/// A pixel byte as an `f32` value `p / 255` in `[0, 1]`.
+fn scale_pixel(p: u8) -> f32 {
+    f32::from(p) / 255.0
+}
+
+/// Converts bytes to `f32` values `p / 255` in `[0, 1]`.
+fn scale_pixels(bytes: &[u8]) -> Vec<f32> {
+    bytes.iter().map(|&p| scale_pixel(p)).collect()
+}
+
+/// The first of `names` that is a file in `dir`.
+fn find_file(dir: &Path, what: &'static str, names: &[String]) -> Result<std::path::PathBuf> {
+    names.iter().map(|n| dir.join(n)).find(|p| p.is_file()).ok_or_else(|| {
+        DataError::MissingFile {
+            dir: dir.display().to_string(),
+            what,
+            tried: names.to_vec(),
+        }
+        .into()
+    })
 }
