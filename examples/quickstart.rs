@@ -33,7 +33,7 @@ fn main() -> infoablate::Result<()> {
     let mut rng = StdRng::seed_from_u64(0);
     let mut mlp = Mlp::new(&[784, 100, 100, 100, 10], Activation::Relu, Init::He, &mut rng)?;
     let config = TrainConfig {
-        epochs: 8,
+        epochs: 10,
         ..TrainConfig::default()
     };
     mlp.train(&train, &config, &mut |r| {
