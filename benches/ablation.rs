@@ -65,7 +65,12 @@ fn paper_workload(c: &mut Criterion) {
     let widths = mlp.hidden_widths();
     let mut rng = StdRng::seed_from_u64(5);
     let measures: Vec<Vec<Vec<f64>>> = (0..4)
-        .map(|_| widths.iter().map(|&w| (0..w).map(|_| rng.random::<f64>()).collect()).collect())
+        .map(|_| {
+            widths
+                .iter()
+                .map(|&w| (0..w).map(|_| rng.random::<f64>()).collect())
+                .collect()
+        })
         .collect();
     let mut schedules = Vec::new();
     for scope in (0..widths.len()).map(Scope::Layer).chain([Scope::Global]) {

@@ -71,7 +71,11 @@ fn fit(train: &Dataset, per_class: usize) -> Prototypes {
     for class in 0..train.num_classes() {
         let idx: Vec<usize> = (0..train.len()).filter(|&i| train.labels()[i] == class).collect();
         for part in idx.chunks(idx.len().div_ceil(per_class)) {
-            let mean = train.inputs().select(Axis(0), part).mean_axis(Axis(0)).expect("non-empty slice");
+            let mean = train
+                .inputs()
+                .select(Axis(0), part)
+                .mean_axis(Axis(0))
+                .expect("non-empty slice");
             centres.extend(mean);
             classes.push(class);
         }
@@ -100,7 +104,11 @@ fn main() -> infoablate::Result<()> {
 
     let rec = record(&model, &train, DenseRecorder::new(&[0])?, 1000, &mut |_| {})?;
     let means = rec.layer(0)?.mean_axis(Axis(0)).expect("samples");
-    let most_used = means.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map(|(j, _)| j);
+    let most_used = means
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .map(|(j, _)| j);
     println!(
         "recorded {} x {} similarities; most used prototype: {most_used:?}",
         rec.num_samples(),

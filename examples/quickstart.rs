@@ -48,7 +48,9 @@ fn main() -> infoablate::Result<()> {
     let recording = record(&mlp, &analysis, DenseRecorder::all(mlp.num_hidden())?, 500, &mut |_| {})?;
     for (layer, acts) in recording.iter() {
         let active = acts.iter().filter(|&&v| v > 0.0).count() as f64 / acts.len() as f64;
-        let dead = (0..acts.ncols()).filter(|&i| acts.column(i).iter().all(|&v| v <= 0.0)).count();
+        let dead = (0..acts.ncols())
+            .filter(|&i| acts.column(i).iter().all(|&v| v <= 0.0))
+            .count();
         println!(
             "layer {layer}: {} x {} activations recorded, {:.1}% active, {dead} dead neurons",
             acts.nrows(),

@@ -132,10 +132,13 @@ pub struct Evaluation {
 
 /// Sums over a batch of logits: number classified right and total cross-entropy.
 pub(crate) fn score_logits(logits: ArrayView2<'_, f32>, labels: &[usize]) -> (usize, f64) {
-    logits.outer_iter().zip(labels).fold((0, 0.0), |(correct, loss), (row, &y)| {
-        let (right, l) = score_row(row, y);
-        (correct + usize::from(right), loss + l)
-    })
+    logits
+        .outer_iter()
+        .zip(labels)
+        .fold((0, 0.0), |(correct, loss), (row, &y)| {
+            let (right, l) = score_row(row, y);
+            (correct + usize::from(right), loss + l)
+        })
 }
 
 /// Whether one sample's logits classify it as `y`, and its cross-entropy.
