@@ -16,12 +16,15 @@
 //! | [`measures`] | quantizers, count tables, entropy / mutual information / KL selectivity / class selectivity |
 //! | [`ablation`] | cumulative ablation schedules and accuracy / loss curves |
 //!
+//! Coming from PyTorch? See the [`guide`].
+//!
 //! Every quantity follows one definition file (`docs/measures.md` in the
 //! repository).
 
 pub mod ablation;
 pub mod data;
 mod error;
+pub mod guide;
 pub mod measures;
 pub mod network;
 pub mod record;
