@@ -32,6 +32,17 @@ options:
                    stays plug-in (no Miller-Madow form is defined for it)
   --help           this text";
 
+/// The options that take a value.
+const VALUED: [&str; 7] = [
+    "--acts",
+    "--labels",
+    "--out",
+    "--quantizer",
+    "--bins",
+    "--threshold",
+    "--units",
+];
+
 struct Options {
     acts: PathBuf,
     labels: PathBuf,
@@ -51,15 +62,30 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, Stri
             estimator = Estimator::MillerMadow;
             continue;
         }
-        let value = args.next().ok_or_else(|| format!("{flag} needs a value (see --help)"))?;
+        if !VALUED.contains(&flag.as_str()) {
+            return Err(format!("unknown option {flag} (see --help)"));
+        }
+        let value = args
+            .next()
+            .ok_or_else(|| format!("{flag} needs a value (see --help)"))?;
         match flag.as_str() {
             "--acts" => acts = Some(PathBuf::from(value)),
             "--labels" => labels = Some(PathBuf::from(value)),
             "--out" => out = Some(PathBuf::from(value)),
             "--quantizer" => quantizer = value,
-            "--bins" => bins = Some(value.parse::<usize>().map_err(|_| format!("--bins {value}: not a count"))?),
+            "--bins" => {
+                bins = Some(
+                    value
+                        .parse::<usize>()
+                        .map_err(|_| format!("--bins {value}: not a count"))?,
+                )
+            }
             "--threshold" => {
-                threshold = Some(value.parse::<f64>().map_err(|_| format!("--threshold {value}: not a number"))?)
+                threshold = Some(
+                    value
+                        .parse::<f64>()
+                        .map_err(|_| format!("--threshold {value}: not a number"))?,
+                )
             }
             "--units" => {
                 units = match value.as_str() {
@@ -68,7 +94,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, Stri
                     _ => return Err(format!("--units {value}: expected bits or nats")),
                 }
             }
-            _ => return Err(format!("unknown option {flag} (see --help)")),
+            _ => unreachable!("flags with a value are listed in VALUED"),
         }
     }
     let quantizer = match (quantizer.as_str(), bins, threshold) {
@@ -86,7 +112,9 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, Stri
         acts: acts.ok_or_else(|| missing("--acts"))?,
         labels: labels.ok_or_else(|| missing("--labels"))?,
         out: out.ok_or_else(|| missing("--out"))?,
-        settings: MeasureSettings::new(quantizer).with_units(units).with_estimator(estimator),
+        settings: MeasureSettings::new(quantizer)
+            .with_units(units)
+            .with_estimator(estimator),
     }))
 }
 

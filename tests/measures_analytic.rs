@@ -80,9 +80,16 @@ fn hand_computed_miller_madow_and_nats() {
     assert_abs_diff_eq!(mi[0], i0, epsilon = TOL);
     assert_abs_diff_eq!(mi[2], i2, epsilon = TOL);
     // KL selectivity stays plug-in, in nats.
-    assert_abs_diff_eq!(s.get("kl_selectivity", 0).unwrap()[2], (4.0_f64 / 3.0).ln(), epsilon = TOL);
+    assert_abs_diff_eq!(
+        s.get("kl_selectivity", 0).unwrap()[2],
+        (4.0_f64 / 3.0).ln(),
+        epsilon = TOL
+    );
     let kl_column = &s.measures()[2];
-    assert_eq!((kl_column.estimator, kl_column.units), (Some(Estimator::PlugIn), Some(Units::Nats)));
+    assert_eq!(
+        (kl_column.estimator, kl_column.units),
+        (Some(Estimator::PlugIn), Some(Units::Nats))
+    );
     assert_eq!(s.measures()[0].estimator, Some(Estimator::MillerMadow));
 }
 
@@ -99,11 +106,22 @@ fn miller_madow_on_a_hand_table() {
     assert_abs_diff_eq!(entropy(&t, mm, Units::Nats).unwrap(), ht, epsilon = TOL);
     assert_abs_diff_eq!(class_entropy(&t, mm, Units::Nats).unwrap(), hy, epsilon = TOL);
     assert_abs_diff_eq!(joint_entropy(&t, mm, Units::Nats).unwrap(), hty, epsilon = TOL);
-    assert_abs_diff_eq!(mutual_information(&t, mm, Units::Nats).unwrap(), ht + hy - hty, epsilon = TOL);
-    assert_abs_diff_eq!(mutual_information(&t, mm, Units::Bits).unwrap(), (ht + hy - hty) / LN_2, epsilon = TOL);
+    assert_abs_diff_eq!(
+        mutual_information(&t, mm, Units::Nats).unwrap(),
+        ht + hy - hty,
+        epsilon = TOL
+    );
+    assert_abs_diff_eq!(
+        mutual_information(&t, mm, Units::Bits).unwrap(),
+        (ht + hy - hty) / LN_2,
+        epsilon = TOL
+    );
     assert!(matches!(
         kl_selectivity(&t, mm, Units::Bits),
-        Err(MeasureError::Unsupported { estimator: Estimator::MillerMadow, .. })
+        Err(MeasureError::Unsupported {
+            estimator: Estimator::MillerMadow,
+            ..
+        })
     ));
     // The plug-in values of the same table.
     let p = Estimator::PlugIn;
@@ -139,7 +157,12 @@ fn uniform_neuron_has_entropy_log_b() {
 fn neuron_copying_the_label_has_mutual_information_h_y() {
     let labels = vec![0, 0, 0, 1, 1, 2, 2, 2, 2, 0];
     let acts = Array2::from_shape_fn((labels.len(), 1), |(s, _)| labels[s] as f32);
-    let s = scores_of(acts, labels.clone(), 3, &MeasureSettings::new(Quantizer::equal_width(3).unwrap()));
+    let s = scores_of(
+        acts,
+        labels.clone(),
+        3,
+        &MeasureSettings::new(Quantizer::equal_width(3).unwrap()),
+    );
     let p = [0.4, 0.2, 0.4];
     let hy = -p.iter().map(|&p: &f64| p * p.log2()).sum::<f64>();
     assert_abs_diff_eq!(s.get("mutual_info", 0).unwrap()[0], hy, epsilon = TOL);
@@ -151,7 +174,14 @@ fn neuron_copying_the_label_has_mutual_information_h_y() {
 #[test]
 fn csi_hand_computed_on_signed_and_three_classes() {
     // means per class: 1, 4, 1 → (4 − 1) / (4 + 1) = 0.6; a tanh-like neuron: 0.5, −0.5 → reported as computed.
-    let acts = array![[1.0_f32, 0.5], [4.0, -0.5], [1.0, 0.5], [4.0, -0.5], [0.0, 0.5], [2.0, -0.5]];
+    let acts = array![
+        [1.0_f32, 0.5],
+        [4.0, -0.5],
+        [1.0, 0.5],
+        [4.0, -0.5],
+        [0.0, 0.5],
+        [2.0, -0.5]
+    ];
     let labels = vec![0, 1, 2, 1, 0, 2];
     let s = scores_of(acts, labels, 3, &MeasureSettings::default());
     let csi = s.get("csi", 0).unwrap();
@@ -231,14 +261,32 @@ fn non_finite_activations_name_layer_neuron_and_sample() {
     let q = LayerQuantizer::fixed(Quantizer::binary(0.0).unwrap(), 70).unwrap();
     let err = LayerCounts::from_activations(2, acts.view(), &[0; 5], 1, &q).unwrap_err();
     assert!(
-        matches!(err, Error::Record(RecordError::NonFinite { layer: 2, neuron: 66, sample: 3, .. })),
+        matches!(
+            err,
+            Error::Record(RecordError::NonFinite {
+                layer: 2,
+                neuron: 66,
+                sample: 3,
+                ..
+            })
+        ),
         "{err}"
     );
     // streaming: the sample is counted from the batch offset
     let mut rec = StreamingRecorder::new(vec![(2, q)], 1).unwrap();
     rec.observe(2, 0, acts.slice(ndarray::s![..3, ..]), &[0; 3]).unwrap();
-    let err = rec.observe(2, 3, acts.slice(ndarray::s![3.., ..]), &[0; 2]).unwrap_err();
-    assert!(matches!(err, Error::Record(RecordError::NonFinite { layer: 2, neuron: 66, sample: 3, .. })));
+    let err = rec
+        .observe(2, 3, acts.slice(ndarray::s![3.., ..]), &[0; 2])
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        Error::Record(RecordError::NonFinite {
+            layer: 2,
+            neuron: 66,
+            sample: 3,
+            ..
+        })
+    ));
     assert!(err.to_string().contains("hidden layer 2, neuron 66, sample 3"));
 }
 
@@ -248,7 +296,11 @@ fn bad_input_is_an_error_not_a_panic() {
     let q = LayerQuantizer::fit(Quantizer::binary(0.0).unwrap(), acts.view()).unwrap();
     assert!(matches!(
         LayerCounts::from_activations(0, acts.view(), &[0, 2], 2, &q),
-        Err(Error::Data(DataError::LabelOutOfRange { sample: 1, label: 2, .. }))
+        Err(Error::Data(DataError::LabelOutOfRange {
+            sample: 1,
+            label: 2,
+            ..
+        }))
     ));
     assert!(LayerCounts::from_activations(0, acts.view(), &[0], 2, &q).is_err());
     assert!(LayerCounts::from_activations(0, acts.view(), &[0, 0], 0, &q).is_err());
@@ -321,7 +373,16 @@ fn built_in_measures_have_the_documented_names() {
         .collect();
     assert_eq!(
         names,
-        ["entropy", "mutual_info", "kl_selectivity", "csi", "variance", "weight_l1", "weight_l2", "random"]
+        [
+            "entropy",
+            "mutual_info",
+            "kl_selectivity",
+            "csi",
+            "variance",
+            "weight_l1",
+            "weight_l2",
+            "random"
+        ]
     );
     assert_eq!(MutualInformation::default().units(), Some(Units::Bits));
     assert_eq!(KlSelectivity::default().estimator(), Some(Estimator::PlugIn));

@@ -45,7 +45,9 @@ fn acts() -> Array2<f64> {
 fn parse_csv(csv: &str) -> (String, Vec<Vec<f64>>) {
     let mut lines = csv.lines();
     let header = lines.next().unwrap().to_string();
-    let rows = lines.map(|l| l.split(',').map(|v| v.parse().unwrap()).collect()).collect();
+    let rows = lines
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
     (header, rows)
 }
 
@@ -115,7 +117,11 @@ fn every_accepted_dtype_and_order_reads_the_same() {
         .with_estimator(Estimator::MillerMadow);
     let scores = analyze(&rec, &settings, None).unwrap();
     // neuron 1 takes values 1 and 2: equal-width over [1, 2] puts them in bins 0 and 2, H(T) = ln 2 + 1/8.
-    assert_abs_diff_eq!(scores.get("entropy", 0).unwrap()[1], std::f64::consts::LN_2 + 0.125, epsilon = TOL);
+    assert_abs_diff_eq!(
+        scores.get("entropy", 0).unwrap()[1],
+        std::f64::consts::LN_2 + 0.125,
+        epsilon = TOL
+    );
 }
 
 fn npy_error(result: infoablate::Result<Recording>) -> NpyError {
@@ -133,34 +139,108 @@ fn bad_files_give_one_clear_error() {
 
     let int_acts = dir.write("int_acts.npy", &array![[1_i16, 2], [3, 4], [5, 6], [7, 8]]);
     let e = npy_error(Recording::from_npy(&int_acts, &good_labels));
-    assert!(matches!(&e, NpyError::Dtype { expected: "float32 or float64", .. }), "{e}");
-    assert!(e.to_string().contains("int_acts.npy") && e.to_string().contains("i2"), "{e}");
+    assert!(
+        matches!(
+            &e,
+            NpyError::Dtype {
+                expected: "float32 or float64",
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert!(
+        e.to_string().contains("int_acts.npy") && e.to_string().contains("i2"),
+        "{e}"
+    );
 
     let float_labels = dir.write("float_labels.npy", &array![0.0_f32, 0.0, 1.0, 1.0]);
     let e = npy_error(Recording::from_npy(&good_acts, &float_labels));
-    assert!(matches!(&e, NpyError::Dtype { expected: "uint8, int32 or int64", .. }), "{e}");
+    assert!(
+        matches!(
+            &e,
+            NpyError::Dtype {
+                expected: "uint8, int32 or int64",
+                ..
+            }
+        ),
+        "{e}"
+    );
 
     let e = npy_error(Recording::from_npy(&good_labels, &good_labels));
     assert!(matches!(e, NpyError::Dtype { .. }), "{e}"); // u8 activations
     let flat = dir.write("flat.npy", &array![0.0_f32, 1.0, 2.0, 3.0]);
     let e = npy_error(Recording::from_npy(&flat, &good_labels));
-    assert!(matches!(e, NpyError::Rank { expected: 2, found: 1, .. }), "{e}");
-    let e = npy_error(Recording::from_npy(&good_acts, &dir.write("l2.npy", &array![[0_u8, 1], [1, 0]])));
-    assert!(matches!(e, NpyError::Rank { expected: 1, found: 2, .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            NpyError::Rank {
+                expected: 2,
+                found: 1,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    let e = npy_error(Recording::from_npy(
+        &good_acts,
+        &dir.write("l2.npy", &array![[0_u8, 1], [1, 0]]),
+    ));
+    assert!(
+        matches!(
+            e,
+            NpyError::Rank {
+                expected: 1,
+                found: 2,
+                ..
+            }
+        ),
+        "{e}"
+    );
 
     let short = dir.write("short.npy", &array![0_i32, 1, 1]);
     let e = npy_error(Recording::from_npy(&good_acts, &short));
-    assert!(matches!(e, NpyError::LengthMismatch { samples: 4, num_labels: 3, .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            NpyError::LengthMismatch {
+                samples: 4,
+                num_labels: 3,
+                ..
+            }
+        ),
+        "{e}"
+    );
 
     let negative = dir.write("negative.npy", &array![0_i64, -1, 1, 1]);
     let e = npy_error(Recording::from_npy(&good_acts, &negative));
-    assert!(matches!(e, NpyError::Label { sample: 1, label: -1, .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            NpyError::Label {
+                sample: 1,
+                label: -1,
+                ..
+            }
+        ),
+        "{e}"
+    );
 
     let mut with_nan = acts();
     with_nan[[2, 1]] = f64::NAN;
     let nan = dir.write("nan.npy", &with_nan);
     let e = Recording::from_npy(&nan, &good_labels).unwrap_err();
-    assert!(matches!(e, Error::Record(RecordError::NonFinite { neuron: 1, sample: 2, .. })), "{e}");
+    assert!(
+        matches!(
+            e,
+            Error::Record(RecordError::NonFinite {
+                neuron: 1,
+                sample: 2,
+                ..
+            })
+        ),
+        "{e}"
+    );
 
     let mut huge = acts();
     huge[[0, 0]] = 1e300;
@@ -170,8 +250,14 @@ fn bad_files_give_one_clear_error() {
     let garbage = dir.0.join("garbage.npy");
     std::fs::write(&garbage, b"not an npy file").unwrap();
     let e = npy_error(Recording::from_npy(&garbage, &good_labels));
-    assert!(matches!(e, NpyError::Format { .. }) && e.to_string().contains("garbage.npy"), "{e}");
+    assert!(
+        matches!(e, NpyError::Format { .. }) && e.to_string().contains("garbage.npy"),
+        "{e}"
+    );
 
     let e = Recording::from_npy(dir.0.join("missing.npy"), &good_labels).unwrap_err();
-    assert!(matches!(e, Error::Io { .. }) && e.to_string().contains("missing.npy"), "{e}");
+    assert!(
+        matches!(e, Error::Io { .. }) && e.to_string().contains("missing.npy"),
+        "{e}"
+    );
 }

@@ -25,11 +25,18 @@ fn tables() -> impl Strategy<Value = CountTable> {
 fn layers() -> impl Strategy<Value = (Array2<f32>, Vec<usize>, usize)> {
     (1_usize..40, 1_usize..150, 1_usize..5).prop_flat_map(|(samples, width, classes)| {
         (
-            prop::collection::vec(prop_oneof![Just(0.0_f32), -2.0_f32..5.0, Just(1.5_f32)], samples * width),
+            prop::collection::vec(
+                prop_oneof![Just(0.0_f32), -2.0_f32..5.0, Just(1.5_f32)],
+                samples * width,
+            ),
             prop::collection::vec(0..classes, samples),
         )
             .prop_map(move |(values, labels)| {
-                (Array2::from_shape_vec((samples, width), values).unwrap(), labels, classes)
+                (
+                    Array2::from_shape_vec((samples, width), values).unwrap(),
+                    labels,
+                    classes,
+                )
             })
     })
 }

@@ -13,7 +13,13 @@ use rand::{Rng, SeedableRng, rngs::StdRng};
 
 fn setup() -> (Mlp, Dataset) {
     let mut rng = StdRng::seed_from_u64(11);
-    let mlp = Mlp::new(&[6, 70, 9, 3], Activation::Relu, Init::for_activation(Activation::Relu), &mut rng).unwrap();
+    let mlp = Mlp::new(
+        &[6, 70, 9, 3],
+        Activation::Relu,
+        Init::for_activation(Activation::Relu),
+        &mut rng,
+    )
+    .unwrap();
     let inputs = Array2::from_shape_fn((101, 6), |_| rng.random_range(-1.0_f32..1.0));
     let labels = (0..101).map(|_| rng.random_range(0..3)).collect();
     (mlp, Dataset::new(inputs, labels, 3).unwrap())
@@ -28,7 +34,10 @@ fn streaming_scores_equal_dense_scores_exactly() {
         Quantizer::equal_width(7).unwrap(),
         Quantizer::zero_and_equal_width(5).unwrap(),
     ] {
-        let settings = MeasureSettings::new(quantizer).with_variance().with_weight_norms().with_random(5);
+        let settings = MeasureSettings::new(quantizer)
+            .with_variance()
+            .with_weight_norms()
+            .with_random(5);
         let dense = analyze(&recording, &settings, Some(&mlp)).unwrap();
         let mut seen = Vec::new();
         let streamed = analyze_streaming(&mlp, &data, &settings, 16, &mut |p| seen.push(p.done)).unwrap();
@@ -50,7 +59,14 @@ fn equal_frequency_streams_with_a_quantizer_fitted_up_front() {
     let acts = recording.layer(1).unwrap();
     let q = LayerQuantizer::fit(Quantizer::equal_frequency(4).unwrap(), acts).unwrap();
     let dense = LayerCounts::from_activations(1, acts, recording.labels(), 3, &q).unwrap();
-    let streamed = record(&mlp, &data, StreamingRecorder::new(vec![(1, q)], 3).unwrap(), 32, &mut |_| {}).unwrap();
+    let streamed = record(
+        &mlp,
+        &data,
+        StreamingRecorder::new(vec![(1, q)], 3).unwrap(),
+        32,
+        &mut |_| {},
+    )
+    .unwrap();
     assert_eq!(streamed, vec![dense]);
     assert_eq!(mlp.hidden_widths(), vec![70, 9]);
 }

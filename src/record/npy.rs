@@ -126,10 +126,16 @@ fn read_activations(path: &Path) -> Result<Array2<f32>> {
         a
     } else if let Some(a) = try_read::<f64>(&bytes, path)? {
         check_rank(&a, 2, "samples × neurons", path)?;
-        if let Some((index, &v)) = a.indexed_iter().find(|(_, v)| v.is_finite() && !(**v as f32).is_finite()) {
+        if let Some((index, &v)) = a
+            .indexed_iter()
+            .find(|(_, v)| v.is_finite() && !(**v as f32).is_finite())
+        {
             return Err(NpyError::Format {
                 path: name(path),
-                reason: format!("value {v} at sample {}, neuron {} exceeds the float32 range", index[0], index[1]),
+                reason: format!(
+                    "value {v} at sample {}, neuron {} exceeds the float32 range",
+                    index[0], index[1]
+                ),
             }
             .into());
         }
