@@ -6,8 +6,9 @@
 use std::path::Path as FsPath;
 use std::time::Instant;
 
-use infoablate::ablation::{Engine, Scope};
+use infoablate::ablation::{AblationCurve, Engine, Order, Schedule, Scope};
 use infoablate::data::{Split, load_mnist_dir, stratified_split};
+use infoablate::measures::{MeasureSettings, Quantizer, analyze};
 use infoablate::network::{Activation, Init, Mlp, Network, TrainConfig, evaluate};
 use infoablate::rand::SeedableRng;
 use infoablate::rand::rngs::StdRng;
@@ -59,6 +60,25 @@ fn main() -> infoablate::Result<()> {
         );
     }
 
+    // One bit per neuron (active or not), as in the paper; bits.
+    let settings = MeasureSettings::new(Quantizer::for_activation(Activation::Relu));
+    let scores = analyze(&recording, &settings, Some(&mlp))?;
+    println!("\nmeasures on the analysis set (binary quantizer, bits): min / median / max");
+    for s in scores.summary() {
+        println!(
+            "layer {} {:<15} {:>8.4} {:>8.4} {:>8.4}",
+            s.layer, s.measure, s.min, s.median, s.max
+        );
+    }
+    for layer in scores.layers() {
+        let top: Vec<String> = scores
+            .top_k("mutual_info", layer, 5)?
+            .iter()
+            .map(|(i, v)| format!("{i} ({v:.3})"))
+            .collect();
+        println!("layer {layer} highest-MI neurons: {}", top.join(", "));
+    }
+
     println!("\ncumulative ablation (zero), test accuracy at % of the layer ablated:");
     print!("{:<28}", "curve");
     for f in SHOWN {
@@ -68,6 +88,15 @@ fn main() -> infoablate::Result<()> {
     let engine = Engine::new(&mlp, &test)?;
     let seeds: Vec<u64> = (0..10).collect();
     for layer in 0..mlp.num_hidden() {
+        for order in [Order::Descending, Order::Ascending] {
+            let curve = engine.run(&Schedule::by_measure(
+                &scores,
+                "mutual_info",
+                order,
+                Scope::Layer(layer),
+            )?)?;
+            print_row(&format!("layer {layer} MI {order}"), &curve);
+        }
         let band = engine.random_band(Scope::Layer(layer), &seeds, None, (5.0, 95.0), &mut |_| {})?;
         for (name, values) in [
             ("random (mean of 10)", &band.mean_accuracy),
@@ -84,4 +113,12 @@ fn main() -> infoablate::Result<()> {
     }
     println!("\ndone in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
+}
+
+fn print_row(name: &str, curve: &AblationCurve) {
+    print!("{name:<28}");
+    for f in SHOWN {
+        print!("{:>7.3}", curve.nearest(f).map_or(f64::NAN, |p| p.accuracy));
+    }
+    println!();
 }

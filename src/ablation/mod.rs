@@ -23,10 +23,11 @@ mod plain;
 mod replacement;
 mod schedule;
 
+pub use crate::measures::{Order, rank};
 pub use curve::{AblationCurve, CurveLabel, CurvePoint, RandomBand};
 pub use engine::{Engine, Path};
 pub use replacement::{NeuronValues, Replacement};
-pub use schedule::{AblationSchedule, Order, Schedule, ScheduleInfo, Scope, rank};
+pub use schedule::{AblationSchedule, Schedule, ScheduleInfo, Scope};
 
 /// A hidden neuron: `(layer, index)`, both from 0.
 pub type Neuron = (usize, usize);

@@ -8,25 +8,7 @@ use rand::seq::SliceRandom;
 
 use super::{AblationError, Neuron};
 use crate::Result;
-
-/// Ranking direction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub enum Order {
-    /// Lowest score first.
-    Ascending,
-    /// Highest score first.
-    Descending,
-}
-
-impl fmt::Display for Order {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Order::Ascending => "ascending",
-            Order::Descending => "descending",
-        })
-    }
-}
+use crate::measures::{Order, Scores, rank};
 
 /// Which hidden neurons a schedule ranks and ablates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -68,28 +50,6 @@ impl Scope {
                 .collect()),
         }
     }
-}
-
-/// Orders neurons by score with the definition file's tie rule: exactly
-/// equal scores go to the lower layer, then the lower neuron index, in both
-/// orders.
-///
-/// ```
-/// use infoablate::ablation::{Order, rank};
-/// let entries = [(1, 0, 0.5), (0, 2, 0.0), (0, 1, 0.5), (0, 0, 0.0)];
-/// assert_eq!(rank(&entries, Order::Descending), vec![(0, 1), (1, 0), (0, 0), (0, 2)]);
-/// assert_eq!(rank(&entries, Order::Ascending), vec![(0, 0), (0, 2), (0, 1), (1, 0)]);
-/// ```
-pub fn rank(entries: &[(usize, usize, f64)], order: Order) -> Vec<Neuron> {
-    let mut sorted = entries.to_vec();
-    sorted.sort_by(|a, b| {
-        let by_score = match order {
-            Order::Ascending => a.2.total_cmp(&b.2),
-            Order::Descending => b.2.total_cmp(&a.2),
-        };
-        by_score.then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1))
-    });
-    sorted.into_iter().map(|(l, i, _)| (l, i)).collect()
 }
 
 /// What a curve was made from, for its label.
@@ -182,6 +142,21 @@ impl Schedule {
             scope,
             checkpoints: None,
         }
+    }
+
+    /// Neurons in `scope` ordered by the measure `measure` of `scores` (for
+    /// example `"mutual_info"`).
+    ///
+    /// # Errors
+    /// [`MeasureError`](crate::measures::MeasureError) when `scores` lacks the
+    /// measure.
+    pub fn by_measure(scores: &Scores, measure: &str, order: Order, scope: Scope) -> Result<Self> {
+        let num_layers = scores.layers().iter().max().map_or(0, |&m| m + 1);
+        let mut per_layer = vec![Vec::new(); num_layers];
+        for layer in scores.layers() {
+            per_layer[layer] = scores.get(measure, layer)?.to_vec();
+        }
+        Ok(Self::by_scores(measure, per_layer, order, scope))
     }
 
     /// A permutation of the neurons in `scope`, seeded.

@@ -7,8 +7,12 @@
 //! streaming recorder that keeps only count tables.
 
 mod dense;
+#[cfg(feature = "npy")]
+mod npy;
 
 pub use dense::{DenseRecorder, Recording};
+#[cfg(feature = "npy")]
+pub use npy::NpyError;
 
 use ndarray::ArrayView2;
 
@@ -48,6 +52,10 @@ pub enum RecordError {
     /// No layer requested, or a layer requested twice.
     #[error("invalid layer selection {0:?}: give distinct hidden layers")]
     Layers(Vec<usize>),
+    /// A `.npy` file cannot be read as activations or labels.
+    #[cfg(feature = "npy")]
+    #[error(transparent)]
+    Npy(#[from] NpyError),
 }
 
 /// How far a long computation has got.

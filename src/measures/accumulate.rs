@@ -1,0 +1,244 @@
+//! The one-pass engine behind [`LayerCounts`]: batches in, count tables,
+//! class sums and moments out, the same code for the dense and the streaming
+//! path.
+//!
+//! Neurons are split into chunks of [`CHUNK`] processed in parallel (feature
+//! `parallel`); each chunk walks the batch row by row (cache-friendly for
+//! C-order activations) and keeps its counters class-major, so one sample's
+//! updates touch one contiguous block.
+
+use ndarray::ArrayView2;
+
+use super::MeasureError;
+use super::counts::{CountTable, LayerCounts, Moments};
+use super::parallel::map_mut;
+use super::quantize::{BinnerUser, LayerQuantizer};
+use crate::Result;
+use crate::data::DataError;
+use crate::record::check_finite;
+
+/// Neurons per chunk.
+const CHUNK: usize = 64;
+
+/// The running statistics of neurons `start … start + width`.
+#[derive(Debug, Clone)]
+struct Chunk {
+    start: usize,
+    width: usize,
+    /// `classes × width × bins`: `counts[(y · width + j) · bins + b]`.
+    counts: Vec<u64>,
+    /// `classes × width`.
+    class_sums: Vec<f64>,
+    shift: Vec<f64>,
+    sum: Vec<f64>,
+    sum_sq: Vec<f64>,
+}
+
+/// One chunk's pass over one batch.
+struct ChunkPass<'a> {
+    chunk: &'a mut Chunk,
+    /// The batch, C order, `labels.len() × stride`.
+    data: &'a [f32],
+    stride: usize,
+    labels: &'a [usize],
+    bins: usize,
+    first_batch: bool,
+}
+
+impl BinnerUser<bool> for ChunkPass<'_> {
+    /// Returns whether every value was finite.
+    #[inline(always)]
+    fn run(self, bin: impl Fn(usize, f64) -> usize) -> bool {
+        let ChunkPass {
+            chunk,
+            data,
+            stride,
+            labels,
+            bins,
+            first_batch,
+        } = self;
+        let (start, w) = (chunk.start, chunk.width);
+        if first_batch && !labels.is_empty() {
+            for (shift, &a) in chunk.shift.iter_mut().zip(&data[start..start + w]) {
+                *shift = f64::from(a);
+            }
+        }
+        let mut finite = true;
+        for (row, &y) in data.chunks_exact(stride).zip(labels) {
+            let row = &row[start..start + w];
+            let counts = &mut chunk.counts[y * w * bins..(y + 1) * w * bins];
+            let class_sums = &mut chunk.class_sums[y * w..(y + 1) * w];
+            let per_neuron = row
+                .iter()
+                .zip(class_sums.iter_mut())
+                .zip(
+                    chunk
+                        .shift
+                        .iter()
+                        .zip(chunk.sum.iter_mut().zip(chunk.sum_sq.iter_mut())),
+                )
+                .zip(counts.chunks_exact_mut(bins));
+            for (j, (((&a, class_sum), (&shift, (sum, sum_sq))), cells)) in per_neuron.enumerate() {
+                finite &= a.is_finite();
+                let a = f64::from(a);
+                cells[bin(j, a)] += 1;
+                *class_sum += a;
+                let d = a - shift;
+                *sum += d;
+                *sum_sq += d * d;
+            }
+        }
+        finite
+    }
+}
+
+/// Running statistics of one hidden layer.
+#[derive(Debug, Clone)]
+pub(super) struct LayerAccumulator {
+    layer: usize,
+    quantizer: LayerQuantizer,
+    num_classes: usize,
+    class_counts: Vec<u64>,
+    samples: u64,
+    chunks: Vec<Chunk>,
+}
+
+impl LayerAccumulator {
+    /// Nothing seen yet.
+    pub(super) fn new(layer: usize, quantizer: LayerQuantizer, num_classes: usize) -> Result<Self, MeasureError> {
+        if num_classes == 0 {
+            return Err(MeasureError::Parameter {
+                name: "num_classes",
+                reason: "must be positive".into(),
+            });
+        }
+        let bins = quantizer.bins();
+        let width = quantizer.width();
+        let chunks = (0..width)
+            .step_by(CHUNK)
+            .map(|start| {
+                let w = CHUNK.min(width - start);
+                Chunk {
+                    start,
+                    width: w,
+                    counts: vec![0; num_classes * w * bins],
+                    class_sums: vec![0.0; num_classes * w],
+                    shift: vec![0.0; w],
+                    sum: vec![0.0; w],
+                    sum_sq: vec![0.0; w],
+                }
+            })
+            .collect();
+        Ok(LayerAccumulator {
+            layer,
+            quantizer,
+            num_classes,
+            class_counts: vec![0; num_classes],
+            samples: 0,
+            chunks,
+        })
+    }
+
+    /// The hidden layer.
+    pub(super) fn layer(&self) -> usize {
+        self.layer
+    }
+
+    /// Takes the activations of the samples `offset … offset + batch.nrows()`
+    /// (`samples × neurons`) and their labels. After an error the
+    /// accumulator is to be discarded.
+    pub(super) fn observe(&mut self, offset: usize, batch: ArrayView2<'_, f32>, labels: &[usize]) -> Result<()> {
+        self.quantizer.check_width(self.layer, batch.ncols())?;
+        if batch.nrows() != labels.len() {
+            return Err(MeasureError::Mismatch {
+                what: format!(
+                    "{} rows of activations of hidden layer {} but {} labels",
+                    batch.nrows(),
+                    self.layer,
+                    labels.len()
+                ),
+            }
+            .into());
+        }
+        if let Some((i, &label)) = labels.iter().enumerate().find(|&(_, &y)| y >= self.num_classes) {
+            return Err(DataError::LabelOutOfRange {
+                sample: offset + i,
+                label,
+                num_classes: self.num_classes,
+            }
+            .into());
+        }
+        for &y in labels {
+            self.class_counts[y] += 1;
+        }
+        let batch = batch.as_standard_layout();
+        let data = batch.as_slice().expect("a standard-layout array is contiguous");
+        let (quantizer, bins, first_batch) = (&self.quantizer, self.quantizer.bins(), self.samples == 0);
+        let stride = batch.ncols().max(1);
+        let finite = map_mut(&mut self.chunks, |chunk| {
+            let start = chunk.start;
+            quantizer.with_binner(
+                start,
+                ChunkPass {
+                    chunk,
+                    data,
+                    stride,
+                    labels,
+                    bins,
+                    first_batch,
+                },
+            )
+        });
+        self.samples += labels.len() as u64;
+        if finite.iter().all(|&f| f) {
+            Ok(())
+        } else {
+            check_finite(self.layer, offset, batch.view())?;
+            Ok(())
+        }
+    }
+
+    /// The statistics of everything observed.
+    pub(super) fn finish(self) -> Result<LayerCounts> {
+        if self.samples == 0 {
+            return Err(MeasureError::Empty {
+                what: format!("the recording of hidden layer {}", self.layer),
+            }
+            .into());
+        }
+        let (c, bins) = (self.num_classes, self.quantizer.bins());
+        let width = self.quantizer.width();
+        let mut tables = Vec::with_capacity(width);
+        let mut class_sums = Vec::with_capacity(width * c);
+        let mut moments = Vec::with_capacity(width);
+        for chunk in &self.chunks {
+            let w = chunk.width;
+            for j in 0..w {
+                let mut cells = vec![0; bins * c];
+                for y in 0..c {
+                    let from = &chunk.counts[(y * w + j) * bins..(y * w + j + 1) * bins];
+                    for (b, &n) in from.iter().enumerate() {
+                        cells[b * c + y] = n;
+                    }
+                    class_sums.push(chunk.class_sums[y * w + j]);
+                }
+                tables.push(CountTable::from_counts(bins, c, cells)?);
+                moments.push(Moments::from_sums(
+                    self.samples,
+                    chunk.shift[j],
+                    chunk.sum[j],
+                    chunk.sum_sq[j],
+                ));
+            }
+        }
+        Ok(LayerCounts {
+            layer: self.layer,
+            quantizer: self.quantizer,
+            num_classes: c,
+            class_counts: self.class_counts,
+            tables,
+            class_sums,
+            moments,
+        })
+    }
+}

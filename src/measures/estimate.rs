@@ -1,0 +1,256 @@
+//! Entropy, mutual information and KL selectivity from a count table.
+//!
+//! Plug-in (maximum likelihood) estimates with `0·log 0 = 0`, classes with no
+//! sample skipped; Miller–Madow corrections for the entropies and the mutual
+//! information. Nothing is clipped: a Miller–Madow mutual information can be
+//! negative, and rounding can leave a plug-in value a few ulps below 0.
+
+use std::f64::consts::LN_2;
+use std::fmt;
+
+use super::MeasureError;
+use super::counts::CountTable;
+
+/// The unit of an information quantity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
+pub enum Units {
+    /// Logarithms to base 2 (the default).
+    #[default]
+    Bits,
+    /// Natural logarithms.
+    Nats,
+}
+
+impl Units {
+    /// Converts a quantity in nats to these units.
+    ///
+    /// ```
+    /// use infoablate::measures::Units;
+    /// assert_eq!(Units::Bits.from_nats(std::f64::consts::LN_2), 1.0);
+    /// assert_eq!(Units::Nats.from_nats(0.5), 0.5);
+    /// ```
+    pub fn from_nats(self, nats: f64) -> f64 {
+        match self {
+            Units::Bits => nats / LN_2,
+            Units::Nats => nats,
+        }
+    }
+
+    /// `bits` or `nats`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Units::Bits => "bits",
+            Units::Nats => "nats",
+        }
+    }
+}
+
+impl fmt::Display for Units {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How an information quantity is estimated from counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
+pub enum Estimator {
+    /// Maximum likelihood: the empirical frequencies plugged in (the default).
+    #[default]
+    PlugIn,
+    /// Miller–Madow: `H_MM = H + (m−1)/(2N)` nats, `m` the non-empty cells;
+    /// `I_MM = H_MM(T) + H_MM(Y) − H_MM(T,Y)`. Not defined for KL selectivity.
+    MillerMadow,
+}
+
+impl Estimator {
+    /// `plug-in` or `miller-madow`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Estimator::PlugIn => "plug-in",
+            Estimator::MillerMadow => "miller-madow",
+        }
+    }
+}
+
+impl fmt::Display for Estimator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+fn check_nonempty(table: &CountTable) -> Result<u64, MeasureError> {
+    match table.total() {
+        0 => Err(MeasureError::Empty {
+            what: "the count table".into(),
+        }),
+        n => Ok(n),
+    }
+}
+
+/// Entropy in nats of the distribution with these counts summing to `n`,
+/// with the estimator's correction.
+fn entropy_nats(counts: impl Iterator<Item = u64>, n: u64, estimator: Estimator) -> f64 {
+    let total = n as f64;
+    let (mut h, mut occupied) = (0.0, 0_u64);
+    for c in counts.filter(|&c| c > 0) {
+        let p = c as f64 / total;
+        h -= p * p.ln();
+        occupied += 1;
+    }
+    match estimator {
+        Estimator::PlugIn => h,
+        Estimator::MillerMadow => h + (occupied - 1) as f64 / (2.0 * total),
+    }
+}
+
+/// `H(T)`, the entropy of the neuron's bins.
+///
+/// # Errors
+/// [`MeasureError::Empty`] for a table with no sample.
+///
+/// # Examples
+///
+/// ```
+/// use infoablate::measures::{CountTable, Estimator, Units, entropy};
+///
+/// // bins with 2, 1, 1 samples: H = 1.5 bits; Miller–Madow adds (3−1)/(2·4) nats.
+/// let t = CountTable::from_counts(3, 1, vec![2, 1, 1])?;
+/// assert_eq!(entropy(&t, Estimator::PlugIn, Units::Bits)?, 1.5);
+/// let mm = entropy(&t, Estimator::MillerMadow, Units::Nats)?;
+/// assert!((mm - (1.5 * std::f64::consts::LN_2 + 0.25)).abs() < 1e-15);
+/// # Ok::<(), infoablate::Error>(())
+/// ```
+pub fn entropy(table: &CountTable, estimator: Estimator, units: Units) -> Result<f64, MeasureError> {
+    let n = check_nonempty(table)?;
+    Ok(units.from_nats(entropy_nats(table.bin_totals().into_iter(), n, estimator)))
+}
+
+/// `H(Y)`, the entropy of the class labels counted in the table.
+///
+/// # Errors
+/// [`MeasureError::Empty`] for a table with no sample.
+pub fn class_entropy(table: &CountTable, estimator: Estimator, units: Units) -> Result<f64, MeasureError> {
+    let n = check_nonempty(table)?;
+    Ok(units.from_nats(entropy_nats(table.class_totals().into_iter(), n, estimator)))
+}
+
+/// `H(T, Y)`, the entropy of the joint counts.
+///
+/// # Errors
+/// [`MeasureError::Empty`] for a table with no sample.
+pub fn joint_entropy(table: &CountTable, estimator: Estimator, units: Units) -> Result<f64, MeasureError> {
+    let n = check_nonempty(table)?;
+    Ok(units.from_nats(entropy_nats(table.as_slice().iter().copied(), n, estimator)))
+}
+
+/// `log( p(b,y) / (p(b) p(y)) ) = log( n[b][y]·N / (n[b]·n[y]) )` for every
+/// occupied cell, in nats, as `(b, y, n[b][y], log ratio)`; integer products
+/// are formed in `f64` before the one division.
+fn log_ratios<'a>(
+    table: &'a CountTable,
+    bin_totals: &'a [u64],
+    class_totals: &'a [u64],
+    n: u64,
+) -> impl Iterator<Item = (usize, u64, f64)> + 'a {
+    table.rows().zip(bin_totals).flat_map(move |(row, &nb)| {
+        row.iter()
+            .zip(class_totals)
+            .enumerate()
+            .filter(|(_, (c, _))| **c > 0)
+            .map(move |(y, (&c, &ny))| {
+                let ratio = (c as f64 * n as f64) / (nb as f64 * ny as f64);
+                (y, c, ratio.ln())
+            })
+    })
+}
+
+/// `I(T; Y)`, the mutual information between the neuron's bins and the class.
+///
+/// Plug-in: `Σ p(b,y) log(p(b,y) / (p(b) p(y)))`; Miller–Madow:
+/// `H_MM(T) + H_MM(Y) − H_MM(T,Y)` (which can be negative).
+///
+/// # Errors
+/// [`MeasureError::Empty`] for a table with no sample.
+///
+/// # Examples
+///
+/// ```
+/// use infoablate::measures::{CountTable, Estimator, Units, mutual_information};
+///
+/// // A bin that copies a balanced binary label: I = H(Y) = 1 bit.
+/// let t = CountTable::from_counts(2, 2, vec![5, 0, 0, 5])?;
+/// assert_eq!(mutual_information(&t, Estimator::PlugIn, Units::Bits)?, 1.0);
+/// // Independent: I = 0 exactly.
+/// let t = CountTable::from_counts(2, 2, vec![1, 2, 3, 6])?;
+/// assert_eq!(mutual_information(&t, Estimator::PlugIn, Units::Bits)?, 0.0);
+/// # Ok::<(), infoablate::Error>(())
+/// ```
+pub fn mutual_information(table: &CountTable, estimator: Estimator, units: Units) -> Result<f64, MeasureError> {
+    let n = check_nonempty(table)?;
+    let nats = match estimator {
+        Estimator::PlugIn => {
+            let (bins, classes) = (table.bin_totals(), table.class_totals());
+            log_ratios(table, &bins, &classes, n)
+                .map(|(_, c, log)| c as f64 / n as f64 * log)
+                .sum()
+        }
+        Estimator::MillerMadow => {
+            entropy_nats(table.bin_totals().into_iter(), n, estimator)
+                + entropy_nats(table.class_totals().into_iter(), n, estimator)
+                - entropy_nats(table.as_slice().iter().copied(), n, estimator)
+        }
+    };
+    Ok(units.from_nats(nats))
+}
+
+/// `KLsel(T) = max_y D(P_{T|Y=y} ‖ P_T)` over the classes with a sample,
+/// with `D = Σ_b p(b|y) log(p(b|y) / p(b))`. Plug-in only.
+///
+/// # Errors
+/// [`MeasureError::Unsupported`] for Miller–Madow (the definition file does
+/// not define it), [`MeasureError::Empty`] for a table with no sample.
+///
+/// # Examples
+///
+/// ```
+/// use infoablate::measures::{CountTable, Estimator, Units, kl_selectivity};
+///
+/// // Class 1 always in bin 1, class 0 split evenly: p(T) = (1/4, 3/4).
+/// // D(class 1) = log(4/3), D(class 0) = ½ log 2 + ½ log(2/3): the max is log2(4/3) bits.
+/// let t = CountTable::from_counts(2, 2, vec![1, 0, 1, 2])?;
+/// let kl = kl_selectivity(&t, Estimator::PlugIn, Units::Bits)?;
+/// assert!((kl - (4.0_f64 / 3.0).log2()).abs() < 1e-15);
+/// assert!(kl_selectivity(&t, Estimator::MillerMadow, Units::Bits).is_err());
+/// # Ok::<(), infoablate::Error>(())
+/// ```
+pub fn kl_selectivity(table: &CountTable, estimator: Estimator, units: Units) -> Result<f64, MeasureError> {
+    if estimator != Estimator::PlugIn {
+        return Err(MeasureError::Unsupported {
+            measure: "KL selectivity",
+            estimator,
+        });
+    }
+    let n = check_nonempty(table)?;
+    let (bins, classes) = (table.bin_totals(), table.class_totals());
+    let mut divergence = vec![0.0; table.classes()];
+    for (y, c, log) in log_ratios(table, &bins, &classes, n) {
+        divergence[y] += c as f64 / classes[y] as f64 * log;
+    }
+    let max = divergence
+        .iter()
+        .zip(&classes)
+        .filter(|(_, ny)| **ny > 0)
+        .map(|(&d, _)| d)
+        .fold(f64::NEG_INFINITY, f64::max);
+    Ok(units.from_nats(max))
+}

@@ -1,0 +1,308 @@
+//! The [`InfoMeasure`] trait and the built-in measures.
+
+use ndarray::ArrayView1;
+
+use super::MeasureError;
+use super::counts::{CountTable, Moments};
+use super::estimate::{self, Estimator, Units};
+use crate::Result;
+
+/// What a measure sees of one neuron: its count table, the per-class sums and
+/// counts of its raw activations, its moments, and — when the network exposes
+/// them — its outgoing weights.
+#[derive(Debug, Clone, Copy)]
+pub struct NeuronStats<'a> {
+    layer: usize,
+    neuron: usize,
+    table: &'a CountTable,
+    class_sums: &'a [f64],
+    class_counts: &'a [u64],
+    moments: &'a Moments,
+    weights: Option<ArrayView1<'a, f32>>,
+}
+
+impl<'a> NeuronStats<'a> {
+    pub(super) fn new(
+        layer: usize,
+        neuron: usize,
+        table: &'a CountTable,
+        class_sums: &'a [f64],
+        class_counts: &'a [u64],
+        moments: &'a Moments,
+    ) -> Self {
+        NeuronStats {
+            layer,
+            neuron,
+            table,
+            class_sums,
+            class_counts,
+            moments,
+            weights: None,
+        }
+    }
+
+    /// The same neuron with its outgoing weights: column `neuron` of the
+    /// matrix that reads its layer ([`Resumable::readout`](crate::network::Resumable::readout)).
+    pub fn with_weights(mut self, weights: ArrayView1<'a, f32>) -> Self {
+        self.weights = Some(weights);
+        self
+    }
+
+    /// The hidden layer.
+    pub fn layer(&self) -> usize {
+        self.layer
+    }
+
+    /// The neuron's index in its layer.
+    pub fn neuron(&self) -> usize {
+        self.neuron
+    }
+
+    /// The `bins × classes` count table.
+    pub fn counts(&self) -> &'a CountTable {
+        self.table
+    }
+
+    /// Per-class sums of the raw activations.
+    pub fn class_sums(&self) -> &'a [f64] {
+        self.class_sums
+    }
+
+    /// Samples per class.
+    pub fn class_counts(&self) -> &'a [u64] {
+        self.class_counts
+    }
+
+    /// Per-class means `μ_y` of the raw activations; `None` for a class with no sample.
+    pub fn class_means(&self) -> Vec<Option<f64>> {
+        self.class_sums
+            .iter()
+            .zip(self.class_counts)
+            .map(|(&s, &n)| (n > 0).then(|| s / n as f64))
+            .collect()
+    }
+
+    /// Count, mean and variance of the raw activations.
+    pub fn moments(&self) -> &'a Moments {
+        self.moments
+    }
+
+    /// The outgoing weights, if the network exposes them.
+    pub fn outgoing_weights(&self) -> Option<ArrayView1<'a, f32>> {
+        self.weights
+    }
+}
+
+/// A score for one neuron.
+///
+/// Implement [`name`](InfoMeasure::name) and [`score`](InfoMeasure::score);
+/// [`estimator`](InfoMeasure::estimator) and [`units`](InfoMeasure::units)
+/// describe the setting of an information measure in [`Scores`](super::Scores).
+/// See the module documentation for a user-defined measure.
+pub trait InfoMeasure {
+    /// The name, a column of the scores (`entropy`, `mutual_info`, …).
+    fn name(&self) -> &str;
+
+    /// Scores one neuron.
+    ///
+    /// # Errors
+    /// Whatever the measure cannot compute for this neuron.
+    fn score(&self, neuron: &NeuronStats<'_>) -> Result<f64>;
+
+    /// The estimator, for an information measure.
+    fn estimator(&self) -> Option<Estimator> {
+        None
+    }
+
+    /// The units, for an information measure.
+    fn units(&self) -> Option<Units> {
+        None
+    }
+}
+
+macro_rules! table_measure {
+    ($(#[$doc:meta])* $ty:ident, $name:literal, $estimate:path) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+        pub struct $ty {
+            /// How it is estimated from the count table.
+            pub estimator: Estimator,
+            /// Bits or nats.
+            pub units: Units,
+        }
+
+        impl $ty {
+            /// With this estimator and these units.
+            pub fn new(estimator: Estimator, units: Units) -> Self {
+                $ty { estimator, units }
+            }
+        }
+
+        impl InfoMeasure for $ty {
+            fn name(&self) -> &str {
+                $name
+            }
+
+            fn score(&self, neuron: &NeuronStats<'_>) -> Result<f64> {
+                Ok($estimate(neuron.counts(), self.estimator, self.units)?)
+            }
+
+            fn estimator(&self) -> Option<Estimator> {
+                Some(self.estimator)
+            }
+
+            fn units(&self) -> Option<Units> {
+                Some(self.units)
+            }
+        }
+    };
+}
+
+table_measure!(
+    /// `entropy`: `H(T)` of the neuron's bins ([`entropy`](estimate::entropy)).
+    Entropy,
+    "entropy",
+    estimate::entropy
+);
+table_measure!(
+    /// `mutual_info`: `I(T; Y)` between the neuron's bins and the class
+    /// ([`mutual_information`](estimate::mutual_information)).
+    MutualInformation,
+    "mutual_info",
+    estimate::mutual_information
+);
+table_measure!(
+    /// `kl_selectivity`: `max_y D(P_{T|Y=y} ‖ P_T)` ([`kl_selectivity`](estimate::kl_selectivity));
+    /// plug-in only — with Miller–Madow it returns [`MeasureError::Unsupported`].
+    KlSelectivity,
+    "kl_selectivity",
+    estimate::kl_selectivity
+);
+
+/// `csi`: Morcos et al.'s class selectivity index on raw activations,
+/// `(μ_max − μ_−max) / (μ_max + μ_−max)`, `0` where the denominator is `0`.
+///
+/// `μ_y` is the mean over the samples of class `y`; classes with no sample
+/// are skipped, and `μ_−max` is the mean of the other classes' `μ_y`. It
+/// needs two classes with samples ([`MeasureError::TooFewClasses`] otherwise).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ClassSelectivityIndex;
+
+impl InfoMeasure for ClassSelectivityIndex {
+    fn name(&self) -> &str {
+        "csi"
+    }
+
+    fn score(&self, neuron: &NeuronStats<'_>) -> Result<f64> {
+        let means: Vec<f64> = neuron.class_means().into_iter().flatten().collect();
+        if means.len() < 2 {
+            return Err(MeasureError::TooFewClasses {
+                layer: neuron.layer(),
+                neuron: neuron.neuron(),
+                classes: means.len(),
+            }
+            .into());
+        }
+        let top = (1..means.len()).fold(0, |best, y| if means[y] > means[best] { y } else { best });
+        let max = means[top];
+        let rest = means
+            .iter()
+            .enumerate()
+            .filter(|&(y, _)| y != top)
+            .map(|(_, &m)| m)
+            .sum::<f64>()
+            / (means.len() - 1) as f64;
+        let denominator = max + rest;
+        Ok(if denominator == 0.0 {
+            0.0
+        } else {
+            (max - rest) / denominator
+        })
+    }
+}
+
+/// `variance`: the population variance of the neuron's raw activations (a baseline).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Variance;
+
+impl InfoMeasure for Variance {
+    fn name(&self) -> &str {
+        "variance"
+    }
+
+    fn score(&self, neuron: &NeuronStats<'_>) -> Result<f64> {
+        Ok(neuron.moments().variance())
+    }
+}
+
+/// `weight_l1` / `weight_l2`: the norm of the neuron's outgoing weights (a
+/// baseline); needs a network that exposes them ([`MeasureError::NoWeights`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutgoingWeightNorm {
+    /// `Σ |w|`.
+    L1,
+    /// `sqrt(Σ w²)`.
+    L2,
+}
+
+impl InfoMeasure for OutgoingWeightNorm {
+    fn name(&self) -> &str {
+        match self {
+            OutgoingWeightNorm::L1 => "weight_l1",
+            OutgoingWeightNorm::L2 => "weight_l2",
+        }
+    }
+
+    fn score(&self, neuron: &NeuronStats<'_>) -> Result<f64> {
+        let weights = neuron
+            .outgoing_weights()
+            .ok_or(MeasureError::NoWeights { layer: neuron.layer() })?;
+        let values = weights.iter().map(|&w| f64::from(w));
+        Ok(match self {
+            OutgoingWeightNorm::L1 => values.map(f64::abs).sum(),
+            OutgoingWeightNorm::L2 => values.map(|w| w * w).sum::<f64>().sqrt(),
+        })
+    }
+}
+
+/// `random`: a uniform score in `[0, 1)` that depends only on
+/// `(seed, layer, neuron)` (a SplitMix64 hash, stable across versions and
+/// platforms): ranking by it gives a seeded random order.
+///
+/// ```
+/// use infoablate::measures::{InfoMeasure, RandomScore};
+/// let r = RandomScore { seed: 7 };
+/// assert_eq!(r.value(0, 3), r.value(0, 3));
+/// assert_ne!(r.value(0, 3), r.value(1, 3));
+/// assert!((0.0..1.0).contains(&r.value(2, 5)));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RandomScore {
+    /// The seed.
+    pub seed: u64,
+}
+
+fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+impl RandomScore {
+    /// The score of `(layer, neuron)`.
+    pub fn value(&self, layer: usize, neuron: usize) -> f64 {
+        let h = splitmix64(splitmix64(splitmix64(self.seed) ^ layer as u64) ^ neuron as u64);
+        (h >> 11) as f64 / (1_u64 << 53) as f64
+    }
+}
+
+impl InfoMeasure for RandomScore {
+    fn name(&self) -> &str {
+        "random"
+    }
+
+    fn score(&self, neuron: &NeuronStats<'_>) -> Result<f64> {
+        Ok(self.value(neuron.layer(), neuron.neuron()))
+    }
+}

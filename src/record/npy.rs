@@ -1,0 +1,242 @@
+//! Activations recorded anywhere (a PyTorch forward hook, say), read from
+//! NumPy `.npy` files (feature `npy`).
+
+use std::path::Path;
+
+use ndarray::{Array2, ArrayD, Ix1, Ix2};
+use ndarray_npy::{ReadNpyError, ReadNpyExt, ReadableElement};
+
+use super::Recording;
+use crate::{Error, Result};
+
+/// The largest label [`Recording::from_npy`] accepts (count tables have a
+/// column per class).
+const MAX_LABEL: i64 = u16::MAX as i64;
+
+/// A `.npy` file that cannot be read as activations or labels; every message
+/// names the file.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NpyError {
+    /// The array's element type is not one of those accepted.
+    #[error("`{path}`: dtype {found} is not supported, expected {expected}")]
+    Dtype {
+        /// The file.
+        path: String,
+        /// The dtype descriptor found in the header.
+        found: String,
+        /// The accepted dtypes.
+        expected: &'static str,
+    },
+    /// The array has the wrong number of dimensions.
+    #[error("`{path}`: a {found}-D array, expected {expected}-D ({what})")]
+    Rank {
+        /// The file.
+        path: String,
+        /// What the file should hold.
+        what: &'static str,
+        /// The expected number of dimensions.
+        expected: usize,
+        /// The number found.
+        found: usize,
+    },
+    /// The file is not a valid `.npy` file, or a value does not fit.
+    #[error("`{path}`: {reason}")]
+    Format {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A label is negative or implausibly large.
+    #[error("`{path}`: label {label} of sample {sample} is {reason}")]
+    Label {
+        /// The file.
+        path: String,
+        /// The sample.
+        sample: usize,
+        /// The label.
+        label: i64,
+        /// Why it is rejected.
+        reason: &'static str,
+    },
+    /// The activations and the labels disagree on the sample count.
+    #[error("`{acts}` has {samples} samples (rows) but `{labels}` has {num_labels} labels")]
+    LengthMismatch {
+        /// The activations file.
+        acts: String,
+        /// Its row count.
+        samples: usize,
+        /// The labels file.
+        labels: String,
+        /// Its label count.
+        num_labels: usize,
+    },
+}
+
+impl From<NpyError> for Error {
+    fn from(e: NpyError) -> Self {
+        Error::Record(e.into())
+    }
+}
+
+fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::io("read", path, e))
+}
+
+fn name(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// Reads the file as `T`; `Ok(None)` when its dtype is another.
+fn try_read<T: ReadableElement>(bytes: &[u8], path: &Path) -> Result<Option<ArrayD<T>>, NpyError> {
+    match ArrayD::<T>::read_npy(bytes) {
+        Ok(array) => Ok(Some(array)),
+        Err(ReadNpyError::WrongDescriptor(_)) => Ok(None),
+        Err(e) => Err(NpyError::Format {
+            path: name(path),
+            reason: format!("not a valid .npy file ({e})"),
+        }),
+    }
+}
+
+/// The dtype descriptor of the file's header, for error messages.
+fn descriptor(bytes: &[u8]) -> String {
+    ndarray_npy::npy::header::Header::from_reader(&mut &bytes[..])
+        .map_or_else(|_| "unknown".to_string(), |h| h.type_descriptor.to_string())
+}
+
+fn check_rank<T>(array: &ArrayD<T>, expected: usize, what: &'static str, path: &Path) -> Result<(), NpyError> {
+    if array.ndim() == expected {
+        Ok(())
+    } else {
+        Err(NpyError::Rank {
+            path: name(path),
+            what,
+            expected,
+            found: array.ndim(),
+        })
+    }
+}
+
+fn read_activations(path: &Path) -> Result<Array2<f32>> {
+    let bytes = read_bytes(path)?;
+    let array = if let Some(a) = try_read::<f32>(&bytes, path)? {
+        check_rank(&a, 2, "samples × neurons", path)?;
+        a
+    } else if let Some(a) = try_read::<f64>(&bytes, path)? {
+        check_rank(&a, 2, "samples × neurons", path)?;
+        if let Some((index, &v)) = a
+            .indexed_iter()
+            .find(|(_, v)| v.is_finite() && !(**v as f32).is_finite())
+        {
+            return Err(NpyError::Format {
+                path: name(path),
+                reason: format!(
+                    "value {v} at sample {}, neuron {} exceeds the float32 range",
+                    index[0], index[1]
+                ),
+            }
+            .into());
+        }
+        a.mapv(|v| v as f32)
+    } else {
+        return Err(NpyError::Dtype {
+            path: name(path),
+            found: descriptor(&bytes),
+            expected: "float32 or float64",
+        }
+        .into());
+    };
+    Ok(array.into_dimensionality::<Ix2>().expect("rank checked"))
+}
+
+fn read_labels(path: &Path) -> Result<Vec<usize>> {
+    let bytes = read_bytes(path)?;
+    let labels: ArrayD<i64> = if let Some(a) = try_read::<u8>(&bytes, path)? {
+        a.mapv(i64::from)
+    } else if let Some(a) = try_read::<i32>(&bytes, path)? {
+        a.mapv(i64::from)
+    } else if let Some(a) = try_read::<i64>(&bytes, path)? {
+        a
+    } else {
+        return Err(NpyError::Dtype {
+            path: name(path),
+            found: descriptor(&bytes),
+            expected: "uint8, int32 or int64",
+        }
+        .into());
+    };
+    check_rank(&labels, 1, "one label per sample", path)?;
+    let labels = labels.into_dimensionality::<Ix1>().expect("rank checked");
+    labels
+        .iter()
+        .enumerate()
+        .map(|(sample, &label)| {
+            let reason = if label < 0 {
+                "negative"
+            } else if label > MAX_LABEL {
+                "above the supported maximum 65535"
+            } else {
+                return Ok(label as usize);
+            };
+            Err(NpyError::Label {
+                path: name(path),
+                sample,
+                label,
+                reason,
+            }
+            .into())
+        })
+        .collect()
+}
+
+impl Recording {
+    /// One hidden layer (numbered 0) recorded anywhere: `acts` a 2-D
+    /// `float32` or `float64` `.npy` (`samples × neurons`, C or Fortran
+    /// order; `float64` is rounded to `float32`), `labels` a 1-D `uint8`,
+    /// `int32` or `int64` `.npy`. The class count is the largest label plus 1.
+    ///
+    /// # Errors
+    /// [`Error::Io`] for a file that cannot be read; [`NpyError`] (inside
+    /// [`RecordError::Npy`](super::RecordError::Npy)) for a wrong dtype or
+    /// rank, an invalid file, a negative label or mismatched lengths;
+    /// [`RecordError::NonFinite`](super::RecordError::NonFinite) naming
+    /// neuron and sample of a NaN or infinity; [`DataError::Empty`](crate::data::DataError::Empty)
+    /// for no sample.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use infoablate::record::Recording;
+    /// use ndarray::array;
+    ///
+    /// let dir = std::env::temp_dir().join(format!("infoablate-doc-npy-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// ndarray_npy::write_npy(dir.join("acts.npy"), &array![[0.5_f64, 1.0], [0.0, 2.0]]).unwrap();
+    /// ndarray_npy::write_npy(dir.join("labels.npy"), &array![1_u8, 0]).unwrap();
+    /// let rec = Recording::from_npy(dir.join("acts.npy"), dir.join("labels.npy"))?;
+    /// assert_eq!((rec.num_samples(), rec.num_classes(), rec.labels()), (2, 2, &[1, 0][..]));
+    /// assert_eq!(rec.layer(0)?, array![[0.5_f32, 1.0], [0.0, 2.0]].view());
+    /// // the labels as activations: wrong rank
+    /// assert!(Recording::from_npy(dir.join("labels.npy"), dir.join("labels.npy")).is_err());
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), infoablate::Error>(())
+    /// ```
+    pub fn from_npy(acts: impl AsRef<Path>, labels: impl AsRef<Path>) -> Result<Recording> {
+        let (acts_path, labels_path) = (acts.as_ref(), labels.as_ref());
+        let activations = read_activations(acts_path)?;
+        let labels = read_labels(labels_path)?;
+        if activations.nrows() != labels.len() {
+            return Err(NpyError::LengthMismatch {
+                acts: name(acts_path),
+                samples: activations.nrows(),
+                labels: name(labels_path),
+                num_labels: labels.len(),
+            }
+            .into());
+        }
+        let num_classes = labels.iter().max().map_or(0, |&m| m + 1);
+        Recording::new(vec![0], vec![activations], labels, num_classes)
+    }
+}
