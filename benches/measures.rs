@@ -92,8 +92,8 @@ fn naive_vec(acts: ArrayView2<'_, f32>, labels: &[usize], threshold: f32) -> Vec
     (0..NAIVE_NEURONS)
         .map(|j| {
             let column = acts.column(j);
-            let mut joint = vec![0_u64; 2 * CLASSES];
-            let mut class_sums = vec![0.0_f64; CLASSES];
+            let mut joint = [0_u64; 2 * CLASSES];
+            let mut class_sums = [0.0_f64; CLASSES];
             for (&a, &y) in column.iter().zip(labels) {
                 joint[usize::from(a > threshold) * CLASSES + y] += 1;
                 class_sums[y] += f64::from(a);
