@@ -97,16 +97,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, Stri
             _ => unreachable!("flags with a value are listed in VALUED"),
         }
     }
-    let quantizer = match (quantizer.as_str(), bins, threshold) {
-        ("binary", None, t) => Quantizer::binary(t.unwrap_or(0.0)),
-        ("binary", Some(_), _) => return Err("--bins does not apply to the binary quantizer".into()),
-        (_, _, Some(_)) => return Err("--threshold applies only to the binary quantizer".into()),
-        ("equal-width", b, None) => Quantizer::equal_width(b.unwrap_or(10)),
-        ("zero-equal-width", b, None) => Quantizer::zero_and_equal_width(b.unwrap_or(10)),
-        ("equal-frequency", b, None) => Quantizer::equal_frequency(b.unwrap_or(10)),
-        (other, _, None) => return Err(format!("--quantizer {other}: unknown (see --help)")),
-    }
-    .map_err(|e| e.to_string())?;
+    let quantizer = Quantizer::from_options(&quantizer, bins, threshold).map_err(|e| e.to_string())?;
     let missing = |name: &str| format!("{name} is required (see --help)");
     Ok(Some(Options {
         acts: acts.ok_or_else(|| missing("--acts"))?,

@@ -77,6 +77,42 @@ fn check_bins(bins: usize, min: usize) -> Result<usize, MeasureError> {
 }
 
 impl Quantizer {
+    /// A quantizer from command-line style options: `name` is `binary`,
+    /// `equal-width`, `zero-equal-width` or `equal-frequency`; `bins` applies
+    /// to the multi-bin quantizers (default 10), `threshold` to `binary`
+    /// (default 0).
+    ///
+    /// ```
+    /// use infoablate::measures::Quantizer;
+    /// assert_eq!(Quantizer::from_options("equal-width", Some(4), None)?.bins(), 4);
+    /// assert_eq!(Quantizer::from_options("binary", None, Some(0.5))?.threshold(), Some(0.5));
+    /// assert!(Quantizer::from_options("binary", Some(3), None).is_err());
+    /// # Ok::<(), infoablate::measures::MeasureError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`MeasureError::Parameter`] for an unknown name, an option that does
+    /// not apply, or invalid bins / threshold.
+    pub fn from_options(name: &str, bins: Option<usize>, threshold: Option<f64>) -> Result<Self, MeasureError> {
+        let bad = |reason: String| {
+            Err(MeasureError::Parameter {
+                name: "quantizer",
+                reason,
+            })
+        };
+        match (name, bins, threshold) {
+            ("binary", None, t) => Quantizer::binary(t.unwrap_or(0.0)),
+            ("binary", Some(_), _) => bad("bins do not apply to the binary quantizer".into()),
+            (_, _, Some(_)) => bad("a threshold applies only to the binary quantizer".into()),
+            ("equal-width", b, None) => Quantizer::equal_width(b.unwrap_or(10)),
+            ("zero-equal-width", b, None) => Quantizer::zero_and_equal_width(b.unwrap_or(10)),
+            ("equal-frequency", b, None) => Quantizer::equal_frequency(b.unwrap_or(10)),
+            (other, _, None) => bad(format!(
+                "`{other}` is unknown: expected binary, equal-width, zero-equal-width or equal-frequency"
+            )),
+        }
+    }
+
     /// One bit per neuron: `a > threshold` → 1, else 0.
     ///
     /// # Errors
