@@ -93,8 +93,8 @@ fn naive_vec(acts: ArrayView2<'_, f32>, labels: &[usize], threshold: f32) -> Vec
         .map(|j| {
             let column = acts.column(j);
             let bins: Vec<usize> = column.iter().map(|&a| usize::from(a > threshold)).collect();
-            let mut joint = vec![0_u64; 2 * CLASSES];
-            let mut class_sums = vec![0.0_f64; CLASSES];
+            let mut joint = [0_u64; 2 * CLASSES];
+            let mut class_sums = [0.0_f64; CLASSES];
             for ((&b, &y), &a) in bins.iter().zip(labels).zip(column) {
                 joint[b * CLASSES + y] += 1;
                 class_sums[y] += f64::from(a);

@@ -184,7 +184,7 @@ fn bad_files_give_one_clear_error() {
     );
     let e = npy_error(Recording::from_npy(
         &good_acts,
-        &dir.write("l2.npy", &array![[0_u8, 1], [1, 0]]),
+        dir.write("l2.npy", &array![[0_u8, 1], [1, 0]]),
     ));
     assert!(
         matches!(

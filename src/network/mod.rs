@@ -210,7 +210,7 @@ pub trait Resumable: Network {
             }
             .into());
         }
-        let z = h.dot(&w.t()) + &b;
+        let z = h.dot(&w.t()) + b;
         self.resume_from_preactivation(layer + 1, z.view(), clamps)
     }
 }

@@ -200,7 +200,7 @@ impl ActivationRecorder for DenseRecorder {
         let num_classes = self.num_classes.max(self.labels.iter().max().map_or(0, |&m| m + 1));
         let mut activations = Vec::with_capacity(self.layers.len());
         for ((&layer, data), width) in self.layers.iter().zip(self.activations).zip(self.widths) {
-            let got = if width == 0 { 0 } else { data.len() / width };
+            let got = data.len().checked_div(width).unwrap_or(0);
             let matrix = Array2::from_shape_vec((got, width), data).map_err(|_| RecordError::SampleCount {
                 what: format!("recorded outputs of hidden layer {layer}"),
                 expected: samples,
