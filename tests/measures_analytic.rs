@@ -388,3 +388,18 @@ fn built_in_measures_have_the_documented_names() {
     assert_eq!(KlSelectivity::default().estimator(), Some(Estimator::PlugIn));
     assert_eq!(ClassSelectivityIndex.units(), None);
 }
+
+#[cfg(feature = "serde")]
+#[test]
+fn scores_export_to_json_with_their_settings() {
+    let (acts, labels) = small();
+    let settings = MeasureSettings::default().with_estimator(Estimator::MillerMadow);
+    let json = scores_of(acts, labels, 2, &settings).to_json().unwrap();
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["num_samples"], 4);
+    assert_eq!(value["measures"][0]["name"], "entropy");
+    assert_eq!(value["measures"][0]["estimator"], "miller_madow");
+    assert_eq!(value["measures"][2]["estimator"], "plug_in");
+    assert_eq!(value["quantizer"]["binary"]["threshold"], 0.0);
+    assert_eq!(value["layers"][0]["values"][3][0], 1.0); // csi of neuron 0
+}

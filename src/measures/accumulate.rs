@@ -19,6 +19,9 @@ use crate::record::check_finite;
 
 /// Neurons per chunk.
 const CHUNK: usize = 64;
+/// Samples per block: all chunks finish a block before the next, so the
+/// block's rows stay in cache and its pages in the TLB.
+const ROWS: usize = 512;
 
 /// The running statistics of neurons `start … start + width`.
 #[derive(Debug, Clone)]
@@ -37,7 +40,7 @@ struct Chunk {
 /// One chunk's pass over one batch.
 struct ChunkPass<'a> {
     chunk: &'a mut Chunk,
-    /// The batch, C order, `labels.len() × stride`.
+    /// The batch, C order, `labels.len() × stride` (`stride > 0`: a chunk has a neuron).
     data: &'a [f32],
     stride: usize,
     labels: &'a [usize],
@@ -66,26 +69,24 @@ impl BinnerUser<bool> for ChunkPass<'_> {
         let mut finite = true;
         for (row, &y) in data.chunks_exact(stride).zip(labels) {
             let row = &row[start..start + w];
-            let counts = &mut chunk.counts[y * w * bins..(y + 1) * w * bins];
+            // Sums and moments: independent per neuron, so this loop vectorizes.
             let class_sums = &mut chunk.class_sums[y * w..(y + 1) * w];
-            let per_neuron = row
+            let moments = chunk
+                .shift
                 .iter()
-                .zip(class_sums.iter_mut())
-                .zip(
-                    chunk
-                        .shift
-                        .iter()
-                        .zip(chunk.sum.iter_mut().zip(chunk.sum_sq.iter_mut())),
-                )
-                .zip(counts.chunks_exact_mut(bins));
-            for (j, (((&a, class_sum), (&shift, (sum, sum_sq))), cells)) in per_neuron.enumerate() {
+                .zip(chunk.sum.iter_mut().zip(chunk.sum_sq.iter_mut()));
+            for ((&a, class_sum), (&shift, (sum, sum_sq))) in row.iter().zip(class_sums.iter_mut()).zip(moments) {
                 finite &= a.is_finite();
                 let a = f64::from(a);
-                cells[bin(j, a)] += 1;
                 *class_sum += a;
                 let d = a - shift;
                 *sum += d;
                 *sum_sq += d * d;
+            }
+            // Counts: one scattered increment per neuron.
+            let counts = &mut chunk.counts[y * w * bins..(y + 1) * w * bins];
+            for (j, (&a, cells)) in row.iter().zip(counts.chunks_exact_mut(bins)).enumerate() {
+                cells[bin(j, f64::from(a))] += 1;
             }
         }
         finite
@@ -173,29 +174,33 @@ impl LayerAccumulator {
         }
         let batch = batch.as_standard_layout();
         let data = batch.as_slice().expect("a standard-layout array is contiguous");
-        let (quantizer, bins, first_batch) = (&self.quantizer, self.quantizer.bins(), self.samples == 0);
-        let stride = batch.ncols().max(1);
-        let finite = map_mut(&mut self.chunks, |chunk| {
-            let start = chunk.start;
-            quantizer.with_binner(
-                start,
-                ChunkPass {
-                    chunk,
-                    data,
-                    stride,
-                    labels,
-                    bins,
-                    first_batch,
-                },
-            )
-        });
-        self.samples += labels.len() as u64;
-        if finite.iter().all(|&f| f) {
-            Ok(())
-        } else {
-            check_finite(self.layer, offset, batch.view())?;
-            Ok(())
+        let stride = batch.ncols();
+        let (quantizer, bins) = (&self.quantizer, self.quantizer.bins());
+        let mut finite = true;
+        for (k, block_labels) in labels.chunks(ROWS).enumerate() {
+            let block = &data[k * ROWS * stride..(k * ROWS + block_labels.len()) * stride];
+            let first_batch = self.samples == 0;
+            let block_finite = map_mut(&mut self.chunks, |chunk| {
+                let start = chunk.start;
+                quantizer.with_binner(
+                    start,
+                    ChunkPass {
+                        chunk,
+                        data: block,
+                        stride,
+                        labels: block_labels,
+                        bins,
+                        first_batch,
+                    },
+                )
+            });
+            finite &= block_finite.iter().all(|&f| f);
+            self.samples += block_labels.len() as u64;
         }
+        if !finite {
+            check_finite(self.layer, offset, batch.view())?;
+        }
+        Ok(())
     }
 
     /// The statistics of everything observed.

@@ -300,8 +300,10 @@ fn equal_width_bin(a: f64, lo: f64, hi: f64, bins: usize) -> usize {
     if hi == lo {
         return 0;
     }
-    // `as usize` saturates: values below `lo` (negative) go to bin 0.
-    (((a - lo) / (hi - lo) * bins as f64).floor() as usize).min(bins - 1)
+    // `x as usize` is `floor(x)` for `x ≥ 0` and saturates to 0 below (values
+    // below `lo`), so this is `min(B−1, floor(x))` clamped at 0, without a
+    // call to `floor`.
+    (((a - lo) / (hi - lo) * bins as f64) as usize).min(bins - 1)
 }
 
 #[inline(always)]
@@ -309,7 +311,8 @@ fn zero_equal_width_bin(a: f64, hi: f64, bins: usize) -> usize {
     if a <= 0.0 || hi <= 0.0 {
         return 0;
     }
-    1 + ((a / hi * (bins - 1) as f64).floor() as usize).min(bins - 2)
+    // positive, so `as usize` is `floor`
+    1 + ((a / hi * (bins - 1) as f64) as usize).min(bins - 2)
 }
 
 #[inline(always)]
@@ -520,6 +523,9 @@ impl LayerQuantizer {
                 what: "the activations to fit a quantizer on".into(),
             }
             .into());
+        }
+        if quantizer.num_params() == 0 {
+            return Ok(Self::fixed(quantizer, activations.ncols())?);
         }
         if quantizer.fits_from_range() {
             let mut ranges = Ranges::new(activations.ncols());
