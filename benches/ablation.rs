@@ -10,10 +10,12 @@ use std::path::Path as FsPath;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use infoablate::ablation::{AblationSchedule, Engine, Order, Path, Schedule, Scope};
-use infoablate::data::{Dataset, Split, load_mnist_dir};
+use infoablate::data::{Dataset, Split, load_mnist_dir, stratified_split};
+use infoablate::measures::{MeasureSettings, Quantizer, analyze};
 use infoablate::network::{Activation, Init, Mlp, Network, Optimizer, TrainConfig};
 use infoablate::rand::rngs::StdRng;
-use infoablate::rand::{Rng, SeedableRng};
+use infoablate::rand::SeedableRng;
+use infoablate::record::{DenseRecorder, record};
 
 fn sample() -> Dataset {
     let dir = FsPath::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist-sample");
@@ -58,33 +60,45 @@ fn wide_layer_curves(c: &mut Criterion) {
     group.finish();
 }
 
-/// The paper's workload: a 784-100-100-100-10 ReLU MLP, 10,000 evaluation
-/// samples, per layer and global, 4 score vectors × 2 orders + 10 random
-/// seeds, every k (72 curves).
+/// The full MNIST test set from `../shared/data/mnist` when it is there,
+/// else the sample's 10,000 training images (the same size).
+fn paper_evaluation_set(sample: &Dataset) -> Dataset {
+    let shared = FsPath::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/mnist");
+    match load_mnist_dir(&shared, Split::Test) {
+        Ok(test) => {
+            eprintln!("paper workload: full MNIST test set ({} images)", test.len());
+            test
+        }
+        Err(e) => {
+            eprintln!("paper workload: {e}; evaluating on the sample's 10,000 training images instead");
+            sample.clone()
+        }
+    }
+}
+
+/// The paper's workload: a 784-100-100-100-10 ReLU MLP on the MNIST test
+/// set, per layer and global, the four information measures (entropy, MI,
+/// KL selectivity, CSI, estimated on a 2,000-image validation split) × 2
+/// orders + 10 random seeds, every k (72 curves).
 fn paper_workload(c: &mut Criterion) {
-    let data = sample();
-    let mlp = trained(&[784, 100, 100, 100, 10], &data, 3);
-    let widths = mlp.hidden_widths();
-    let mut rng = StdRng::seed_from_u64(5);
-    let measures: Vec<Vec<Vec<f64>>> = (0..4)
-        .map(|_| {
-            widths
-                .iter()
-                .map(|&w| (0..w).map(|_| rng.random::<f64>()).collect())
-                .collect()
-        })
-        .collect();
+    let all = sample();
+    let (train, analysis) = stratified_split(&all, 2000, 0).expect("split");
+    let evaluation = paper_evaluation_set(&all);
+    let mlp = trained(&[784, 100, 100, 100, 10], &train, 3);
+    let recording = record(&mlp, &analysis, DenseRecorder::all(3).expect("layers"), 500, &mut |_| {}).expect("records");
+    let settings = MeasureSettings::new(Quantizer::for_activation(Activation::Relu));
+    let scores = analyze(&recording, &settings, None).expect("scores");
     let mut schedules = Vec::new();
-    for scope in (0..widths.len()).map(Scope::Layer).chain([Scope::Global]) {
-        for scores in &measures {
+    for scope in (0..mlp.num_hidden()).map(Scope::Layer).chain([Scope::Global]) {
+        for measure in ["entropy", "mutual_info", "kl_selectivity", "csi"] {
             for order in [Order::Ascending, Order::Descending] {
-                schedules.push(Schedule::by_scores("m", scores.clone(), order, scope));
+                schedules.push(Schedule::by_measure(&scores, measure, order, scope).expect("measure"));
             }
         }
         schedules.extend((0..10).map(|seed| Schedule::random(seed, scope)));
     }
     let refs: Vec<&dyn AblationSchedule> = schedules.iter().map(|s| s as &dyn AblationSchedule).collect();
-    let engine = Engine::new(&mlp, &data).expect("fits");
+    let engine = Engine::new(&mlp, &evaluation).expect("fits");
     let mut group = c.benchmark_group("paper_workload_784-100x3-10");
     group.sample_size(10);
     group.bench_function("72_curves_every_k/fast", |b| {

@@ -4,7 +4,10 @@
 //!
 //! Per chunk of samples the state is every hidden output `h[m]` from the
 //! lowest ablated layer `b` up, every pre-activation `z[m]` above it (in
-//! `f64`, so rank-1 updates do not drift), and each sample's score. Changes
+//! `f64`, so rank-1 updates do not drift), and each sample's score. The
+//! logits come from the one forward pass; a hidden pre-activation is computed
+//! for all samples only when a removal first needs it, so a per-layer curve
+//! costs one forward pass plus one layer to set up. Changes
 //! are propagated lazily: `dirty` samples have a correct `z[pending]` and stale
 //! layers above it, brought up to date only when a later removal needs them
 //! or a checkpoint is scored. A removal of neuron `i` in layer `ℓ` touches
@@ -42,6 +45,8 @@ struct Chunk<'a> {
     h: Vec<Array2<f32>>,
     /// `z[m - base - 1]`: pre-activation of layer `m` (`m = num_hidden` for logits).
     z: Vec<Array2<f64>>,
+    /// Whether `z[j]` holds every sample (else only the rows `propagate` wrote).
+    complete: Vec<bool>,
     clamps: Clamps,
     /// Samples whose layers above `pending` are stale, and a membership mask.
     dirty: Vec<usize>,
@@ -56,22 +61,22 @@ impl<'a> Chunk<'a> {
     fn new(network: &'a dyn Resumable, base: usize, inputs: ArrayView2<'_, f32>, labels: &'a [usize]) -> Result<Self> {
         let num_hidden = network.num_hidden();
         let mut h = Vec::with_capacity(num_hidden - base);
-        network.forward_hooked(inputs, &Clamps::new(), &mut |layer, out| {
+        let logits = network.forward_hooked(inputs, &Clamps::new(), &mut |layer, out| {
             if layer >= base {
                 h.push(out.to_owned());
             }
         })?;
-        let z = h
-            .iter()
-            .enumerate()
-            .map(|(j, out)| Ok(network.resume_step(base + j, out.view())?.mapv(f64::from)))
-            .collect::<Result<Vec<_>>>()?;
         let rows = labels.len();
+        let mut z: Vec<Array2<f64>> = h[1..].iter().map(|out| Array2::zeros(out.raw_dim())).collect();
+        z.push(logits.mapv(f64::from));
+        let mut complete = vec![false; z.len()];
+        complete[z.len() - 1] = true;
         let mut chunk = Chunk {
             network,
             base,
             h,
             z,
+            complete,
             clamps: Clamps::new(),
             dirty: Vec::new(),
             is_dirty: vec![false; rows],
@@ -95,6 +100,10 @@ impl<'a> Chunk<'a> {
         }
         self.clamps.set(layer, neuron, value);
         let j = layer - self.base;
+        if !self.complete[j] {
+            self.z[j] = self.network.resume_step(layer, self.h[j].view())?.mapv(f64::from);
+            self.complete[j] = true;
+        }
         let outgoing = readouts.outgoing[j].row(neuron);
         let (h, z) = (&mut self.h[j], &mut self.z[j]);
         for (s, (out, mut pre)) in h.column_mut(neuron).iter_mut().zip(z.outer_iter_mut()).enumerate() {
