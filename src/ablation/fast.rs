@@ -14,7 +14,7 @@
 //! only the samples where `h[ℓ][s, i]` differs from its replacement — for
 //! ReLU and zero replacement, the samples where the neuron fires.
 
-use ndarray::{Array1, Array2, ArrayView2, Axis};
+use ndarray::{Array1, Array2, ArrayView2};
 
 use super::engine::Plan;
 use crate::Result;
@@ -38,12 +38,19 @@ impl Readouts {
 }
 
 /// The cached state of one chunk of samples.
+///
+/// Index `j` stands for hidden layer `base + j`. Only layers with neurons in
+/// the plan ("targets") keep their output `h[j]` and the pre-activation they
+/// feed, `z[j]` (of layer `base + j + 1`); the logits `z[last]` are always
+/// kept. Other layers are passed through by `propagate` without being stored.
 struct Chunk<'a> {
     network: &'a dyn Resumable,
     base: usize,
-    /// `h[m - base]`: output of hidden layer `m`, clamped.
+    targets: Vec<bool>,
+    /// `h[j]`: output of hidden layer `base + j`, clamped (empty unless a target).
     h: Vec<Array2<f32>>,
-    /// `z[m - base - 1]`: pre-activation of layer `m` (`m = num_hidden` for logits).
+    /// `z[j]`: pre-activation fed by hidden layer `base + j` (empty unless a
+    /// target or the logits).
     z: Vec<Array2<f64>>,
     /// Whether `z[j]` holds every sample (else only the rows `propagate` wrote).
     complete: Vec<bool>,
@@ -51,29 +58,53 @@ struct Chunk<'a> {
     /// Samples whose layers above `pending` are stale, and a membership mask.
     dirty: Vec<usize>,
     is_dirty: Vec<bool>,
+    /// Dirty samples have a correct pre-activation of hidden layer `pending`.
     pending: usize,
     labels: &'a [usize],
     correct: Vec<bool>,
     loss: Vec<f64>,
+    /// One row of logits, reused by `rescore`.
+    logits_row: Array1<f32>,
 }
 
 impl<'a> Chunk<'a> {
-    fn new(network: &'a dyn Resumable, base: usize, inputs: ArrayView2<'_, f32>, labels: &'a [usize]) -> Result<Self> {
+    fn new(
+        network: &'a dyn Resumable,
+        (base, targets): (usize, Vec<bool>),
+        inputs: ArrayView2<'_, f32>,
+        labels: &'a [usize],
+    ) -> Result<Self> {
         let num_hidden = network.num_hidden();
         let mut h = Vec::with_capacity(num_hidden - base);
         let logits = network.forward_hooked(inputs, &Clamps::new(), &mut |layer, out| {
             if layer >= base {
-                h.push(out.to_owned());
+                h.push(if targets[layer - base] {
+                    out.to_owned()
+                } else {
+                    Array2::zeros((0, 0))
+                });
             }
         })?;
         let rows = labels.len();
-        let mut z: Vec<Array2<f64>> = h[1..].iter().map(|out| Array2::zeros(out.raw_dim())).collect();
+        let last = num_hidden - base - 1;
+        let widths = network.hidden_widths();
+        let mut z: Vec<Array2<f64>> = (0..last)
+            .map(|j| {
+                Array2::zeros(if targets[j] {
+                    (rows, widths[base + j + 1])
+                } else {
+                    (0, 0)
+                })
+            })
+            .collect();
+        let classes = logits.ncols();
         z.push(logits.mapv(f64::from));
         let mut complete = vec![false; z.len()];
-        complete[z.len() - 1] = true;
+        complete[last] = true;
         let mut chunk = Chunk {
             network,
             base,
+            targets,
             h,
             z,
             complete,
@@ -84,6 +115,7 @@ impl<'a> Chunk<'a> {
             labels,
             correct: vec![false; rows],
             loss: vec![0.0; rows],
+            logits_row: Array1::zeros(classes),
         };
         chunk.rescore(&(0..rows).collect::<Vec<_>>());
         Ok(chunk)
@@ -93,7 +125,7 @@ impl<'a> Chunk<'a> {
         self.base + self.h.len()
     }
 
-    /// Replaces neuron `neuron` of hidden layer `layer` by `value`.
+    /// Replaces neuron `neuron` of hidden layer `layer` (a target) by `value`.
     fn ablate(&mut self, layer: usize, neuron: usize, value: f32, readouts: &Readouts) -> Result<()> {
         if !self.dirty.is_empty() && self.pending <= layer {
             self.propagate(layer + 1)?;
@@ -120,19 +152,35 @@ impl<'a> Chunk<'a> {
         Ok(())
     }
 
-    /// Brings the dirty samples up to date through `z[upto]`.
+    /// Brings the dirty samples up to date through the pre-activation of
+    /// hidden layer `upto` (the logits for `upto = num_hidden`): one block of
+    /// rows runs through the layers, stored only where a target needs it.
     fn propagate(&mut self, upto: usize) -> Result<()> {
         let rows = &self.dirty;
+        let last = self.z.len() - 1;
+        let source = &self.z[self.pending - self.base - 1];
+        let mut block = Array2::<f32>::zeros((rows.len(), source.ncols()));
+        for (mut to, &s) in block.outer_iter_mut().zip(rows) {
+            to.zip_mut_with(&source.row(s), |t, &v| *t = v as f32);
+        }
         for m in self.pending..upto {
             let j = m - self.base;
-            let mut out: Array2<f32> = self.z[j - 1].select(Axis(0), rows).mapv(|v| v as f32);
-            self.network.activate(m, out.view_mut())?;
-            self.clamps.apply(m, out.view_mut());
-            let next = self.network.resume_step(m, out.view())?;
-            for (r, &s) in rows.iter().enumerate() {
-                self.h[j].row_mut(s).assign(&out.row(r));
-                self.z[j].row_mut(s).assign(&next.row(r).mapv(f64::from));
+            self.network.activate(m, block.view_mut())?;
+            self.clamps.apply(m, block.view_mut());
+            let next = self.network.resume_step(m, block.view())?;
+            if self.targets[j] {
+                let h = &mut self.h[j];
+                for (from, &s) in block.outer_iter().zip(rows) {
+                    h.row_mut(s).assign(&from);
+                }
             }
+            if self.targets[j] || j == last {
+                let z = &mut self.z[j];
+                for (from, &s) in next.outer_iter().zip(rows) {
+                    z.row_mut(s).zip_mut_with(&from, |t, &v| *t = f64::from(v));
+                }
+            }
+            block = next;
         }
         self.pending = self.pending.max(upto);
         Ok(())
@@ -156,8 +204,8 @@ impl<'a> Chunk<'a> {
     fn rescore(&mut self, rows: &[usize]) {
         let logits = &self.z[self.z.len() - 1];
         for &s in rows {
-            let row: Array1<f32> = logits.row(s).mapv(|v| v as f32);
-            let (right, loss) = score_row(row.view(), self.labels[s]);
+            self.logits_row.zip_mut_with(&logits.row(s), |t, &v| *t = v as f32);
+            let (right, loss) = score_row(self.logits_row.view(), self.labels[s]);
             self.correct[s] = right;
             self.loss[s] = loss;
         }
@@ -172,7 +220,11 @@ pub(super) fn score_chunk(
     inputs: ArrayView2<'_, f32>,
     labels: &[usize],
 ) -> Result<Vec<(usize, f64)>> {
-    let mut chunk = Chunk::new(network, readouts.base, inputs, labels)?;
+    let mut targets = vec![false; network.num_hidden() - readouts.base];
+    for &(layer, _) in &plan.neurons {
+        targets[layer - readouts.base] = true;
+    }
+    let mut chunk = Chunk::new(network, (readouts.base, targets), inputs, labels)?;
     let mut scores = Vec::with_capacity(plan.checkpoints.len());
     let mut ablated = 0;
     for &k in &plan.checkpoints {
