@@ -28,6 +28,10 @@ pub enum Error {
     /// Building or running an ablation schedule failed.
     #[error(transparent)]
     Ablation(#[from] crate::ablation::AblationError),
+    /// Drawing a figure failed.
+    #[cfg(feature = "plot")]
+    #[error(transparent)]
+    Plot(#[from] crate::plot::PlotError),
     /// An operating-system I/O error, with the file it concerns.
     #[error("cannot {action} `{path}`: {source}")]
     Io {
@@ -46,7 +50,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     /// Wraps an I/O error with the action and file it concerns.
-    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             action,
             path: path.into(),

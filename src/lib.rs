@@ -15,6 +15,7 @@
 //! | [`record`] | [`ActivationRecorder`](record::ActivationRecorder): run a network, keep its hidden layers |
 //! | [`measures`] | quantizers, count tables, entropy / mutual information / KL selectivity / class selectivity |
 //! | [`ablation`] | cumulative ablation schedules and accuracy / loss curves |
+//! | `plot` (feature `plot`) | SVG figures: curves against the random band, measure distributions, scatter |
 //!
 //! Coming from PyTorch? See the [`guide`].
 //!
@@ -27,6 +28,8 @@ mod error;
 pub mod guide;
 pub mod measures;
 pub mod network;
+#[cfg(feature = "plot")]
+pub mod plot;
 pub mod record;
 
 pub use error::{Error, Result};

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Re-runs every study in docs/RESULTS.md and copies its figures and summary
+# beside it. Needs the data sets in ../shared/data (see the README there).
+# Usage, from the repository root: docs/results/reproduce.sh [NAME ...]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+DATA=../shared/data
+cargo build --release --example paper
+
+study() {
+    local name=$1
+    shift
+    echo "== $name"
+    /usr/bin/time -f "$name: %e s wall, %U s user" target/release/examples/paper "$@" --out "target/paper/$name"
+    mkdir -p "docs/results/$name"
+    cp target/paper/"$name"/*.svg target/paper/"$name"/summary.md "docs/results/$name/"
+}
+
+wanted() { [ $# -eq 0 ] || [[ " $* " == *" $NAME "* ]]; }
+
+for NAME in mnist-relu mnist-relu-mean mnist-tanh fashion-relu fashion-tanh cifar-relu cifar-tanh \
+    mnist-sigmoid mnist-sigmoid-mean; do
+    wanted "$@" || continue
+    case $NAME in
+    mnist-relu) study $NAME --data $DATA/mnist --act relu ;;
+    mnist-relu-mean) study $NAME --data $DATA/mnist --act relu --model target/paper/mnist-relu/model.safetensors --value mean ;;
+    mnist-tanh) study $NAME --data $DATA/mnist --act tanh ;;
+    fashion-relu) study $NAME --data $DATA/fashion-mnist --dataset fashion-mnist --act relu ;;
+    fashion-tanh) study $NAME --data $DATA/fashion-mnist --dataset fashion-mnist --act tanh ;;
+    cifar-relu) study $NAME --data $DATA/cifar-10-subset --dataset cifar10 --act relu ;;
+    cifar-tanh) study $NAME --data $DATA/cifar-10-subset --dataset cifar10 --act tanh ;;
+    mnist-sigmoid) study $NAME --data $DATA/mnist --act sigmoid --hidden 100,100 ;;
+    mnist-sigmoid-mean) study $NAME --data $DATA/mnist --act sigmoid --hidden 100,100 --model target/paper/mnist-sigmoid/model.safetensors --value mean ;;
+    esac
+done

@@ -1,0 +1,105 @@
+//! SVG figures of a study (feature `plot`): ablation curves against the
+//! random band, the distribution of each measure per layer, and one measure
+//! against another.
+//!
+//! Every function returns the SVG document as a `String`; write it wherever
+//! you like. Text is emitted as SVG `<text>` in the `sans-serif` family, so
+//! rendering needs no font files on the machine that makes the figure.
+//!
+//! | function | figure |
+//! |---|---|
+//! | [`ablation_curves`] | accuracy against fraction ablated, one line per measure × order, random band shaded |
+//! | [`measure_distributions`] | one histogram panel per measure, for one layer |
+//! | [`measure_scatter`] | one measure against another, every neuron, coloured by layer |
+
+mod curves;
+mod distributions;
+mod scatter;
+
+pub use curves::ablation_curves;
+pub use distributions::measure_distributions;
+pub use scatter::measure_scatter;
+
+use plotters::style::RGBColor;
+
+use crate::measures::Scores;
+
+/// Why a figure could not be drawn.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PlotError {
+    /// There is nothing to draw.
+    #[error("nothing to plot: {0}")]
+    Empty(String),
+    /// The drawing backend failed.
+    #[error("cannot draw `{figure}`: {message}")]
+    Draw {
+        /// The figure's title.
+        figure: String,
+        /// The backend's message.
+        message: String,
+    },
+}
+
+/// Figure size in pixels.
+pub(crate) const SIZE: (u32, u32) = (960, 640);
+/// Font family of every label; resolved by the SVG viewer, not at render time.
+pub(crate) const FONT: &str = "sans-serif";
+
+/// Colour of the minor grid lines.
+pub(crate) const LIGHT_GRID: RGBColor = RGBColor(238, 238, 238);
+
+/// A colour-blind-safe palette (Okabe & Ito), cycled.
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+    RGBColor(0, 0, 0),
+    RGBColor(240, 228, 66),
+];
+
+/// The `i`-th palette colour.
+pub(crate) fn color(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// Maps a backend error into [`PlotError::Draw`] for the figure `figure`.
+pub(crate) fn draw_error<E: std::fmt::Display>(figure: &str) -> impl Fn(E) -> PlotError + '_ {
+    move |e| PlotError::Draw {
+        figure: figure.to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// `[lo, hi]` widened to a non-empty range with a 5 % margin.
+pub(crate) fn padded_range(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
+    let (lo, hi) = values
+        .into_iter()
+        .filter(|v| v.is_finite())
+        .fold(None, |acc: Option<(f64, f64)>, v| {
+            Some(acc.map_or((v, v), |(lo, hi)| (lo.min(v), hi.max(v))))
+        })?;
+    let pad = if hi > lo {
+        0.05 * (hi - lo)
+    } else {
+        0.5_f64.max(0.05 * lo.abs())
+    };
+    Some((lo - pad, hi + pad))
+}
+
+/// Axis label of a measure: its name and units (`bits` or `nats` for an
+/// information measure).
+pub(crate) fn measure_axis(scores: &Scores, name: &str) -> String {
+    let column = scores.measures().iter().find(|c| c.name == name);
+    let units = match (column.and_then(|c| c.units), name) {
+        (Some(units), _) => units.name(),
+        (None, "csi") => "index, dimensionless",
+        (None, "variance") => "activation²",
+        (None, "weight_l1" | "weight_l2") => "weight units",
+        (None, _) => "dimensionless",
+    };
+    format!("{name} ({units})")
+}
