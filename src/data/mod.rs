@@ -183,6 +183,18 @@ pub struct Dataset {
     class_names: Option<Vec<String>>,
 }
 
+/// [`DataError::LabelOutOfRange`] for the first label `≥ num_classes`.
+pub(crate) fn check_labels(labels: &[usize], num_classes: usize) -> Result<(), DataError> {
+    match labels.iter().enumerate().find(|&(_, &l)| l >= num_classes) {
+        Some((sample, &label)) => Err(DataError::LabelOutOfRange {
+            sample,
+            label,
+            num_classes,
+        }),
+        None => Ok(()),
+    }
+}
+
 impl Dataset {
     /// Validates and wraps inputs and labels.
     ///
@@ -200,14 +212,7 @@ impl Dataset {
             }
             .into());
         }
-        if let Some((sample, &label)) = labels.iter().enumerate().find(|&(_, &l)| l >= num_classes) {
-            return Err(DataError::LabelOutOfRange {
-                sample,
-                label,
-                num_classes,
-            }
-            .into());
-        }
+        check_labels(&labels, num_classes)?;
         if let Some(((sample, feature), &value)) = inputs.indexed_iter().find(|(_, v)| !v.is_finite()) {
             return Err(DataError::NonFinite { sample, feature, value }.into());
         }

@@ -64,6 +64,7 @@ fn draw(
         .x_desc("neurons ablated (fraction of the scope)")
         .y_desc("accuracy (fraction correct)")
         .light_line_style(LIGHT_GRID)
+        .max_light_lines(2)
         .label_style((FONT, 14))
         .axis_desc_style((FONT, 16))
         .draw()?;

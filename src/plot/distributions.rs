@@ -72,6 +72,7 @@ fn draw(
             .y_desc("neurons")
             .y_label_formatter(&|v| format!("{v:.0}"))
             .light_line_style(LIGHT_GRID)
+            .max_light_lines(2)
             .label_style((FONT, 12))
             .axis_desc_style((FONT, 14))
             .draw()?;

@@ -79,6 +79,7 @@ fn draw(
         .x_desc(x_desc)
         .y_desc(y_desc)
         .light_line_style(LIGHT_GRID)
+        .max_light_lines(2)
         .label_style((FONT, 14))
         .axis_desc_style((FONT, 16))
         .draw()?;

@@ -4,7 +4,7 @@ use ndarray::{Array2, ArrayView2, s};
 
 use super::{ActivationRecorder, RecordError, check_finite};
 use crate::Result;
-use crate::data::DataError;
+use crate::data::{DataError, check_labels};
 use crate::network::NetworkError;
 
 /// Hidden-layer outputs as `samples × neurons` matrices, with the labels.
@@ -54,14 +54,7 @@ impl Recording {
         if labels.is_empty() {
             return Err(DataError::Empty.into());
         }
-        if let Some((sample, &label)) = labels.iter().enumerate().find(|&(_, &l)| l >= num_classes) {
-            return Err(DataError::LabelOutOfRange {
-                sample,
-                label,
-                num_classes,
-            }
-            .into());
-        }
+        check_labels(&labels, num_classes)?;
         for (&layer, acts) in layers.iter().zip(&activations) {
             if acts.nrows() != labels.len() {
                 return Err(RecordError::SampleCount {
