@@ -13,8 +13,8 @@ use infoablate::ablation::{AblationSchedule, Engine, Order, Path, Schedule, Scop
 use infoablate::data::{Dataset, Split, load_mnist_dir, stratified_split};
 use infoablate::measures::{MeasureSettings, Quantizer, analyze};
 use infoablate::network::{Activation, Init, Mlp, Network, Optimizer, TrainConfig};
-use infoablate::rand::rngs::StdRng;
 use infoablate::rand::SeedableRng;
+use infoablate::rand::rngs::StdRng;
 use infoablate::record::{DenseRecorder, record};
 
 fn sample() -> Dataset {
@@ -85,7 +85,14 @@ fn paper_workload(c: &mut Criterion) {
     let (train, analysis) = stratified_split(&all, 2000, 0).expect("split");
     let evaluation = paper_evaluation_set(&all);
     let mlp = trained(&[784, 100, 100, 100, 10], &train, 3);
-    let recording = record(&mlp, &analysis, DenseRecorder::all(3).expect("layers"), 500, &mut |_| {}).expect("records");
+    let recording = record(
+        &mlp,
+        &analysis,
+        DenseRecorder::all(3).expect("layers"),
+        500,
+        &mut |_| {},
+    )
+    .expect("records");
     let settings = MeasureSettings::new(Quantizer::for_activation(Activation::Relu));
     let scores = analyze(&recording, &settings, None).expect("scores");
     let mut schedules = Vec::new();
