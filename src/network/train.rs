@@ -1,6 +1,6 @@
 //! Minibatch training of the built-in [`Mlp`] and evaluation of any [`Network`].
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Zip, s};
+use ndarray::{Array1, Array2, ArrayView2, Axis, Zip, s};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -132,11 +132,14 @@ pub struct Evaluation {
 
 /// Sums over a batch of logits: number classified right and total cross-entropy.
 pub(crate) fn score_logits(logits: ArrayView2<'_, f32>, labels: &[usize]) -> (usize, f64) {
+    let mut row = Vec::with_capacity(logits.ncols());
     logits
         .outer_iter()
         .zip(labels)
-        .fold((0, 0.0), |(correct, loss), (row, &y)| {
-            let (right, l) = score_row(row, y);
+        .fold((0, 0.0), |(correct, loss), (logits, &y)| {
+            row.clear();
+            row.extend(logits.iter().copied());
+            let (right, l) = score_row(&row, y);
             (correct + usize::from(right), loss + l)
         })
 }
@@ -145,14 +148,15 @@ pub(crate) fn score_logits(logits: ArrayView2<'_, f32>, labels: &[usize]) -> (us
 ///
 /// The arg-max takes the lowest class on ties; the log-softmax is computed in
 /// `f64` after subtracting the row maximum.
-pub(crate) fn score_row(row: ArrayView1<'_, f32>, y: usize) -> (bool, f64) {
+pub(crate) fn score_row(row: &[f32], y: usize) -> (bool, f64) {
     let mut best = 0;
+    let mut max = f32::NEG_INFINITY;
     for (c, &v) in row.iter().enumerate() {
-        if v > row[best] {
-            best = c;
+        if v > max || c == 0 {
+            (best, max) = (c, v);
         }
     }
-    let max = f64::from(row[best]);
+    let max = f64::from(max);
     let sum: f64 = row.iter().map(|&v| (f64::from(v) - max).exp()).sum();
     (best == y, max + sum.ln() - f64::from(row[y]))
 }
