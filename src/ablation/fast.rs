@@ -4,12 +4,13 @@
 //!
 //! Per chunk of samples the state is the output `h[m]` of every ablated
 //! ("target") hidden layer, the pre-activation `z[m]` each of them feeds (in
-//! `f64`, so rank-1 updates do not drift), and each sample's score. A target's
-//! `z` is computed for all samples only when a removal first needs it, so a
-//! per-layer curve costs one forward pass plus one layer to set up. Changes
-//! are propagated lazily: `dirty` samples have a correct `z[pending]` and stale
-//! layers above it, brought up to date only when a later removal needs them
-//! or a checkpoint is scored. A removal of neuron `i` in layer `ℓ` touches
+//! `f64`, so rank-1 updates do not drift), and each sample's score. It starts
+//! from a [`Baseline`], the unablated network's forward pass, which an engine
+//! computes once and shares between its curves. A target's `z` is computed
+//! for all samples only when a removal first needs it, so a per-layer curve
+//! costs one layer to set up. Changes are propagated lazily: `dirty` samples
+//! have a correct `z[pending]` and stale layers above it, brought up to date
+//! only when a later removal needs them or a checkpoint is scored. A removal of neuron `i` in layer `ℓ` touches
 //! only the samples where `h[ℓ][s, i]` differs from its replacement — for
 //! ReLU and zero replacement, the samples where the neuron fires.
 //!
@@ -61,7 +62,7 @@ impl Readouts {
                     .into());
                 }
                 Ok(Readout {
-                    weights: w.t().to_owned(),
+                    weights: w.t().as_standard_layout().into_owned(),
                     bias: b.to_vec(),
                     outgoing: Rows {
                         data: w.t().iter().map(|&v| f64::from(v)).collect(),
@@ -101,6 +102,7 @@ impl Readout {
 
 /// A row-major matrix kept as a flat vector, so that a sample's row is a
 /// contiguous slice.
+#[derive(Clone)]
 struct Rows<T> {
     data: Vec<T>,
     width: usize,
@@ -162,6 +164,37 @@ fn cache_rows(out: ArrayView2<'_, f32>, rows: usize, width: usize, layer: usize)
     })
 }
 
+/// What the unablated network computes on one chunk of samples: every hidden
+/// layer's output and the logits. It is the same for every curve, so an
+/// engine computes it once and each curve starts from a copy.
+pub(super) struct Baseline {
+    hidden: Vec<Rows<f32>>,
+    logits: Rows<f32>,
+}
+
+impl Baseline {
+    /// Runs the network forward on `inputs`, keeping what it observes.
+    pub(super) fn new(network: &dyn Resumable, inputs: ArrayView2<'_, f32>) -> Result<Self> {
+        let rows = inputs.nrows();
+        let widths = network.hidden_widths();
+        let mut hidden = Vec::with_capacity(widths.len());
+        let logits = network.forward_hooked(inputs, &Clamps::new(), &mut |layer, out| {
+            hidden.push(cache_rows(out, rows, widths.get(layer).copied().unwrap_or(0), layer));
+        })?;
+        let hidden = hidden.into_iter().collect::<Result<Vec<_>>>()?;
+        if hidden.len() != widths.len() {
+            return Err(NetworkError::Shape {
+                what: "hidden layers observed in a forward pass".into(),
+                expected: vec![widths.len()],
+                got: vec![hidden.len()],
+            }
+            .into());
+        }
+        let logits = cache_rows(logits.view(), rows, network.num_classes(), widths.len())?;
+        Ok(Baseline { hidden, logits })
+    }
+}
+
 /// The cached state of one chunk of samples.
 ///
 /// Index `j` stands for hidden layer `base + j`. Only layers with neurons in
@@ -197,27 +230,21 @@ impl<'a> Chunk<'a> {
     fn new(
         network: &'a dyn Resumable,
         (readouts, targets): (&'a Readouts, Vec<bool>),
-        inputs: ArrayView2<'_, f32>,
+        baseline: &Baseline,
         labels: &'a [usize],
     ) -> Result<Self> {
         let base = readouts.base;
         let rows = labels.len();
-        let mut h = Vec::with_capacity(readouts.layers.len());
-        let logits = network.forward_hooked(inputs, &Clamps::new(), &mut |layer, out| {
-            if layer >= base {
-                let j = layer - base;
-                h.push(match (targets.get(j), readouts.layers.get(j)) {
-                    (Some(true), Some(readout)) => cache_rows(out, rows, readout.width(), layer),
-                    _ => Ok(Rows::empty()),
-                });
-            }
-        })?;
-        let h = h.into_iter().collect::<Result<Vec<_>>>()?;
-        let classes = readouts.layers.last().map_or(0, Readout::next);
-        let last = network.num_hidden();
-        let mut z: Vec<Rows<f64>> = (0..readouts.layers.len()).map(|_| Rows::empty()).collect();
+        let h = targets
+            .iter()
+            .zip(baseline.hidden.get(base..).unwrap_or_default())
+            .map(|(&target, h)| if target { h.clone() } else { Rows::empty() })
+            .collect();
+        let num_hidden = base + targets.len();
+        let logits = &baseline.logits;
+        let classes = logits.width;
+        let mut z: Vec<Rows<f64>> = targets.iter().map(|_| Rows::empty()).collect();
         let mut complete = vec![false; z.len()];
-        let logits = cache_rows(logits.view(), rows, classes, last)?;
         if let (Some(true), Some(z), Some(complete)) = (targets.last(), z.last_mut(), complete.last_mut()) {
             *z = Rows {
                 data: logits.data.iter().map(|&v| f64::from(v)).collect(),
@@ -235,7 +262,7 @@ impl<'a> Chunk<'a> {
             clamps: Clamps::new(),
             dirty: Vec::new(),
             is_dirty: vec![false; rows],
-            pending: last,
+            pending: num_hidden,
             scores: Scores {
                 labels,
                 correct: vec![false; rows],
@@ -396,15 +423,15 @@ impl Scores<'_> {
 pub(super) fn score_chunk(
     network: &dyn Resumable,
     readouts: &Readouts,
+    baseline: &Baseline,
     plan: &Plan,
-    inputs: ArrayView2<'_, f32>,
     labels: &[usize],
 ) -> Result<Vec<(usize, f64)>> {
     let mut targets = vec![false; readouts.layers.len()];
     for &(layer, _) in &plan.neurons {
         targets[layer - readouts.base] = true;
     }
-    let mut chunk = Chunk::new(network, (readouts, targets), inputs, labels)?;
+    let mut chunk = Chunk::new(network, (readouts, targets), baseline, labels)?;
     let mut scores = Vec::with_capacity(plan.checkpoints.len());
     let mut ablated = 0;
     for &k in &plan.checkpoints {
