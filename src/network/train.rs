@@ -157,7 +157,11 @@ pub(crate) fn score_row(row: &[f32], y: usize) -> (bool, f64) {
         }
     }
     let max = f64::from(max);
-    let sum: f64 = row.iter().map(|&v| (f64::from(v) - max).exp()).sum();
+    let term = |&v: &f32| (f64::from(v) - max).exp();
+    // The maximum's term is e⁰ = 1 exactly: summed in the same order, without the call.
+    let (below, above) = row.split_at(best);
+    let sum = below.iter().map(term).sum::<f64>() + 1.0;
+    let sum = above.iter().skip(1).map(term).fold(sum, |sum, e| sum + e);
     (best == y, max + sum.ln() - f64::from(row[y]))
 }
 
