@@ -16,7 +16,9 @@
 //!
 //! Propagation gathers the dirty rows into one block that runs through the
 //! layers with one GEMM per layer into reused buffers, and the samples are
-//! rescored straight from the block's logits. Caches are flat row-major
+//! rescored straight from the block's logits. A GEMM skips the neurons of its
+//! input layer that are clamped to zero (their terms are exact zeros), which
+//! shrinks the upper layers' GEMMs as a global schedule goes on. Caches are flat row-major
 //! vectors, so the per-sample work (gather, scatter, rank-1 update) is a loop
 //! over a contiguous slice rather than a small ndarray call per row.
 
@@ -89,14 +91,62 @@ impl Readout {
     /// `out = input·Wᵀ + b` for `rows` rows of `input`, as one GEMM into the
     /// reused buffer `out`: the bias is preloaded and added by the GEMM's `β = 1`.
     fn apply(&self, input: &[f32], rows: usize, out: &mut Vec<f32>) -> Result<()> {
+        self.apply_with(self.weights.view(), input, rows, out)
+    }
+
+    /// As [`apply`](Readout::apply) with `weights` standing for `Wᵀ` (rows of
+    /// it, matching the columns of `input`).
+    fn apply_with(&self, weights: ArrayView2<'_, f32>, input: &[f32], rows: usize, out: &mut Vec<f32>) -> Result<()> {
         out.clear();
         for _ in 0..rows {
             out.extend_from_slice(&self.bias);
         }
-        let input = matrix(input, rows, self.width())?;
+        let input = matrix(input, rows, weights.nrows())?;
         let mut output = matrix_mut(out, rows, self.next())?;
-        general_mat_mul(1.0, &input, &self.weights, 1.0, &mut output);
+        general_mat_mul(1.0, &input, &weights, 1.0, &mut output);
         Ok(())
+    }
+}
+
+/// The read-out of a hidden layer restricted to its neurons not clamped to
+/// zero. Such a neuron only adds exact zeros to the next pre-activation, so
+/// the GEMM of a propagated block can skip its column: the result is the
+/// same bit for bit, and in a global schedule, where every layer keeps losing
+/// neurons, the GEMMs through the upper layers shrink as the curve goes on.
+struct Pruned {
+    /// The neurons kept, increasing.
+    keep: Vec<usize>,
+    /// Rows `keep` of `Wᵀ`, row-major (`keep.len() × next`).
+    weights: Vec<f32>,
+    /// The block's kept columns, reused.
+    block: Vec<f32>,
+}
+
+impl Pruned {
+    fn new(readout: &Readout) -> Self {
+        Pruned {
+            keep: (0..readout.width()).collect(),
+            weights: readout.weights.iter().copied().collect(),
+            block: Vec::new(),
+        }
+    }
+
+    /// Drops `neuron`, now clamped to zero.
+    fn drop_neuron(&mut self, neuron: usize, next: usize) {
+        if let Ok(pos) = self.keep.binary_search(&neuron) {
+            self.keep.remove(pos);
+            self.weights.drain(pos * next..(pos + 1) * next);
+        }
+    }
+
+    /// `out = block·Wᵀ + b` over the kept columns of `rows` rows of `block`.
+    fn apply(&mut self, readout: &Readout, block: &[f32], rows: usize, out: &mut Vec<f32>) -> Result<()> {
+        self.block.clear();
+        for row in block.chunks_exact(readout.width()) {
+            self.block.extend(self.keep.iter().map(|&i| row[i]));
+        }
+        let weights = matrix(&self.weights, self.keep.len(), readout.next())?;
+        readout.apply_with(weights, &self.block, rows, out)
     }
 }
 
@@ -212,6 +262,9 @@ struct Chunk<'a> {
     /// Whether `z[j]` is valid; until a removal first needs it, it is not
     /// maintained, since it can be recomputed from the up-to-date `h[j]`.
     complete: Vec<bool>,
+    /// For each target above `base` (the layers a block runs through), its
+    /// read-out without the neurons clamped to zero.
+    pruned: Vec<Option<Pruned>>,
     clamps: Clamps,
     /// Samples whose layers above `pending` are stale, and a membership mask.
     dirty: Vec<usize>,
@@ -252,6 +305,9 @@ impl<'a> Chunk<'a> {
             };
             *complete = true;
         }
+        let pruned = (targets.iter().zip(&readouts.layers).enumerate())
+            .map(|(j, (&target, readout))| (target && j > 0).then(|| Pruned::new(readout)))
+            .collect();
         let mut chunk = Chunk {
             network,
             readouts,
@@ -259,6 +315,7 @@ impl<'a> Chunk<'a> {
             h,
             z,
             complete,
+            pruned,
             clamps: Clamps::new(),
             dirty: Vec::new(),
             is_dirty: vec![false; rows],
@@ -290,6 +347,9 @@ impl<'a> Chunk<'a> {
         self.clamps.set(layer, neuron, value);
         let j = layer - self.readouts.base;
         let readout = &self.readouts.layers[j];
+        if let Some(pruned) = self.pruned[j].as_mut().filter(|_| value == 0.0) {
+            pruned.drop_neuron(neuron, readout.next());
+        }
         if !self.complete[j] {
             let rows = self.is_dirty.len();
             readout.apply(&self.h[j].data, rows, &mut self.next)?;
@@ -343,7 +403,12 @@ impl<'a> Chunk<'a> {
                     h.row_mut(s).copy_from_slice(from);
                 }
             }
-            readout.apply(&self.block, rows, &mut self.next)?;
+            match &mut self.pruned[j] {
+                Some(pruned) if pruned.keep.len() < readout.width() => {
+                    pruned.apply(readout, &self.block, rows, &mut self.next)?;
+                }
+                _ => readout.apply(&self.block, rows, &mut self.next)?,
+            }
             if self.complete[j] {
                 let z = &mut self.z[j];
                 for (from, &s) in self.next.chunks_exact(z.width).zip(&self.dirty) {
