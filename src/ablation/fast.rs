@@ -32,7 +32,9 @@ use crate::network::{Clamps, NetworkError, Resumable, score_row};
 /// The read-outs of the hidden layers from `base` up, checked once to chain
 /// (each one's output width is the next one's input width).
 pub(super) struct Readouts {
+    /// The lowest layer with a neuron in the plan.
     base: usize,
+    /// The read-outs of layers `base …`.
     layers: Vec<Readout>,
 }
 
@@ -123,6 +125,7 @@ struct Pruned {
 }
 
 impl Pruned {
+    /// All of `readout`, nothing clamped yet.
     fn new(readout: &Readout) -> Self {
         Pruned {
             keep: (0..readout.width()).collect(),
@@ -154,7 +157,9 @@ impl Pruned {
 /// contiguous slice.
 #[derive(Clone)]
 struct Rows<T> {
+    /// The rows, one after the other.
     data: Vec<T>,
+    /// Length of a row.
     width: usize,
 }
 
@@ -167,10 +172,12 @@ impl<T> Rows<T> {
         }
     }
 
+    /// Row `s`.
     fn row(&self, s: usize) -> &[T] {
         &self.data[s * self.width..(s + 1) * self.width]
     }
 
+    /// Row `s`, mutable.
     fn row_mut(&mut self, s: usize) -> &mut [T] {
         &mut self.data[s * self.width..(s + 1) * self.width]
     }
@@ -218,7 +225,9 @@ fn cache_rows(out: ArrayView2<'_, f32>, rows: usize, width: usize, layer: usize)
 /// layer's output and the logits. It is the same for every curve, so an
 /// engine computes it once and each curve starts from a copy.
 pub(super) struct Baseline {
+    /// Output of each hidden layer.
     hidden: Vec<Rows<f32>>,
+    /// The network's output.
     logits: Rows<f32>,
 }
 
@@ -280,6 +289,8 @@ struct Chunk<'a> {
 }
 
 impl<'a> Chunk<'a> {
+    /// The state of a chunk before any removal: the targets' outputs copied
+    /// from the baseline, and every sample scored on the baseline's logits.
     fn new(
         network: &'a dyn Resumable,
         (readouts, targets): (&'a Readouts, Vec<bool>),
@@ -335,6 +346,7 @@ impl<'a> Chunk<'a> {
         Ok(chunk)
     }
 
+    /// Number of hidden layers of the network.
     fn num_hidden(&self) -> usize {
         self.readouts.base + self.h.len()
     }
@@ -465,8 +477,11 @@ impl<'a> Chunk<'a> {
 
 /// Each sample's current score.
 struct Scores<'a> {
+    /// Each sample's class.
     labels: &'a [usize],
+    /// Whether each sample is classified right.
     correct: Vec<bool>,
+    /// Each sample's cross-entropy.
     loss: Vec<f64>,
 }
 
