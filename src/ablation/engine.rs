@@ -1,12 +1,14 @@
 //! Running schedules on a network over an evaluation set.
 
-use ndarray::s;
+use std::sync::OnceLock;
+
+use ndarray::{ArrayView2, s};
 
 use super::curve::{AblationCurve, CurveLabel, CurvePoint, RandomBand};
 use super::{AblationError, AblationSchedule, Neuron, Replacement, Schedule, Scope, fast, plain};
 use crate::Result;
 use crate::data::Dataset;
-use crate::network::{Network, check_classes, validate_inputs};
+use crate::network::{Network, Resumable, check_classes, validate_inputs};
 use crate::record::Progress;
 
 /// Which evaluation path an [`Engine`] takes.
@@ -59,6 +61,9 @@ pub struct Engine<'a, N: Network + ?Sized> {
     replacement: Replacement,
     path: Path,
     chunk_size: usize,
+    /// The unablated network's hidden layers and logits on each chunk,
+    /// computed by the first fast-path run and shared by the following ones.
+    baselines: OnceLock<Vec<fast::Baseline>>,
 }
 
 impl<'a, N: Network + ?Sized> Engine<'a, N> {
@@ -75,6 +80,7 @@ impl<'a, N: Network + ?Sized> Engine<'a, N> {
             replacement: Replacement::Zero,
             path: Path::Auto,
             chunk_size: 512,
+            baselines: OnceLock::new(),
         })
     }
 
@@ -104,6 +110,7 @@ impl<'a, N: Network + ?Sized> Engine<'a, N> {
             .into());
         }
         self.chunk_size = chunk_size;
+        self.baselines = OnceLock::new();
         Ok(self)
     }
 
@@ -216,20 +223,26 @@ impl<'a, N: Network + ?Sized> Engine<'a, N> {
         };
         let base = plan.neurons.iter().map(|&(l, _)| l).min();
         let fast = match (resumable, base) {
-            (Some(network), Some(base)) => Some((network, fast::Readouts::new(network, base)?)),
+            (Some(network), Some(base)) => {
+                Some((network, fast::Readouts::new(network, base)?, self.baselines(network)?))
+            }
             _ => None,
         };
         let chunk = |start: usize| -> Result<Vec<(usize, f64)>> {
-            let end = (start + self.chunk_size).min(self.data.len());
-            let inputs = self.data.inputs().slice_move(s![start..end, ..]);
-            let labels = &self.data.labels()[start..end];
+            let (inputs, labels) = self.chunk(start);
             match &fast {
-                Some((network, readout)) => fast::score_chunk(*network, readout, plan, inputs, labels),
+                Some((network, readouts, baselines)) => match baselines.get(start / self.chunk_size) {
+                    Some(baseline) => fast::score_chunk(*network, readouts, baseline, plan, labels),
+                    None => Err(AblationError::Parameter {
+                        name: "chunk_size",
+                        reason: "the cached chunks do not cover the data".into(),
+                    }
+                    .into()),
+                },
                 None => plain::score_chunk(self.network, plan, inputs, labels),
             }
         };
-        let starts: Vec<usize> = (0..self.data.len()).step_by(self.chunk_size).collect();
-        let per_chunk: Vec<Result<Vec<(usize, f64)>>> = map_chunks(&starts, chunk);
+        let per_chunk: Vec<Result<Vec<(usize, f64)>>> = map_chunks(&self.starts(), chunk);
         let mut sums = vec![(0, 0.0); plan.checkpoints.len()];
         for chunk in per_chunk {
             for (sum, (c, l)) in sums.iter_mut().zip(chunk?) {
@@ -238,6 +251,33 @@ impl<'a, N: Network + ?Sized> Engine<'a, N> {
             }
         }
         Ok(sums)
+    }
+
+    /// The first sample of each chunk.
+    fn starts(&self) -> Vec<usize> {
+        (0..self.data.len()).step_by(self.chunk_size).collect()
+    }
+
+    /// The inputs and labels of the chunk that begins at `start`.
+    fn chunk(&self, start: usize) -> (ArrayView2<'_, f32>, &[usize]) {
+        let end = (start + self.chunk_size).min(self.data.len());
+        (
+            self.data.inputs().slice_move(s![start..end, ..]),
+            &self.data.labels()[start..end],
+        )
+    }
+
+    /// The unablated network's state on every chunk, computed on first use.
+    fn baselines(&self, network: &dyn Resumable) -> Result<&[fast::Baseline]> {
+        if let Some(baselines) = self.baselines.get() {
+            return Ok(baselines);
+        }
+        let computed = map_chunks(&self.starts(), |start| {
+            fast::Baseline::new(network, self.chunk(start).0)
+        })
+        .into_iter()
+        .collect::<Result<Vec<_>>>()?;
+        Ok(self.baselines.get_or_init(|| computed))
     }
 }
 

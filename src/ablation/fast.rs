@@ -2,38 +2,255 @@
 //! next layer's pre-activations as a sparse rank-1 update over the samples it
 //! changes, and re-run only those samples through the layers downstream.
 //!
-//! Per chunk of samples the state is every hidden output `h[m]` from the
-//! lowest ablated layer `b` up, every pre-activation `z[m]` above it (in
-//! `f64`, so rank-1 updates do not drift), and each sample's score. The
-//! logits come from the one forward pass; a hidden pre-activation is computed
+//! Per chunk of samples the state is the output `h[m]` of every ablated
+//! ("target") hidden layer, the pre-activation `z[m]` each of them feeds (in
+//! `f64`, so rank-1 updates do not drift), and each sample's score. It starts
+//! from a [`Baseline`], the unablated network's forward pass, which an engine
+//! computes once and shares between its curves. A target's `z` is computed
 //! for all samples only when a removal first needs it, so a per-layer curve
-//! costs one forward pass plus one layer to set up. Changes
-//! are propagated lazily: `dirty` samples have a correct `z[pending]` and stale
-//! layers above it, brought up to date only when a later removal needs them
-//! or a checkpoint is scored. A removal of neuron `i` in layer `ℓ` touches
+//! costs one layer to set up. Changes are propagated lazily: `dirty` samples
+//! have a correct `z[pending]` and stale layers above it, brought up to date
+//! only when a later removal needs them or a checkpoint is scored. A removal of neuron `i` in layer `ℓ` touches
 //! only the samples where `h[ℓ][s, i]` differs from its replacement — for
 //! ReLU and zero replacement, the samples where the neuron fires.
+//!
+//! Propagation gathers the dirty rows into one block that runs through the
+//! layers with one GEMM per layer into reused buffers, and the samples are
+//! rescored straight from the block's logits. A GEMM skips the neurons of its
+//! input layer that are clamped to zero (their terms are exact zeros), which
+//! shrinks the upper layers' GEMMs as a global schedule goes on. Caches are flat row-major
+//! vectors, so the per-sample work (gather, scatter, rank-1 update) is a loop
+//! over a contiguous slice rather than a small ndarray call per row.
 
-use ndarray::{Array1, Array2, ArrayView2};
+use ndarray::linalg::general_mat_mul;
+use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 
 use super::engine::Plan;
 use crate::Result;
-use crate::network::{Clamps, Resumable, score_row};
+use crate::network::{Clamps, NetworkError, Resumable, score_row};
 
-/// The transposed read-outs of the hidden layers from `base` up: neuron `i`'s
-/// outgoing weights are the contiguous row `i`, in `f64`.
+/// The read-outs of the hidden layers from `base` up, checked once to chain
+/// (each one's output width is the next one's input width).
 pub(super) struct Readouts {
+    /// The lowest layer with a neuron in the plan.
     base: usize,
-    outgoing: Vec<Array2<f64>>,
+    /// The read-outs of layers `base …`.
+    layers: Vec<Readout>,
+}
+
+/// The affine map `z = h·Wᵀ + b` that reads one hidden layer.
+struct Readout {
+    /// `Wᵀ` (`width × next`), the GEMM operand for propagated blocks.
+    weights: Array2<f32>,
+    /// `b` (`next`).
+    bias: Vec<f32>,
+    /// `Wᵀ` in `f64`, row-major: neuron `i`'s outgoing weights are the
+    /// contiguous row `i`, added to the next pre-activation by rank-1 updates.
+    outgoing: Rows<f64>,
 }
 
 impl Readouts {
     /// Prepares the read-outs of hidden layers `base …`.
     pub(super) fn new(network: &dyn Resumable, base: usize) -> Result<Self> {
-        let outgoing = (base..network.num_hidden())
-            .map(|l| Ok(network.readout(l)?.0.t().mapv(f64::from)))
+        let widths = network.hidden_widths();
+        let layers = (base..widths.len())
+            .map(|l| {
+                let (w, b) = network.readout(l)?;
+                let next = widths.get(l + 1).copied().unwrap_or(network.num_classes());
+                if w.dim() != (next, widths[l]) || b.len() != next {
+                    return Err(NetworkError::Shape {
+                        what: format!("read-out of hidden layer {l}"),
+                        expected: vec![next, widths[l]],
+                        got: w.shape().to_vec(),
+                    }
+                    .into());
+                }
+                Ok(Readout {
+                    weights: w.t().as_standard_layout().into_owned(),
+                    bias: b.to_vec(),
+                    outgoing: Rows {
+                        data: w.t().iter().map(|&v| f64::from(v)).collect(),
+                        width: next,
+                    },
+                })
+            })
             .collect::<Result<_>>()?;
-        Ok(Readouts { base, outgoing })
+        Ok(Readouts { base, layers })
+    }
+}
+
+impl Readout {
+    /// Width of the layer this read-out reads.
+    fn width(&self) -> usize {
+        self.weights.nrows()
+    }
+
+    /// Width of the pre-activation it produces.
+    fn next(&self) -> usize {
+        self.weights.ncols()
+    }
+
+    /// `out = input·Wᵀ + b` for `rows` rows of `input`, as one GEMM into the
+    /// reused buffer `out`: the bias is preloaded and added by the GEMM's `β = 1`.
+    fn apply(&self, input: &[f32], rows: usize, out: &mut Vec<f32>) -> Result<()> {
+        self.apply_with(self.weights.view(), input, rows, out)
+    }
+
+    /// As [`apply`](Readout::apply) with `weights` standing for `Wᵀ` (rows of
+    /// it, matching the columns of `input`).
+    fn apply_with(&self, weights: ArrayView2<'_, f32>, input: &[f32], rows: usize, out: &mut Vec<f32>) -> Result<()> {
+        out.clear();
+        for _ in 0..rows {
+            out.extend_from_slice(&self.bias);
+        }
+        let input = matrix(input, rows, weights.nrows())?;
+        let mut output = matrix_mut(out, rows, self.next())?;
+        general_mat_mul(1.0, &input, &weights, 1.0, &mut output);
+        Ok(())
+    }
+}
+
+/// The read-out of a hidden layer restricted to its neurons not clamped to
+/// zero. Such a neuron only adds exact zeros to the next pre-activation, so
+/// the GEMM of a propagated block can skip its column: the result is the
+/// same bit for bit, and in a global schedule, where every layer keeps losing
+/// neurons, the GEMMs through the upper layers shrink as the curve goes on.
+struct Pruned {
+    /// The neurons kept, increasing.
+    keep: Vec<usize>,
+    /// Rows `keep` of `Wᵀ`, row-major (`keep.len() × next`).
+    weights: Vec<f32>,
+    /// The block's kept columns, reused.
+    block: Vec<f32>,
+}
+
+impl Pruned {
+    /// All of `readout`, nothing clamped yet.
+    fn new(readout: &Readout) -> Self {
+        Pruned {
+            keep: (0..readout.width()).collect(),
+            weights: readout.weights.iter().copied().collect(),
+            block: Vec::new(),
+        }
+    }
+
+    /// Drops `neuron`, now clamped to zero.
+    fn drop_neuron(&mut self, neuron: usize, next: usize) {
+        if let Ok(pos) = self.keep.binary_search(&neuron) {
+            self.keep.remove(pos);
+            self.weights.drain(pos * next..(pos + 1) * next);
+        }
+    }
+
+    /// `out = block·Wᵀ + b` over the kept columns of `rows` rows of `block`.
+    fn apply(&mut self, readout: &Readout, block: &[f32], rows: usize, out: &mut Vec<f32>) -> Result<()> {
+        self.block.clear();
+        for row in block.chunks_exact(readout.width()) {
+            self.block.extend(self.keep.iter().map(|&i| row[i]));
+        }
+        let weights = matrix(&self.weights, self.keep.len(), readout.next())?;
+        readout.apply_with(weights, &self.block, rows, out)
+    }
+}
+
+/// A row-major matrix kept as a flat vector, so that a sample's row is a
+/// contiguous slice.
+#[derive(Clone)]
+struct Rows<T> {
+    /// The rows, one after the other.
+    data: Vec<T>,
+    /// Length of a row.
+    width: usize,
+}
+
+impl<T> Rows<T> {
+    /// No rows: the placeholder for a layer that is not cached.
+    fn empty() -> Self {
+        Rows {
+            data: Vec::new(),
+            width: 0,
+        }
+    }
+
+    /// Row `s`.
+    fn row(&self, s: usize) -> &[T] {
+        &self.data[s * self.width..(s + 1) * self.width]
+    }
+
+    /// Row `s`, mutable.
+    fn row_mut(&mut self, s: usize) -> &mut [T] {
+        &mut self.data[s * self.width..(s + 1) * self.width]
+    }
+}
+
+/// Views the first `rows` rows of a flat row-major buffer as a matrix.
+fn matrix(data: &[f32], rows: usize, width: usize) -> Result<ArrayView2<'_, f32>> {
+    let len = data.len();
+    ArrayView2::from_shape((rows, width), data).map_err(|_| shape_error(rows, width, len))
+}
+
+/// Views the first `rows` rows of a flat row-major buffer as a mutable matrix.
+fn matrix_mut(data: &mut [f32], rows: usize, width: usize) -> Result<ArrayViewMut2<'_, f32>> {
+    let len = data.len();
+    ArrayViewMut2::from_shape((rows, width), data).map_err(|_| shape_error(rows, width, len))
+}
+
+/// A buffer too short for the block it should hold (a broken invariant).
+fn shape_error(rows: usize, width: usize, len: usize) -> crate::Error {
+    NetworkError::Shape {
+        what: "fast-path block buffer".into(),
+        expected: vec![rows, width],
+        got: vec![len],
+    }
+    .into()
+}
+
+/// Copies a hidden layer's output handed to the forward hook into a flat cache.
+fn cache_rows(out: ArrayView2<'_, f32>, rows: usize, width: usize, layer: usize) -> Result<Rows<f32>> {
+    if out.dim() != (rows, width) {
+        return Err(NetworkError::Shape {
+            what: format!("output of hidden layer {layer}"),
+            expected: vec![rows, width],
+            got: out.shape().to_vec(),
+        }
+        .into());
+    }
+    Ok(Rows {
+        data: out.iter().copied().collect(),
+        width,
+    })
+}
+
+/// What the unablated network computes on one chunk of samples: every hidden
+/// layer's output and the logits. It is the same for every curve, so an
+/// engine computes it once and each curve starts from a copy.
+pub(super) struct Baseline {
+    /// Output of each hidden layer.
+    hidden: Vec<Rows<f32>>,
+    /// The network's output.
+    logits: Rows<f32>,
+}
+
+impl Baseline {
+    /// Runs the network forward on `inputs`, keeping what it observes.
+    pub(super) fn new(network: &dyn Resumable, inputs: ArrayView2<'_, f32>) -> Result<Self> {
+        let rows = inputs.nrows();
+        let widths = network.hidden_widths();
+        let mut hidden = Vec::with_capacity(widths.len());
+        let logits = network.forward_hooked(inputs, &Clamps::new(), &mut |layer, out| {
+            hidden.push(cache_rows(out, rows, widths.get(layer).copied().unwrap_or(0), layer));
+        })?;
+        let hidden = hidden.into_iter().collect::<Result<Vec<_>>>()?;
+        if hidden.len() != widths.len() {
+            return Err(NetworkError::Shape {
+                what: "hidden layers observed in a forward pass".into(),
+                expected: vec![widths.len()],
+                got: vec![hidden.len()],
+            }
+            .into());
+        }
+        let logits = cache_rows(logits.view(), rows, network.num_classes(), widths.len())?;
+        Ok(Baseline { hidden, logits })
     }
 }
 
@@ -41,106 +258,128 @@ impl Readouts {
 ///
 /// Index `j` stands for hidden layer `base + j`. Only layers with neurons in
 /// the plan ("targets") keep their output `h[j]` and the pre-activation they
-/// feed, `z[j]` (of layer `base + j + 1`); the logits `z[last]` are always
-/// kept. Other layers are passed through by `propagate` without being stored.
+/// feed, `z[j]` (of layer `base + j + 1`, or the logits for the last hidden
+/// layer). Other layers are passed through by `propagate` without being stored.
 struct Chunk<'a> {
     network: &'a dyn Resumable,
-    base: usize,
+    readouts: &'a Readouts,
     targets: Vec<bool>,
     /// `h[j]`: output of hidden layer `base + j`, clamped (empty unless a target).
-    h: Vec<Array2<f32>>,
-    /// `z[j]`: pre-activation fed by hidden layer `base + j` (empty unless a
-    /// target or the logits).
-    z: Vec<Array2<f64>>,
-    /// Whether `z[j]` holds every sample (else only the rows `propagate` wrote).
+    h: Vec<Rows<f32>>,
+    /// `z[j]`: pre-activation fed by hidden layer `base + j` (empty unless a target).
+    z: Vec<Rows<f64>>,
+    /// Whether `z[j]` is valid; until a removal first needs it, it is not
+    /// maintained, since it can be recomputed from the up-to-date `h[j]`.
     complete: Vec<bool>,
+    /// For each target above `base` (the layers a block runs through), its
+    /// read-out without the neurons clamped to zero.
+    pruned: Vec<Option<Pruned>>,
     clamps: Clamps,
     /// Samples whose layers above `pending` are stale, and a membership mask.
     dirty: Vec<usize>,
     is_dirty: Vec<bool>,
     /// Dirty samples have a correct pre-activation of hidden layer `pending`.
     pending: usize,
-    labels: &'a [usize],
-    correct: Vec<bool>,
-    loss: Vec<f64>,
-    /// One row of logits, reused by `rescore`.
-    logits_row: Array1<f32>,
+    scores: Scores<'a>,
+    /// The dirty rows in propagation, and the next layer's block (swapped per layer).
+    block: Vec<f32>,
+    next: Vec<f32>,
+    /// One row of logits in `f32`, reused when scoring from `z`.
+    logits_row: Vec<f32>,
 }
 
 impl<'a> Chunk<'a> {
+    /// The state of a chunk before any removal: the targets' outputs copied
+    /// from the baseline, and every sample scored on the baseline's logits.
     fn new(
         network: &'a dyn Resumable,
-        (base, targets): (usize, Vec<bool>),
-        inputs: ArrayView2<'_, f32>,
+        (readouts, targets): (&'a Readouts, Vec<bool>),
+        baseline: &Baseline,
         labels: &'a [usize],
     ) -> Result<Self> {
-        let num_hidden = network.num_hidden();
-        let mut h = Vec::with_capacity(num_hidden - base);
-        let logits = network.forward_hooked(inputs, &Clamps::new(), &mut |layer, out| {
-            if layer >= base {
-                h.push(if targets[layer - base] {
-                    out.to_owned()
-                } else {
-                    Array2::zeros((0, 0))
-                });
-            }
-        })?;
+        let base = readouts.base;
         let rows = labels.len();
-        let last = num_hidden - base - 1;
-        let widths = network.hidden_widths();
-        let mut z: Vec<Array2<f64>> = (0..last)
-            .map(|j| {
-                Array2::zeros(if targets[j] {
-                    (rows, widths[base + j + 1])
-                } else {
-                    (0, 0)
-                })
-            })
+        let h = targets
+            .iter()
+            .zip(baseline.hidden.get(base..).unwrap_or_default())
+            .map(|(&target, h)| if target { h.clone() } else { Rows::empty() })
             .collect();
-        let classes = logits.ncols();
-        z.push(logits.mapv(f64::from));
+        let num_hidden = base + targets.len();
+        let logits = &baseline.logits;
+        let classes = logits.width;
+        let mut z: Vec<Rows<f64>> = targets.iter().map(|_| Rows::empty()).collect();
         let mut complete = vec![false; z.len()];
-        complete[last] = true;
+        if let (Some(true), Some(z), Some(complete)) = (targets.last(), z.last_mut(), complete.last_mut()) {
+            *z = Rows {
+                data: logits.data.iter().map(|&v| f64::from(v)).collect(),
+                width: classes,
+            };
+            *complete = true;
+        }
+        let pruned = (targets.iter().zip(&readouts.layers).enumerate())
+            .map(|(j, (&target, readout))| (target && j > 0).then(|| Pruned::new(readout)))
+            .collect();
         let mut chunk = Chunk {
             network,
-            base,
+            readouts,
             targets,
             h,
             z,
             complete,
+            pruned,
             clamps: Clamps::new(),
             dirty: Vec::new(),
             is_dirty: vec![false; rows],
             pending: num_hidden,
-            labels,
-            correct: vec![false; rows],
-            loss: vec![0.0; rows],
-            logits_row: Array1::zeros(classes),
+            scores: Scores {
+                labels,
+                correct: vec![false; rows],
+                loss: vec![0.0; rows],
+            },
+            block: Vec::new(),
+            next: Vec::new(),
+            logits_row: vec![0.0; classes],
         };
-        chunk.rescore(&(0..rows).collect::<Vec<_>>());
+        for s in 0..rows {
+            chunk.scores.set(s, logits.row(s));
+        }
         Ok(chunk)
     }
 
+    /// Number of hidden layers of the network.
     fn num_hidden(&self) -> usize {
-        self.base + self.h.len()
+        self.readouts.base + self.h.len()
     }
 
     /// Replaces neuron `neuron` of hidden layer `layer` (a target) by `value`.
-    fn ablate(&mut self, layer: usize, neuron: usize, value: f32, readouts: &Readouts) -> Result<()> {
+    fn ablate(&mut self, layer: usize, neuron: usize, value: f32) -> Result<()> {
         if !self.dirty.is_empty() && self.pending <= layer {
             self.propagate(layer + 1)?;
         }
         self.clamps.set(layer, neuron, value);
-        let j = layer - self.base;
+        let j = layer - self.readouts.base;
+        let readout = &self.readouts.layers[j];
+        if let Some(pruned) = self.pruned[j].as_mut().filter(|_| value == 0.0) {
+            pruned.drop_neuron(neuron, readout.next());
+        }
         if !self.complete[j] {
-            self.z[j] = self.network.resume_step(layer, self.h[j].view())?.mapv(f64::from);
+            let rows = self.is_dirty.len();
+            readout.apply(&self.h[j].data, rows, &mut self.next)?;
+            self.z[j] = Rows {
+                data: self.next.iter().map(|&v| f64::from(v)).collect(),
+                width: readout.next(),
+            };
             self.complete[j] = true;
         }
-        let outgoing = readouts.outgoing[j].row(neuron);
+        let outgoing = readout.outgoing.row(neuron);
         let (h, z) = (&mut self.h[j], &mut self.z[j]);
-        for (s, (out, mut pre)) in h.column_mut(neuron).iter_mut().zip(z.outer_iter_mut()).enumerate() {
+        for s in 0..self.is_dirty.len() {
+            let out = &mut h.data[s * h.width + neuron];
             if *out != value {
-                pre.scaled_add(f64::from(value) - f64::from(*out), &outgoing);
+                let delta = f64::from(value) - f64::from(*out);
+                for (pre, &w) in z.row_mut(s).iter_mut().zip(outgoing) {
+                    *pre += delta * w;
+                }
                 *out = value;
                 if !self.is_dirty[s] {
                     self.is_dirty[s] = true;
@@ -154,33 +393,43 @@ impl<'a> Chunk<'a> {
 
     /// Brings the dirty samples up to date through the pre-activation of
     /// hidden layer `upto` (the logits for `upto = num_hidden`): one block of
-    /// rows runs through the layers, stored only where a target needs it.
+    /// rows runs through the layers, stored only where a target needs it, and
+    /// is left in `block`.
     fn propagate(&mut self, upto: usize) -> Result<()> {
-        let rows = &self.dirty;
-        let last = self.z.len() - 1;
-        let source = &self.z[self.pending - self.base - 1];
-        let mut block = Array2::<f32>::zeros((rows.len(), source.ncols()));
-        for (mut to, &s) in block.outer_iter_mut().zip(rows) {
-            to.zip_mut_with(&source.row(s), |t, &v| *t = v as f32);
+        let base = self.readouts.base;
+        let rows = self.dirty.len();
+        let source = &self.z[self.pending - base - 1];
+        self.block.clear();
+        for &s in &self.dirty {
+            self.block.extend(source.row(s).iter().map(|&v| v as f32));
         }
         for m in self.pending..upto {
-            let j = m - self.base;
+            let j = m - base;
+            let readout = &self.readouts.layers[j];
+            let mut block = matrix_mut(&mut self.block, rows, readout.width())?;
             self.network.activate(m, block.view_mut())?;
-            self.clamps.apply(m, block.view_mut());
-            let next = self.network.resume_step(m, block.view())?;
+            self.clamps.apply(m, block);
             if self.targets[j] {
                 let h = &mut self.h[j];
-                for (from, &s) in block.outer_iter().zip(rows) {
-                    h.row_mut(s).assign(&from);
+                for (from, &s) in self.block.chunks_exact(h.width).zip(&self.dirty) {
+                    h.row_mut(s).copy_from_slice(from);
                 }
             }
-            if self.targets[j] || j == last {
+            match &mut self.pruned[j] {
+                Some(pruned) if pruned.keep.len() < readout.width() => {
+                    pruned.apply(readout, &self.block, rows, &mut self.next)?;
+                }
+                _ => readout.apply(&self.block, rows, &mut self.next)?,
+            }
+            if self.complete[j] {
                 let z = &mut self.z[j];
-                for (from, &s) in next.outer_iter().zip(rows) {
-                    z.row_mut(s).zip_mut_with(&from, |t, &v| *t = f64::from(v));
+                for (from, &s) in self.next.chunks_exact(z.width).zip(&self.dirty) {
+                    for (to, &v) in z.row_mut(s).iter_mut().zip(from) {
+                        *to = f64::from(v);
+                    }
                 }
             }
-            block = next;
+            std::mem::swap(&mut self.block, &mut self.next);
         }
         self.pending = self.pending.max(upto);
         Ok(())
@@ -189,26 +438,64 @@ impl<'a> Chunk<'a> {
     /// Propagates every pending change to the logits and rescores.
     fn checkpoint(&mut self) -> Result<(usize, f64)> {
         if !self.dirty.is_empty() {
-            self.propagate(self.num_hidden())?;
-            let rows = std::mem::take(&mut self.dirty);
-            self.rescore(&rows);
-            for &s in &rows {
+            if self.pending < self.num_hidden() {
+                self.propagate(self.num_hidden())?;
+                self.rescore_block();
+            } else {
+                self.rescore_cached();
+            }
+            for &s in &self.dirty {
                 self.is_dirty[s] = false;
             }
+            self.dirty.clear();
         }
         self.pending = self.num_hidden();
-        let correct = self.correct.iter().filter(|&&c| c).count();
-        Ok((correct, self.loss.iter().sum()))
+        Ok(self.scores.totals())
     }
 
-    fn rescore(&mut self, rows: &[usize]) {
-        let logits = &self.z[self.z.len() - 1];
-        for &s in rows {
-            self.logits_row.zip_mut_with(&logits.row(s), |t, &v| *t = v as f32);
-            let (right, loss) = score_row(self.logits_row.view(), self.labels[s]);
-            self.correct[s] = right;
-            self.loss[s] = loss;
+    /// Rescores the dirty samples from the logits `propagate` left in `block`.
+    fn rescore_block(&mut self) {
+        let classes = self.logits_row.len();
+        for (logits, &s) in self.block.chunks_exact(classes).zip(&self.dirty) {
+            self.scores.set(s, logits);
         }
+    }
+
+    /// Rescores the dirty samples from the cached logits `z[last]` (when only
+    /// the last hidden layer changed since the previous checkpoint).
+    fn rescore_cached(&mut self) {
+        if let Some(logits) = self.z.last() {
+            for &s in &self.dirty {
+                for (to, &v) in self.logits_row.iter_mut().zip(logits.row(s)) {
+                    *to = v as f32;
+                }
+                self.scores.set(s, &self.logits_row);
+            }
+        }
+    }
+}
+
+/// Each sample's current score.
+struct Scores<'a> {
+    /// Each sample's class.
+    labels: &'a [usize],
+    /// Whether each sample is classified right.
+    correct: Vec<bool>,
+    /// Each sample's cross-entropy.
+    loss: Vec<f64>,
+}
+
+impl Scores<'_> {
+    /// Scores sample `s` from its logits.
+    fn set(&mut self, s: usize, logits: &[f32]) {
+        let (right, loss) = score_row(logits, self.labels[s]);
+        self.correct[s] = right;
+        self.loss[s] = loss;
+    }
+
+    /// Number of samples classified right and total loss.
+    fn totals(&self) -> (usize, f64) {
+        (self.correct.iter().filter(|&&c| c).count(), self.loss.iter().sum())
     }
 }
 
@@ -216,20 +503,20 @@ impl<'a> Chunk<'a> {
 pub(super) fn score_chunk(
     network: &dyn Resumable,
     readouts: &Readouts,
+    baseline: &Baseline,
     plan: &Plan,
-    inputs: ArrayView2<'_, f32>,
     labels: &[usize],
 ) -> Result<Vec<(usize, f64)>> {
-    let mut targets = vec![false; network.num_hidden() - readouts.base];
+    let mut targets = vec![false; readouts.layers.len()];
     for &(layer, _) in &plan.neurons {
         targets[layer - readouts.base] = true;
     }
-    let mut chunk = Chunk::new(network, (readouts.base, targets), inputs, labels)?;
+    let mut chunk = Chunk::new(network, (readouts, targets), baseline, labels)?;
     let mut scores = Vec::with_capacity(plan.checkpoints.len());
     let mut ablated = 0;
     for &k in &plan.checkpoints {
         for (&(layer, neuron), &value) in plan.neurons[ablated..k].iter().zip(&plan.values[ablated..k]) {
-            chunk.ablate(layer, neuron, value, readouts)?;
+            chunk.ablate(layer, neuron, value)?;
         }
         ablated = k;
         scores.push(chunk.checkpoint()?);

@@ -1,6 +1,6 @@
 //! Minibatch training of the built-in [`Mlp`] and evaluation of any [`Network`].
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Zip, s};
+use ndarray::{Array1, Array2, ArrayView2, Axis, Zip, s};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -132,11 +132,14 @@ pub struct Evaluation {
 
 /// Sums over a batch of logits: number classified right and total cross-entropy.
 pub(crate) fn score_logits(logits: ArrayView2<'_, f32>, labels: &[usize]) -> (usize, f64) {
+    let mut row = Vec::with_capacity(logits.ncols());
     logits
         .outer_iter()
         .zip(labels)
-        .fold((0, 0.0), |(correct, loss), (row, &y)| {
-            let (right, l) = score_row(row, y);
+        .fold((0, 0.0), |(correct, loss), (logits, &y)| {
+            row.clear();
+            row.extend(logits.iter().copied());
+            let (right, l) = score_row(&row, y);
             (correct + usize::from(right), loss + l)
         })
 }
@@ -145,15 +148,20 @@ pub(crate) fn score_logits(logits: ArrayView2<'_, f32>, labels: &[usize]) -> (us
 ///
 /// The arg-max takes the lowest class on ties; the log-softmax is computed in
 /// `f64` after subtracting the row maximum.
-pub(crate) fn score_row(row: ArrayView1<'_, f32>, y: usize) -> (bool, f64) {
+pub(crate) fn score_row(row: &[f32], y: usize) -> (bool, f64) {
     let mut best = 0;
+    let mut max = f32::NEG_INFINITY;
     for (c, &v) in row.iter().enumerate() {
-        if v > row[best] {
-            best = c;
+        if v > max || c == 0 {
+            (best, max) = (c, v);
         }
     }
-    let max = f64::from(row[best]);
-    let sum: f64 = row.iter().map(|&v| (f64::from(v) - max).exp()).sum();
+    let max = f64::from(max);
+    let term = |&v: &f32| (f64::from(v) - max).exp();
+    // The maximum's term is e⁰ = 1 exactly: summed in the same order, without the call.
+    let (below, above) = row.split_at(best);
+    let sum = below.iter().map(term).sum::<f64>() + 1.0;
+    let sum = above.iter().skip(1).map(term).fold(sum, |sum, e| sum + e);
     (best == y, max + sum.ln() - f64::from(row[y]))
 }
 
