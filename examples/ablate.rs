@@ -14,163 +14,200 @@
 //! row ablated first); otherwise the scores are computed on the analysis
 //! split. The output has the columns `k,fraction,accuracy,loss`, every `k`.
 
-use std::collections::HashMap;
+#[path = "common/cli.rs"]
+mod cli;
+
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::{Parser, ValueEnum};
 use infoablate::ablation::{AblationSchedule, Engine, NeuronValues, Order, Replacement, Schedule, Scope};
 use infoablate::data::{Split, load_mnist_dir};
 use infoablate::measures::{MeasureSettings, Quantizer, analyze};
 use infoablate::network::{Activation, Mlp, Network};
 use infoablate::record::{DenseRecorder, record};
 
-const FLAGS: [&str; 14] = [
-    "--model",
-    "--act",
-    "--data",
-    "--analysis",
-    "--eval",
-    "--ranking",
-    "--measure",
-    "--order",
-    "--quantizer",
-    "--bins",
-    "--threshold",
-    "--seed",
-    "--scope",
-    "--value",
-];
+/// A split of the MNIST-format directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SplitArg {
+    /// `train-*` files.
+    Train,
+    /// `t10k-*` files.
+    Test,
+}
 
-fn parse_args() -> Result<HashMap<String, String>, String> {
-    let mut args = std::env::args().skip(1);
-    let mut map = HashMap::new();
-    while let Some(flag) = args.next() {
-        if !FLAGS.contains(&flag.as_str()) && flag != "--out" {
-            return Err(format!("unknown option `{flag}` (see the example's documentation)"));
+impl From<SplitArg> for Split {
+    fn from(split: SplitArg) -> Self {
+        match split {
+            SplitArg::Train => Split::Train,
+            SplitArg::Test => Split::Test,
         }
-        let value = args.next().ok_or(format!("{flag} needs a value"))?;
-        map.insert(flag, value);
-    }
-    Ok(map)
-}
-
-fn split(name: &str) -> Result<Split, String> {
-    match name {
-        "train" => Ok(Split::Train),
-        "test" => Ok(Split::Test),
-        other => Err(format!("`{other}`: expected train or test")),
     }
 }
 
-fn parse<T: std::str::FromStr>(flag: &str, value: Option<&String>) -> Result<Option<T>, String> {
-    value
-        .map(|v| v.parse().map_err(|_| format!("{flag} `{v}` is not a valid number")))
-        .transpose()
+/// Ranking direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OrderArg {
+    /// Lowest score first.
+    Ascending,
+    /// Highest score first.
+    Descending,
 }
 
-fn run() -> Result<(), String> {
-    let args = parse_args()?;
-    let required = |flag: &str| args.get(flag).ok_or(format!("{flag} is required"));
-    let activation: Activation = required("--act")?
-        .parse()
-        .map_err(|e: infoablate::network::NetworkError| e.to_string())?;
-    let mlp = Mlp::load_safetensors(required("--model")?, activation).map_err(|e| e.to_string())?;
-    let data = required("--data")?;
-    let analysis_split = split(args.get("--analysis").map_or("train", String::as_str))?;
-    let eval =
-        load_mnist_dir(data, split(args.get("--eval").map_or("test", String::as_str))?).map_err(|e| e.to_string())?;
-    let scope = match required("--scope")?.as_str() {
-        "global" => Scope::Global,
-        s => Scope::Layer(
-            s.strip_prefix("layer:")
-                .and_then(|l| l.parse().ok())
-                .ok_or(format!("--scope `{s}`: expected layer:L or global"))?,
-        ),
-    };
-    let value = args.get("--value").map_or("zero", String::as_str);
-    let needs_analysis = value == "mean" || (args.contains_key("--measure") && args["--measure"] != "random");
-    let recording = if needs_analysis {
-        let analysis = load_mnist_dir(data, analysis_split).map_err(|e| e.to_string())?;
-        let recorder = DenseRecorder::all(mlp.num_hidden()).map_err(|e| e.to_string())?;
-        Some(record(&mlp, &analysis, recorder, 1000, &mut |_| {}).map_err(|e| e.to_string())?)
+/// Replacement value of an ablated neuron.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ValueArg {
+    /// Zero.
+    Zero,
+    /// The neuron's mean on the analysis split.
+    Mean,
+}
+
+/// Cumulative ablation of a saved model on MNIST-format data, to a CSV curve
+/// `k,fraction,accuracy,loss`.
+#[derive(Debug, Parser)]
+struct Args {
+    /// The model, PyTorch `nn.Sequential` safetensors.
+    #[arg(long)]
+    model: PathBuf,
+    /// Its hidden activation: relu, tanh or sigmoid.
+    #[arg(long)]
+    act: Activation,
+    /// Directory of the four MNIST-format IDX files.
+    #[arg(long)]
+    data: PathBuf,
+    /// Split the scores and mean values are estimated on.
+    #[arg(long, value_enum, default_value = "train")]
+    analysis: SplitArg,
+    /// Split the curve is scored on.
+    #[arg(long, value_enum, default_value = "test")]
+    eval: SplitArg,
+    /// CSV `layer,neuron` giving the order explicitly (first row ablated first).
+    #[arg(long, conflicts_with = "measure", required_unless_present = "measure")]
+    ranking: Option<PathBuf>,
+    /// entropy, mutual_info, kl_selectivity, csi or random.
+    #[arg(long)]
+    measure: Option<String>,
+    /// Ranking direction of a measure.
+    #[arg(long, value_enum, required_if_eq_any = [
+        ("measure", "entropy"), ("measure", "mutual_info"), ("measure", "kl_selectivity"), ("measure", "csi"),
+    ])]
+    order: Option<OrderArg>,
+    /// Quantizer of the measures.
+    #[arg(long, default_value = "binary")]
+    quantizer: String,
+    /// Bins of a multi-bin quantizer.
+    #[arg(long)]
+    bins: Option<usize>,
+    /// Threshold of the binary quantizer.
+    #[arg(long)]
+    threshold: Option<f64>,
+    /// Seed of the random order.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// `layer:L` (from 0, the first hidden layer) or `global`.
+    #[arg(long, value_parser = parse_scope)]
+    scope: Scope,
+    /// Replacement value.
+    #[arg(long, value_enum, default_value = "zero")]
+    value: ValueArg,
+    /// Output CSV.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+fn parse_scope(text: &str) -> Result<Scope, String> {
+    match text {
+        "global" => Ok(Scope::Global),
+        s => s
+            .strip_prefix("layer:")
+            .and_then(|l| l.parse().ok())
+            .map(Scope::Layer)
+            .ok_or(format!("`{s}`: expected layer:L or global")),
+    }
+}
+
+/// The explicit order of a `layer,neuron` CSV.
+fn read_ranking(path: &PathBuf) -> cli::Result<Vec<(usize, usize)>> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
+    let mut lines = text.lines();
+    if lines.next().map(str::trim) != Some("layer,neuron") {
+        return Err(format!("`{shown}`: the header must be `layer,neuron`").into());
+    }
+    let neurons = lines
+        .filter(|l| !l.trim().is_empty())
+        .enumerate()
+        .map(|(row, line)| {
+            let parsed = line
+                .split_once(',')
+                .and_then(|(l, n)| Some((l.trim().parse().ok()?, n.trim().parse().ok()?)));
+            parsed.ok_or(format!(
+                "`{shown}` row {}: expected `layer,neuron`, got `{line}`",
+                row + 2
+            ))
+        })
+        .collect::<Result<_, String>>()?;
+    Ok(neurons)
+}
+
+fn run(args: &Args) -> cli::Result<()> {
+    let mlp = Mlp::load_safetensors(&args.model, args.act)?;
+    let eval = load_mnist_dir(&args.data, args.eval.into())?;
+    let scored = args.measure.as_deref().is_some_and(|m| m != "random");
+    let recording = if args.value == ValueArg::Mean || scored {
+        let analysis = load_mnist_dir(&args.data, args.analysis.into())?;
+        Some(record(
+            &mlp,
+            &analysis,
+            DenseRecorder::all(mlp.num_hidden())?,
+            1000,
+            &mut |_| {},
+        )?)
     } else {
         None
     };
-    let replacement = match (value, &recording) {
-        ("zero", _) => Replacement::Zero,
-        ("mean", Some(rec)) => Replacement::Mean(NeuronValues::means_of(rec)),
-        (other, _) => return Err(format!("--value `{other}`: expected zero or mean")),
+    let replacement = match &recording {
+        Some(rec) if args.value == ValueArg::Mean => Replacement::Mean(NeuronValues::means_of(rec)),
+        _ => Replacement::Zero,
     };
-    let schedule: Schedule = match (args.get("--ranking"), args.get("--measure")) {
-        (Some(path), None) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{path}`: {e}"))?;
-            let mut lines = text.lines();
-            if lines.next().map(str::trim) != Some("layer,neuron") {
-                return Err(format!("`{path}`: the header must be `layer,neuron`"));
+    let schedule = match (&args.ranking, args.measure.as_deref(), &recording) {
+        (Some(path), _, _) => {
+            let schedule = Schedule::explicit(read_ranking(path)?);
+            if args.scope != Scope::Global && schedule.scope() != args.scope {
+                return Err(format!("the ranking's neurons are not all in --scope {}", args.scope).into());
             }
-            let neurons = lines
-                .filter(|l| !l.trim().is_empty())
-                .enumerate()
-                .map(|(row, line)| {
-                    let parsed = line
-                        .split_once(',')
-                        .and_then(|(l, n)| Some((l.trim().parse().ok()?, n.trim().parse().ok()?)));
-                    parsed.ok_or(format!(
-                        "`{path}` row {}: expected `layer,neuron`, got `{line}`",
-                        row + 2
-                    ))
-                })
-                .collect::<Result<Vec<(usize, usize)>, String>>()?;
-            Schedule::explicit(neurons)
+            schedule
         }
-        (None, Some(measure)) if measure == "random" => {
-            Schedule::random(parse("--seed", args.get("--seed"))?.unwrap_or(0), scope)
-        }
-        (None, Some(measure)) => {
-            let order = match required("--order")?.as_str() {
-                "ascending" => Order::Ascending,
-                "descending" => Order::Descending,
-                other => return Err(format!("--order `{other}`: expected ascending or descending")),
+        (None, Some("random"), _) => Schedule::random(args.seed, args.scope),
+        (None, Some(measure), Some(rec)) => {
+            let order = match args.order {
+                Some(OrderArg::Ascending) => Order::Ascending,
+                _ => Order::Descending,
             };
-            let quantizer = Quantizer::from_options(
-                args.get("--quantizer").map_or("binary", String::as_str),
-                parse("--bins", args.get("--bins"))?,
-                parse("--threshold", args.get("--threshold"))?,
-            )
-            .map_err(|e| e.to_string())?;
-            let rec = recording.as_ref().ok_or("no analysis recording")?;
-            let scores = analyze(rec, &MeasureSettings::new(quantizer), Some(&mlp)).map_err(|e| e.to_string())?;
-            Schedule::by_measure(&scores, measure, order, scope).map_err(|e| e.to_string())?
+            let quantizer = Quantizer::from_options(&args.quantizer, args.bins, args.threshold)?;
+            let scores = analyze(rec, &MeasureSettings::new(quantizer), Some(&mlp))?;
+            Schedule::by_measure(&scores, measure, order, args.scope)?
         }
         _ => return Err("give exactly one of --ranking and --measure".into()),
     };
-    if args.contains_key("--ranking") && scope != Scope::Global && schedule.scope() != scope {
-        return Err(format!("the ranking's neurons are not all in --scope {scope}"));
-    }
-    schedule.neurons(&mlp.hidden_widths()).map_err(|e| e.to_string())?;
-    let engine = Engine::new(&mlp, &eval)
-        .map_err(|e| e.to_string())?
-        .replacement(replacement);
-    let curve = engine.run(&schedule).map_err(|e| e.to_string())?;
-    let out = required("--out")?;
-    std::fs::write(out, curve.to_csv()).map_err(|e| format!("cannot write `{out}`: {e}"))?;
+    schedule.neurons(&mlp.hidden_widths())?;
+    let curve = Engine::new(&mlp, &eval)?.replacement(replacement).run(&schedule)?;
+    let out = &args.out;
+    std::fs::write(out, curve.to_csv()).map_err(|e| infoablate::Error::io("write", out, e))?;
     eprintln!(
-        "{} curve, {} neurons, {} replacement: accuracy {:.4} → {:.4}, AUC {:.4}; written to {out}",
+        "{} curve, {} neurons, {} replacement: accuracy {:.4} → {:.4}, AUC {:.4}; written to {}",
         curve.label.measure,
         curve.label.neurons,
         curve.label.replacement,
         curve.points[0].accuracy,
         curve.points[curve.points.len() - 1].accuracy,
-        curve.auc()
+        curve.auc(),
+        out.display()
     );
     Ok(())
 }
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    cli::finish(run(&cli::parse()))
 }

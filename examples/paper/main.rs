@@ -14,6 +14,8 @@
 //! `--help` lists every option.
 
 mod bars;
+#[path = "../common/cli.rs"]
+mod cli;
 mod report;
 
 use std::path::{Path, PathBuf};
@@ -29,6 +31,7 @@ use infoablate::rand::SeedableRng;
 use infoablate::rand::rngs::StdRng;
 use infoablate::record::{DenseRecorder, record};
 
+use cli::Result;
 use report::{Report, Timings};
 
 /// The data sets the example can load.
@@ -114,18 +117,8 @@ struct Args {
 const BAND: (f64, f64) = (5.0, 95.0);
 
 fn main() -> ExitCode {
-    let args = Args::parse();
-    match run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    cli::finish(run(&cli::parse()))
 }
-
-/// The example's errors: the library's, or a usage mistake as one line.
-type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 fn run(args: &Args) -> Result<()> {
     let started = Instant::now();

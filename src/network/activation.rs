@@ -147,12 +147,18 @@ mod tests {
                 let reference = f64::from(x).tanh() as f32;
                 let ours = tanh(x);
                 assert_eq!(ours.is_sign_negative(), x.is_sign_negative(), "sign of tanh({x:e})");
-                assert!(ulps(ours, reference) <= 1, "tanh({x:e}) = {ours:e}, reference {reference:e}");
+                assert!(
+                    ulps(ours, reference) <= 1,
+                    "tanh({x:e}) = {ours:e}, reference {reference:e}"
+                );
                 exact += u64::from(ours == reference);
                 total += 1;
             }
         }
-        assert!(exact as f64 / total as f64 > 0.9999, "{exact} of {total} correctly rounded");
+        assert!(
+            exact as f64 / total as f64 > 0.9999,
+            "{exact} of {total} correctly rounded"
+        );
     }
 
     #[test]
