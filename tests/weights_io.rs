@@ -374,6 +374,33 @@ fn round_trip_file_is_exact() {
     assert_eq!(loaded.forward(x.view()).unwrap(), mlp.forward(x.view()).unwrap());
 }
 
+#[cfg(unix)]
+#[test]
+fn saved_file_has_ordinary_permissions_and_no_temporary_is_left() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(44);
+    let mlp = Mlp::new(&[3, 4, 2], Activation::Relu, Init::He, &mut rng).unwrap();
+    let dir = std::env::temp_dir().join(format!("infoablate-weights-perm-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let reference = dir.join("reference");
+    std::fs::write(&reference, b"x").unwrap();
+    let path = dir.join("m.safetensors");
+    mlp.save_safetensors(&path, "").unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(
+        mode(&path),
+        mode(&reference),
+        "the model is created like any file (umask)"
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(names, ["m.safetensors", "reference"]);
+}
+
 #[test]
 fn round_trip_of_column_major_weights_writes_row_major() {
     // A weight in Fortran memory order must still be written as [out, in] row-major.

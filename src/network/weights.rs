@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use half::{bf16, f16};
 use ndarray::{Array1, Array2};
 use safetensors::tensor::TensorView;
-use safetensors::{Dtype, SafeTensorError, SafeTensors};
+use safetensors::{Dtype, SafeTensors};
 
 use super::{Activation, Mlp};
 use crate::{Error, Result};
@@ -630,18 +630,32 @@ impl Mlp {
     /// tensors.
     pub fn save_safetensors(&self, path: impl AsRef<Path>, prefix: &str) -> Result<()> {
         let path = path.as_ref();
-        let buffers = self.tensor_buffers(prefix);
-        let file_error = |source: WeightsError| WeightsError::File {
-            path: path.to_path_buf(),
-            source: Box::new(source),
-        };
-        let views = Self::tensor_views(&buffers).map_err(file_error)?;
-        safetensors::serialize_to_file(views, None, path).map_err(|e| match e {
-            SafeTensorError::IoError(io) => Error::io("write", path, io),
-            other => file_error(WeightsError::Serialize {
-                reason: other.to_string(),
-            })
+        let bytes = self.to_safetensors_bytes(prefix).map_err(|e| match e {
+            Error::Weights(source) => WeightsError::File {
+                path: path.to_path_buf(),
+                source: Box::new(source),
+            }
             .into(),
+            other => other,
+        })?;
+        // Created like any other file (permissions from the umask), then renamed
+        // over `path`, so a reader never sees a half-written model.
+        let name = path.file_name().ok_or_else(|| {
+            Error::io(
+                "write",
+                path,
+                std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"),
+            )
+        })?;
+        let mut temporary_name = std::ffi::OsString::from(".");
+        temporary_name.push(name);
+        temporary_name.push(format!(".{}.tmp", std::process::id()));
+        let temporary = path.with_file_name(temporary_name);
+        std::fs::write(&temporary, bytes).map_err(|e| Error::io("write", &temporary, e))?;
+        std::fs::rename(&temporary, path).map_err(|e| {
+            // Best effort: the rename's error is the one to report.
+            let _ = std::fs::remove_file(&temporary);
+            Error::io("write", path, e)
         })
     }
 
