@@ -92,7 +92,7 @@ struct Args {
     #[arg(long, value_enum, default_value = "zero")]
     value: Value,
     /// Random orders in each band.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
     seeds: u64,
     /// Measures that order the curves, comma-separated.
     #[arg(
@@ -122,6 +122,17 @@ fn main() -> ExitCode {
 
 fn run(args: &Args) -> Result<()> {
     let started = Instant::now();
+    // Settings are checked before the long steps.
+    let quantizer = match &args.quantizer {
+        Some(name) => Quantizer::from_options(name, args.bins, args.threshold)?,
+        None => Quantizer::for_activation(args.act),
+    };
+    let settings = MeasureSettings::new(quantizer).with_variance().with_weight_norms();
+    let known: Vec<String> = settings.measures().iter().map(|m| m.name().to_string()).collect();
+    if let Some(unknown) = args.measures.iter().find(|m| !known.contains(m)) {
+        return Err(format!("--measures: no measure named `{unknown}` (have: {})", known.join(", ")).into());
+    }
+
     let (all_train, test, source) = load(args)?;
     let held_out = args.validation.unwrap_or((all_train.len() / 5).min(10_000));
     let (train, analysis) = stratified_split(&all_train, held_out, args.seed)?;
@@ -172,11 +183,6 @@ fn run(args: &Args) -> Result<()> {
     timings.record = clock.elapsed().as_secs_f64();
 
     let clock = Instant::now();
-    let quantizer = match &args.quantizer {
-        Some(name) => Quantizer::from_options(name, args.bins, args.threshold)?,
-        None => Quantizer::for_activation(args.act),
-    };
-    let settings = MeasureSettings::new(quantizer).with_variance().with_weight_norms();
     let scores = analyze(&recording, &settings, Some(&mlp))?;
     timings.measures = clock.elapsed().as_secs_f64();
 
