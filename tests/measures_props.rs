@@ -44,6 +44,8 @@ fn layers() -> impl Strategy<Value = (Array2<f32>, Vec<usize>, usize)> {
 fn quantizers() -> impl Strategy<Value = Quantizer> {
     prop_oneof![
         (-1.0_f64..2.0).prop_map(|t| Quantizer::binary(t).unwrap()),
+        // thresholds equal to values the layers repeat: `a > t` is strict
+        prop::sample::select(vec![0.0, 1.5]).prop_map(|t| Quantizer::binary(t).unwrap()),
         (1_usize..12).prop_map(|b| Quantizer::equal_width(b).unwrap()),
         (2_usize..12).prop_map(|b| Quantizer::zero_and_equal_width(b).unwrap()),
         (1_usize..12).prop_map(|b| Quantizer::equal_frequency(b).unwrap()),
@@ -143,6 +145,27 @@ proptest! {
         }
         let streamed = stream.finish().unwrap();
         prop_assert_eq!(&streamed[0], &dense);
+    }
+
+    #[test]
+    fn tables_count_the_bins_of_the_fitted_quantizers(
+        ((acts, labels, classes), quantizer) in (layers(), quantizers())
+    ) {
+        let q = LayerQuantizer::fit(quantizer, acts.view()).unwrap();
+        let counts = LayerCounts::from_activations(0, acts.view(), &labels, classes, &q).unwrap();
+        for j in 0..acts.ncols() {
+            let f = q.neuron(j).unwrap();
+            let mut want = vec![0_u64; f.bins() * classes];
+            for (&a, &y) in acts.column(j).iter().zip(&labels) {
+                want[f.bin(a) * classes + y] += 1;
+            }
+            let table = counts.table(j).unwrap();
+            for b in 0..f.bins() {
+                for y in 0..classes {
+                    prop_assert_eq!(table.get(b, y), Some(want[b * classes + y]), "neuron {} bin {} class {}", j, b, y);
+                }
+            }
+        }
     }
 
     #[test]

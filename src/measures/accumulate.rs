@@ -6,6 +6,11 @@
 //! `parallel`); each chunk walks the batch row by row (cache-friendly for
 //! C-order activations) and keeps its counters class-major, so one sample's
 //! updates touch one contiguous block.
+//!
+//! The binary quantizer has its own loop: it counts only the active values
+//! (bin 1) per class and neuron, inside the vectorized moments loop, and
+//! the inactive counts follow from the class counts at the end; other
+//! quantizers increment one scattered bin per value.
 
 use ndarray::ArrayView2;
 
@@ -29,7 +34,12 @@ struct Chunk {
     start: usize,
     width: usize,
     /// `classes × width × bins`: `counts[(y · width + j) · bins + b]`.
+    /// Stays zero for the binary quantizer until [`LayerAccumulator::finish`]
+    /// fills it from [`active`](Self::active).
     counts: Vec<u64>,
+    /// `classes × width`, binary quantizer only: how many samples of class
+    /// `y` had neuron `j` above the threshold (bin 1).
+    active: Vec<u64>,
     /// `classes × width`.
     class_sums: Vec<f64>,
     shift: Vec<f64>,
@@ -48,24 +58,32 @@ struct ChunkPass<'a> {
     first_batch: bool,
 }
 
+impl ChunkPass<'_> {
+    /// Sets the moment shift to the first sample's values, on the first batch.
+    fn init_shift(&mut self) {
+        let (start, w) = (self.chunk.start, self.chunk.width);
+        if self.first_batch && !self.labels.is_empty() {
+            for (shift, &a) in self.chunk.shift.iter_mut().zip(&self.data[start..start + w]) {
+                *shift = f64::from(a);
+            }
+        }
+    }
+}
+
 impl BinnerUser<bool> for ChunkPass<'_> {
     /// Returns whether every value was finite.
     #[inline(always)]
-    fn run(self, bin: impl Fn(usize, f64) -> usize) -> bool {
+    fn run(mut self, bin: impl Fn(usize, f64) -> usize) -> bool {
+        self.init_shift();
         let ChunkPass {
             chunk,
             data,
             stride,
             labels,
             bins,
-            first_batch,
+            ..
         } = self;
         let (start, w) = (chunk.start, chunk.width);
-        if first_batch && !labels.is_empty() {
-            for (shift, &a) in chunk.shift.iter_mut().zip(&data[start..start + w]) {
-                *shift = f64::from(a);
-            }
-        }
         let mut finite = true;
         for (row, &y) in data.chunks_exact(stride).zip(labels) {
             let row = &row[start..start + w];
@@ -87,6 +105,46 @@ impl BinnerUser<bool> for ChunkPass<'_> {
             let counts = &mut chunk.counts[y * w * bins..(y + 1) * w * bins];
             for (j, (&a, cells)) in row.iter().zip(counts.chunks_exact_mut(bins)).enumerate() {
                 cells[bin(j, f64::from(a))] += 1;
+            }
+        }
+        finite
+    }
+
+    /// The binary quantizer: only the active values (`a > threshold`) are
+    /// counted, into [`Chunk::active`], in the moments loop. That increment
+    /// is per neuron at a fixed place, so the whole loop vectorizes; the
+    /// inactive count is the class count minus the active one, filled in by
+    /// [`LayerAccumulator::finish`].
+    #[inline(always)]
+    fn run_threshold(mut self, threshold: f64) -> bool {
+        self.init_shift();
+        let ChunkPass {
+            chunk,
+            data,
+            stride,
+            labels,
+            ..
+        } = self;
+        let (start, w) = (chunk.start, chunk.width);
+        let mut finite = true;
+        for (row, &y) in data.chunks_exact(stride).zip(labels) {
+            let row = &row[start..start + w];
+            let class_sums = &mut chunk.class_sums[y * w..(y + 1) * w];
+            let active = &mut chunk.active[y * w..(y + 1) * w];
+            let per_class = class_sums.iter_mut().zip(active.iter_mut());
+            let moments = chunk
+                .shift
+                .iter()
+                .zip(chunk.sum.iter_mut().zip(chunk.sum_sq.iter_mut()));
+            for ((&a, (class_sum, active)), (&shift, (sum, sum_sq))) in row.iter().zip(per_class).zip(moments) {
+                finite &= a.is_finite();
+                let a = f64::from(a);
+                // compared in `f64` as `binary_bin` does; NaN is not active
+                *active += u64::from(a > threshold);
+                *class_sum += a;
+                let d = a - shift;
+                *sum += d;
+                *sum_sq += d * d;
             }
         }
         finite
@@ -123,6 +181,7 @@ impl LayerAccumulator {
                     start,
                     width: w,
                     counts: vec![0; num_classes * w * bins],
+                    active: vec![0; num_classes * w],
                     class_sums: vec![0.0; num_classes * w],
                     shift: vec![0.0; w],
                     sum: vec![0.0; w],
@@ -216,14 +275,23 @@ impl LayerAccumulator {
         let mut tables = Vec::with_capacity(width);
         let mut class_sums = Vec::with_capacity(width * c);
         let mut moments = Vec::with_capacity(width);
+        // the binary quantizer counted only bin 1, into `active` (see `run_threshold`)
+        let binary = self.quantizer.quantizer().threshold().is_some();
         for chunk in &self.chunks {
             let w = chunk.width;
             for j in 0..w {
                 let mut cells = vec![0; bins * c];
                 for y in 0..c {
-                    let from = &chunk.counts[(y * w + j) * bins..(y * w + j + 1) * bins];
-                    for (b, &n) in from.iter().enumerate() {
-                        cells[b * c + y] = n;
+                    if binary {
+                        let active = chunk.active[y * w + j];
+                        // `active ≤ class_counts[y]`: each active sample was counted in both
+                        cells[y] = self.class_counts[y] - active;
+                        cells[c + y] = active;
+                    } else {
+                        let from = &chunk.counts[(y * w + j) * bins..(y * w + j + 1) * bins];
+                        for (b, &n) in from.iter().enumerate() {
+                            cells[b * c + y] = n;
+                        }
                     }
                     class_sums.push(chunk.class_sums[y * w + j]);
                 }

@@ -650,7 +650,7 @@ impl LayerQuantizer {
         let k = self.quantizer.num_params();
         let params = &self.params[start * k..];
         match self.quantizer.0 {
-            Kind::Binary { threshold } => run.run(move |_, a| binary_bin(a, threshold)),
+            Kind::Binary { threshold } => run.run_threshold(threshold),
             Kind::EqualWidth { bins } => {
                 run.run(move |j, a| equal_width_bin(a, params[2 * j], params[2 * j + 1], bins))
             }
@@ -680,7 +680,21 @@ impl LayerQuantizer {
 /// Something run with a statically dispatched binning function
 /// `(neuron offset, value) → bin` (see [`LayerQuantizer::with_binner`]).
 pub(super) trait BinnerUser<R> {
+    /// Runs with the binning function `bin`.
     fn run(self, bin: impl Fn(usize, f64) -> usize) -> R;
+
+    /// Runs for the binary quantizer: bin 1 iff `f64::from(a) > threshold`
+    /// (so NaN is bin 0), the same threshold for every neuron. A user can
+    /// override this to count the active values only, which vectorizes where
+    /// a scattered per-bin increment does not; by default it is [`run`](Self::run)
+    /// with that binning function.
+    #[inline(always)]
+    fn run_threshold(self, threshold: f64) -> R
+    where
+        Self: Sized,
+    {
+        self.run(move |_, a| binary_bin(a, threshold))
+    }
 }
 
 #[cfg(test)]
