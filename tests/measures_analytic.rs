@@ -403,3 +403,26 @@ fn scores_export_to_json_with_their_settings() {
     assert_eq!(value["quantizer"]["binary"]["threshold"], 0.0);
     assert_eq!(value["layers"][0]["values"][3][0], 1.0); // csi of neuron 0
 }
+
+#[test]
+fn every_non_finite_value_is_reported_also_after_an_error() {
+    let q = LayerQuantizer::fixed(Quantizer::binary(0.0).unwrap(), 70).unwrap();
+    for bad in [f32::INFINITY, f32::NEG_INFINITY, f32::NAN] {
+        // in the first row (the moments' shift), an odd last row, anywhere else
+        for (sample, neuron) in [(0, 0), (4, 69), (2, 65), (1, 3)] {
+            let mut acts = Array2::<f32>::from_elem((5, 70), 1.0);
+            acts[[sample, neuron]] = bad;
+            let err = LayerCounts::from_activations(0, acts.view(), &[0, 1, 1, 0, 1], 2, &q).unwrap_err();
+            assert!(
+                matches!(err, Error::Record(RecordError::NonFinite { neuron: n, sample: s, .. }) if n == neuron && s == sample),
+                "{err}"
+            );
+            // streaming: a later batch is still checked value by value after the error
+            let mut rec = StreamingRecorder::new(vec![(0, q.clone())], 2).unwrap();
+            rec.observe(0, 0, acts.view(), &[0, 1, 1, 0, 1]).unwrap_err();
+            let fine = Array2::<f32>::from_elem((3, 70), f32::MAX);
+            rec.observe(0, 5, fine.view(), &[0, 1, 0]).unwrap();
+            rec.observe(0, 8, acts.view(), &[0, 1, 1, 0, 1]).unwrap_err();
+        }
+    }
+}

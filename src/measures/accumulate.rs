@@ -9,8 +9,10 @@
 //!
 //! The binary quantizer has its own loop: it counts only the active values
 //! (bin 1) per class and neuron, inside the vectorized moments loop, and
-//! the inactive counts follow from the class counts at the end; other
-//! quantizers increment one scattered bin per value.
+//! the inactive counts follow from the class counts at the end; it takes the
+//! rows in pairs and reads finiteness off the running sum of squares instead
+//! of testing each value. Other quantizers increment one scattered bin per
+//! value.
 
 use ndarray::ArrayView2;
 
@@ -118,36 +120,109 @@ impl BinnerUser<bool> for ChunkPass<'_> {
     #[inline(always)]
     fn run_threshold(mut self, threshold: f64) -> bool {
         self.init_shift();
-        let ChunkPass {
-            chunk,
-            data,
-            stride,
-            labels,
+        // Finiteness without a test per value: `sum_sq` is finite exactly
+        // while every value so far is (a non-finite value makes it inf or
+        // NaN for good; finite `f32` values cannot overflow it, each square
+        // of a difference being below 1e78). So when it is finite before the
+        // block, it tells after the block whether the block was. Only after
+        // an earlier error is it not, and then each value is tested.
+        if self.chunk.sum_sq.iter().all(|s| s.is_finite()) {
+            self.threshold_rows::<false>(threshold);
+            self.chunk.sum_sq.iter().all(|s| s.is_finite())
+        } else {
+            self.threshold_rows::<true>(threshold)
+        }
+    }
+}
+
+impl ChunkPass<'_> {
+    /// The loop of [`run_threshold`](BinnerUser::run_threshold); with `TEST`
+    /// it returns whether every value was finite, without it `true`.
+    ///
+    /// Rows go in pairs: the loads of both rows are in flight together (each
+    /// row's part is a few cache lines a page away from the last, so the
+    /// loop waits on memory more than it computes) and the running moments
+    /// are loaded and stored once per pair. Every sum still adds the values
+    /// one by one in row order, so the results are those of one row at a time.
+    #[inline(always)]
+    fn threshold_rows<const TEST: bool>(&mut self, threshold: f64) -> bool {
+        let (start, w) = (self.chunk.start, self.chunk.width);
+        let Chunk {
+            class_sums,
+            active,
+            shift,
+            sum,
+            sum_sq,
             ..
-        } = self;
-        let (start, w) = (chunk.start, chunk.width);
+        } = &mut *self.chunk;
+        let (shift, sum, sum_sq) = (&shift[..w], &mut sum[..w], &mut sum_sq[..w]);
         let mut finite = true;
-        for (row, &y) in data.chunks_exact(stride).zip(labels) {
-            let row = &row[start..start + w];
-            let class_sums = &mut chunk.class_sums[y * w..(y + 1) * w];
-            let active = &mut chunk.active[y * w..(y + 1) * w];
-            let per_class = class_sums.iter_mut().zip(active.iter_mut());
-            let moments = chunk
-                .shift
-                .iter()
-                .zip(chunk.sum.iter_mut().zip(chunk.sum_sq.iter_mut()));
-            for ((&a, (class_sum, active)), (&shift, (sum, sum_sq))) in row.iter().zip(per_class).zip(moments) {
-                finite &= a.is_finite();
-                let a = f64::from(a);
-                // compared in `f64` as `binary_bin` does; NaN is not active
-                *active += u64::from(a > threshold);
-                *class_sum += a;
-                let d = a - shift;
-                *sum += d;
-                *sum_sq += d * d;
+        let pairs = self.data.chunks_exact(2 * self.stride).zip(self.labels.chunks_exact(2));
+        for (rows, y) in pairs {
+            let (a, b) = rows.split_at(self.stride);
+            let (a, b) = (&a[start..start + w], &b[start..start + w]);
+            if TEST {
+                finite &= a.iter().chain(b).fold(true, |f, v| f & v.is_finite());
+            }
+            let (y, z) = (y[0], y[1]);
+            if y == z {
+                let class_sums = &mut class_sums[y * w..(y + 1) * w];
+                let active = &mut active[y * w..(y + 1) * w];
+                for j in 0..w {
+                    let (a, b) = (f64::from(a[j]), f64::from(b[j]));
+                    // compared in `f64` as `binary_bin` does; NaN is not active
+                    active[j] += u64::from(a > threshold) + u64::from(b > threshold);
+                    class_sums[j] = class_sums[j] + a + b;
+                    let (da, db) = (a - shift[j], b - shift[j]);
+                    sum[j] = sum[j] + da + db;
+                    sum_sq[j] = sum_sq[j] + da * da + db * db;
+                }
+            } else {
+                let (sums_a, sums_b) = class_pair(class_sums, w, y, z);
+                let (active_a, active_b) = class_pair(active, w, y, z);
+                for j in 0..w {
+                    let (a, b) = (f64::from(a[j]), f64::from(b[j]));
+                    active_a[j] += u64::from(a > threshold);
+                    active_b[j] += u64::from(b > threshold);
+                    sums_a[j] += a;
+                    sums_b[j] += b;
+                    let (da, db) = (a - shift[j], b - shift[j]);
+                    sum[j] = sum[j] + da + db;
+                    sum_sq[j] = sum_sq[j] + da * da + db * db;
+                }
+            }
+        }
+        if self.labels.len() % 2 == 1 {
+            let y = self.labels[self.labels.len() - 1];
+            let row = &self.data[(self.labels.len() - 1) * self.stride..][start..start + w];
+            if TEST {
+                finite &= row.iter().fold(true, |f, v| f & v.is_finite());
+            }
+            let class_sums = &mut class_sums[y * w..(y + 1) * w];
+            let active = &mut active[y * w..(y + 1) * w];
+            for j in 0..w {
+                let a = f64::from(row[j]);
+                active[j] += u64::from(a > threshold);
+                class_sums[j] += a;
+                let d = a - shift[j];
+                sum[j] += d;
+                sum_sq[j] += d * d;
             }
         }
         finite
+    }
+}
+
+/// The class-`y` and class-`z` blocks (`y ≠ z`) of a class-major array of
+/// blocks of `w`.
+#[inline(always)]
+fn class_pair<T>(values: &mut [T], w: usize, y: usize, z: usize) -> (&mut [T], &mut [T]) {
+    if y < z {
+        let (low, high) = values.split_at_mut(z * w);
+        (&mut low[y * w..(y + 1) * w], &mut high[..w])
+    } else {
+        let (low, high) = values.split_at_mut(y * w);
+        (&mut high[..w], &mut low[z * w..(z + 1) * w])
     }
 }
 
