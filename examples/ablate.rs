@@ -93,15 +93,9 @@ struct Args {
         ("measure", "entropy"), ("measure", "mutual_info"), ("measure", "kl_selectivity"), ("measure", "csi"),
     ])]
     order: Option<OrderArg>,
-    /// Quantizer of the measures.
-    #[arg(long, default_value = "binary")]
-    quantizer: String,
-    /// Bins of a multi-bin quantizer.
-    #[arg(long)]
-    bins: Option<usize>,
-    /// Threshold of the binary quantizer.
-    #[arg(long)]
-    threshold: Option<f64>,
+    /// The quantizer of the measures.
+    #[command(flatten)]
+    quantizer: cli::QuantizerArgs,
     /// Seed of the random order.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -185,7 +179,7 @@ fn run(args: &Args) -> cli::Result<()> {
                 Some(OrderArg::Ascending) => Order::Ascending,
                 _ => Order::Descending,
             };
-            let quantizer = Quantizer::from_options(&args.quantizer, args.bins, args.threshold)?;
+            let quantizer = args.quantizer.quantizer(Quantizer::binary(0.0)?)?;
             let scores = analyze(rec, &MeasureSettings::new(quantizer), Some(&mlp))?;
             Schedule::by_measure(&scores, measure, order, args.scope)?
         }

@@ -42,15 +42,9 @@ struct Args {
     /// Output CSV.
     #[arg(long)]
     out: PathBuf,
-    /// binary, equal-width, zero-equal-width or equal-frequency.
-    #[arg(long, default_value = "binary")]
-    quantizer: String,
-    /// Bins of the multi-bin quantizers (default 10).
-    #[arg(long)]
-    bins: Option<usize>,
-    /// Threshold of the binary quantizer (default 0; 0.5 for sigmoid).
-    #[arg(long)]
-    threshold: Option<f64>,
+    /// The quantizer of the measures.
+    #[command(flatten)]
+    quantizer: cli::QuantizerArgs,
     /// Units of entropy, MI and KL selectivity.
     #[arg(long, value_enum, default_value = "bits")]
     units: UnitsArg,
@@ -61,7 +55,7 @@ struct Args {
 }
 
 fn run(args: &Args) -> cli::Result<()> {
-    let quantizer = Quantizer::from_options(&args.quantizer, args.bins, args.threshold)?;
+    let quantizer = args.quantizer.quantizer(Quantizer::binary(0.0)?)?;
     let units = match args.units {
         UnitsArg::Bits => Units::Bits,
         UnitsArg::Nats => Units::Nats,

@@ -78,16 +78,10 @@ struct Args {
     /// Load this `nn.Sequential` safetensors model instead of training.
     #[arg(long)]
     model: Option<PathBuf>,
-    /// Quantizer: binary, equal-width, zero-and-equal-width, equal-frequency;
-    /// the paper's one bit per neuron for the activation when absent.
-    #[arg(long)]
-    quantizer: Option<String>,
-    /// Bins of a multi-bin quantizer.
-    #[arg(long)]
-    bins: Option<usize>,
-    /// Threshold of the binary quantizer.
-    #[arg(long)]
-    threshold: Option<f64>,
+    /// The quantizer of the measures (the paper's one bit per neuron for the
+    /// activation when absent).
+    #[command(flatten)]
+    quantizer: cli::QuantizerArgs,
     /// Replacement value of an ablated neuron.
     #[arg(long, value_enum, default_value = "zero")]
     value: Value,
@@ -123,10 +117,7 @@ fn main() -> ExitCode {
 fn run(args: &Args) -> Result<()> {
     let started = Instant::now();
     // Settings are checked before the long steps.
-    let quantizer = match &args.quantizer {
-        Some(name) => Quantizer::from_options(name, args.bins, args.threshold)?,
-        None => Quantizer::for_activation(args.act),
-    };
+    let quantizer = args.quantizer.quantizer(Quantizer::for_activation(args.act))?;
     let settings = MeasureSettings::new(quantizer).with_variance().with_weight_norms();
     let known: Vec<String> = settings.measures().iter().map(|m| m.name().to_string()).collect();
     if let Some(unknown) = args.measures.iter().find(|m| !known.contains(m)) {
