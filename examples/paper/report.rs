@@ -65,13 +65,6 @@ fn scope_title(scope: Scope) -> String {
     }
 }
 
-fn curve_name(curve: &AblationCurve) -> String {
-    match curve.label.order {
-        Some(order) => format!("{} {order}", curve.label.measure),
-        None => curve.label.measure.clone(),
-    }
-}
-
 impl Report<'_> {
     fn replacement(&self) -> &str {
         self.bands.first().map_or("zero", |b| b.replacement.as_str())
@@ -279,7 +272,7 @@ impl Report<'_> {
             } else {
                 "within"
             };
-            let _ = write!(md, "| {} | {auc:.4} | {verdict} |", curve_name(curve));
+            let _ = write!(md, "| {} | {auc:.4} | {verdict} |", curve.label.name());
             for f in SHOWN {
                 let _ = write!(md, " {:.4} |", curve.nearest(f).map_or(f64::NAN, |p| p.accuracy));
             }

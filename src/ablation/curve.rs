@@ -37,6 +37,27 @@ pub struct CurveLabel {
     pub neurons: usize,
 }
 
+impl CurveLabel {
+    /// A short name for legends and tables: the measure and its order
+    /// (`mutual_info descending`), the seed of a random order
+    /// (`random (seed 7)`), or the measure alone.
+    ///
+    /// ```
+    /// use infoablate::ablation::{CurveLabel, Order, Scope};
+    /// let label = CurveLabel { measure: "csi".into(), order: Some(Order::Ascending), scope: Scope::Global, replacement: "zero".into(), seed: None, neurons: 3 };
+    /// assert_eq!(label.name(), "csi ascending");
+    /// let random = CurveLabel { measure: "random".into(), order: None, seed: Some(7), ..label };
+    /// assert_eq!(random.name(), "random (seed 7)");
+    /// ```
+    pub fn name(&self) -> String {
+        match (self.order, self.seed) {
+            (Some(order), _) => format!("{} {order}", self.measure),
+            (None, Some(seed)) => format!("{} (seed {seed})", self.measure),
+            (None, None) => self.measure.clone(),
+        }
+    }
+}
+
 /// Accuracy and loss against the number of ablated neurons.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]

@@ -10,17 +10,19 @@
 //! for all samples only when a removal first needs it, so a per-layer curve
 //! costs one layer to set up. Changes are propagated lazily: `dirty` samples
 //! have a correct `z[pending]` and stale layers above it, brought up to date
-//! only when a later removal needs them or a checkpoint is scored. A removal of neuron `i` in layer `ℓ` touches
-//! only the samples where `h[ℓ][s, i]` differs from its replacement — for
-//! ReLU and zero replacement, the samples where the neuron fires.
+//! only when a later removal needs them or a checkpoint is scored. A removal
+//! of neuron `i` in layer `ℓ` touches only the samples where `h[ℓ][s, i]`
+//! differs from its replacement — for ReLU and zero replacement, the samples
+//! where the neuron fires.
 //!
 //! Propagation gathers the dirty rows into one block that runs through the
 //! layers with one GEMM per layer into reused buffers, and the samples are
 //! rescored straight from the block's logits. A GEMM skips the neurons of its
 //! input layer that are clamped to zero (their terms are exact zeros), which
-//! shrinks the upper layers' GEMMs as a global schedule goes on. Caches are flat row-major
-//! vectors, so the per-sample work (gather, scatter, rank-1 update) is a loop
-//! over a contiguous slice rather than a small ndarray call per row.
+//! shrinks the upper layers' GEMMs as a global schedule goes on. Caches are
+//! flat row-major vectors, so the per-sample work (gather, scatter, rank-1
+//! update) is a loop over a contiguous slice rather than a small ndarray call
+//! per row.
 
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};

@@ -109,13 +109,8 @@ fn draw(
         } else {
             chart.draw_series(LineSeries::new(points, style))?;
         }
-        let text = match (curve.label.order, curve.label.seed) {
-            (Some(order), _) => format!("{measure} {order}"),
-            (None, Some(seed)) => format!("{measure} (seed {seed})"),
-            (None, None) => measure.to_string(),
-        };
         entries.push(Entry {
-            text,
+            text: curve.label.name(),
             color: line_color,
             dashed,
             fill: false,
