@@ -374,6 +374,15 @@ fn round_trip_file_is_exact() {
     assert_eq!(loaded.forward(x.view()).unwrap(), mlp.forward(x.view()).unwrap());
 }
 
+#[test]
+fn saving_to_a_path_without_a_file_name_is_an_io_error() {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(45);
+    let mlp = Mlp::new(&[3, 4, 2], Activation::Relu, Init::He, &mut rng).unwrap();
+    let err = mlp.save_safetensors(std::env::temp_dir().join(".."), "").unwrap_err();
+    assert!(matches!(err, Error::Io { .. }), "{err:?}");
+    assert!(err.to_string().contains("not a file name"), "{err}");
+}
+
 #[cfg(unix)]
 #[test]
 fn saved_file_has_ordinary_permissions_and_no_temporary_is_left() {
