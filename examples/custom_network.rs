@@ -10,9 +10,9 @@
 
 use std::path::Path as FsPath;
 
-use infoablate::ablation::{Engine, Schedule, Scope};
+use infoablate::ablation::{Engine, Schedule, Scope, evaluate};
 use infoablate::data::{Dataset, Split, load_mnist_dir};
-use infoablate::network::{Clamps, Network, evaluate, validate_inputs};
+use infoablate::network::{Clamps, Network, validate_inputs};
 use infoablate::record::{DenseRecorder, record};
 use ndarray::{Array2, ArrayView2, Axis};
 

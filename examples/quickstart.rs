@@ -6,10 +6,10 @@
 use std::path::Path as FsPath;
 use std::time::Instant;
 
-use infoablate::ablation::{AblationCurve, Engine, Order, Schedule, Scope};
+use infoablate::ablation::{AblationCurve, Engine, Order, Schedule, Scope, evaluate};
 use infoablate::data::{Split, load_mnist_dir, stratified_split};
 use infoablate::measures::{MeasureSettings, Quantizer, analyze};
-use infoablate::network::{Activation, Init, Mlp, Network, TrainConfig, evaluate};
+use infoablate::network::{Activation, Init, Mlp, Network, TrainConfig};
 use infoablate::rand::SeedableRng;
 use infoablate::rand::rngs::StdRng;
 use infoablate::record::{DenseRecorder, record};

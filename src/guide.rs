@@ -8,7 +8,7 @@
 //! | `register_forward_hook` on a hidden module | the `observe` callback of [`Network::forward_hooked`](crate::network::Network::forward_hooked), or [`record`](crate::record::record) with a [`DenseRecorder`](crate::record::DenseRecorder) |
 //! | a hook that overwrites `output[:, i] = 0` | [`Clamps`](crate::network::Clamps) |
 //! | `np.save("acts.npy", acts)`, `np.save("labels.npy", y)` | `Recording::from_npy` (feature `npy`) and `examples/analyze.rs` |
-//! | `torch.nn.CrossEntropyLoss()` (mean) | the `loss` of [`evaluate`](crate::network::evaluate) and of each [`CurvePoint`](crate::ablation::CurvePoint), in nats |
+//! | `torch.nn.CrossEntropyLoss()` (mean) | the `loss` of [`evaluate`](crate::ablation::evaluate) and of each [`CurvePoint`](crate::ablation::CurvePoint), in nats |
 //! | `(logits.argmax(1) == y).float().mean()` | `accuracy` (ties go to the lowest class, as `argmax` does) |
 //! | Captum's `NeuronAblation` / feature ablation | one point of an [`AblationCurve`](crate::ablation::AblationCurve); the [`Engine`](crate::ablation::Engine) runs the cumulative version at every `k` |
 //! | `matplotlib` figures of the curves and of the measures | the `plot` module (feature `plot`): SVG, no fonts needed; `examples/paper.rs` writes them all |

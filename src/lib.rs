@@ -28,13 +28,16 @@ mod error;
 pub mod guide;
 pub mod measures;
 pub mod network;
+mod parallel;
 #[cfg(feature = "plot")]
 pub mod plot;
+mod progress;
 pub mod record;
 
 pub use error::{Error, Result};
 /// The `ndarray` version the crate's signatures use.
 pub use ndarray;
+pub use progress::Progress;
 /// The `rand` version the crate's seeded steps use, so callers' RNGs match.
 pub use rand;
 

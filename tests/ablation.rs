@@ -1,11 +1,12 @@
 //! The ablation engine against plain re-evaluation and independent constructions.
 
 use approx::assert_relative_eq;
+use infoablate::ablation::evaluate;
 use infoablate::ablation::{
     AblationCurve, AblationSchedule, Engine, NeuronValues, Order, Path, Replacement, Schedule, Scope,
 };
 use infoablate::data::Dataset;
-use infoablate::network::{Activation, Clamps, Init, Mlp, Network, TrainConfig, evaluate};
+use infoablate::network::{Activation, Clamps, Init, Mlp, Network, TrainConfig};
 use infoablate::rand::SeedableRng;
 use infoablate::rand::rngs::StdRng;
 use infoablate::record::{DenseRecorder, record};

@@ -2,7 +2,7 @@
 //! stderr is not a terminal).
 
 use indicatif::{ProgressBar, ProgressStyle};
-use infoablate::record::Progress;
+use infoablate::Progress;
 
 /// A bar of `len` steps labelled `prefix`.
 pub fn bar(prefix: &'static str, len: usize) -> ProgressBar {

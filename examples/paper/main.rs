@@ -23,10 +23,12 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
-use infoablate::ablation::{AblationSchedule, Engine, NeuronValues, Order, RandomBand, Replacement, Schedule, Scope};
+use infoablate::ablation::{
+    AblationSchedule, Engine, NeuronValues, Order, RandomBand, Replacement, Schedule, Scope, evaluate,
+};
 use infoablate::data::{Dataset, Split, load_cifar10_dir, load_mnist_dir, stratified_split};
 use infoablate::measures::{MeasureSettings, Quantizer, analyze};
-use infoablate::network::{Activation, Init, Mlp, Network, TrainConfig, evaluate};
+use infoablate::network::{Activation, Init, Mlp, Network, TrainConfig};
 use infoablate::rand::SeedableRng;
 use infoablate::rand::rngs::StdRng;
 use infoablate::record::{DenseRecorder, record};

@@ -4,9 +4,9 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use infoablate::ablation::{AblationCurve, Order, RandomBand, Scope};
+use infoablate::ablation::{AblationCurve, Evaluation, Order, RandomBand, Scope};
 use infoablate::measures::Scores;
-use infoablate::network::{Activation, Evaluation, Mlp};
+use infoablate::network::{Activation, Mlp};
 use infoablate::plot::{ablation_curves, measure_distributions, measure_scatter};
 use serde::Serialize;
 

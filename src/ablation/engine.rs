@@ -5,11 +5,13 @@ use std::sync::OnceLock;
 use ndarray::{ArrayView2, s};
 
 use super::curve::{AblationCurve, CurveLabel, CurvePoint, RandomBand};
-use super::{AblationError, AblationSchedule, Neuron, Replacement, Schedule, Scope, fast, plain};
-use crate::Result;
+use super::metric::Metric;
+use super::plan::Plan;
+use super::{AblationError, AblationSchedule, Replacement, Schedule, Scope, fast, plain};
 use crate::data::Dataset;
-use crate::network::{Network, Resumable, check_classes, validate_inputs};
-use crate::record::Progress;
+use crate::network::{Network, Resumable, check_classes, check_network, validate_inputs};
+use crate::parallel::map_items;
+use crate::{Progress, Result};
 
 /// Which evaluation path an [`Engine`] takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -21,13 +23,6 @@ pub enum Path {
     Plain,
     /// Incremental; an error for a network that is not resumable.
     Fast,
-}
-
-/// A validated schedule: neurons, their replacement values, checkpoints.
-pub(super) struct Plan {
-    pub(super) neurons: Vec<Neuron>,
-    pub(super) values: Vec<f32>,
-    pub(super) checkpoints: Vec<usize>,
 }
 
 /// Runs ablation schedules on a network over an evaluation set.
@@ -55,9 +50,11 @@ pub(super) struct Plan {
 /// assert_eq!(accuracy, vec![1.0, 1.0, 0.5]);
 /// # Ok::<(), infoablate::Error>(())
 /// ```
-pub struct Engine<'a, N: Network + ?Sized> {
+pub struct Engine<'a, N: Network + Sync + ?Sized> {
     network: &'a N,
     data: &'a Dataset,
+    /// The network's hidden widths, read once and checked on a sample.
+    widths: Vec<usize>,
     replacement: Replacement,
     path: Path,
     chunk_size: usize,
@@ -66,17 +63,22 @@ pub struct Engine<'a, N: Network + ?Sized> {
     baselines: OnceLock<Vec<fast::Baseline>>,
 }
 
-impl<'a, N: Network + ?Sized> Engine<'a, N> {
-    /// An engine scoring `network` on `data`, zero replacement, automatic path.
+impl<'a, N: Network + Sync + ?Sized> Engine<'a, N> {
+    /// An engine scoring `network` on `data`, zero replacement, automatic
+    /// path. The network is run once on the first sample to check that it
+    /// is what it says ([`check_network`]).
     ///
     /// # Errors
-    /// [`NetworkError`](crate::network::NetworkError) when the data does not fit the network.
+    /// [`NetworkError`](crate::network::NetworkError) when the data does not
+    /// fit the network or the network does not fit its own description.
     pub fn new(network: &'a N, data: &'a Dataset) -> Result<Self> {
         validate_inputs(data.inputs(), network.input_width())?;
         check_classes(network.num_classes(), data.num_classes())?;
+        let widths = check_network(network, data.inputs().slice_move(s![..1, ..]))?;
         Ok(Engine {
             network,
             data,
+            widths,
             replacement: Replacement::Zero,
             path: Path::Auto,
             chunk_size: 512,
@@ -114,38 +116,57 @@ impl<'a, N: Network + ?Sized> Engine<'a, N> {
         Ok(self)
     }
 
-    /// Runs one schedule.
+    /// Checks a schedule against the network into a [`Plan`], with this
+    /// engine's replacement values.
     ///
     /// # Errors
-    /// The schedule's validation errors, [`AblationError::MissingReplacement`],
-    /// [`AblationError::Parameter`] for [`Path::Fast`] on a network that is
-    /// not resumable, and whatever the network returns.
+    /// The schedule's own errors; [`AblationError::UnknownLayer`],
+    /// [`AblationError::NeuronOutOfRange`], [`AblationError::DuplicateNeuron`],
+    /// [`AblationError::OutsideScope`], [`AblationError::Checkpoint`],
+    /// [`AblationError::CheckpointOrder`], [`AblationError::MissingReplacement`]
+    /// and [`AblationError::NonFinite`] for what the checks find.
+    pub fn plan(&self, schedule: &dyn AblationSchedule) -> Result<Plan> {
+        Plan::new(schedule, &self.widths, &self.replacement)
+    }
+
+    /// Runs one schedule: [`plan`](Engine::plan), then [`run_plan`](Engine::run_plan).
+    ///
+    /// # Errors
+    /// As both.
     pub fn run(&self, schedule: &dyn AblationSchedule) -> Result<AblationCurve> {
-        let widths = self.network.hidden_widths();
-        let neurons = schedule.neurons(&widths)?;
-        let checkpoints = schedule.checkpoints(neurons.len())?;
-        let values = neurons
-            .iter()
-            .map(|&n| self.replacement.value(n))
-            .collect::<Result<Vec<f32>>>()?;
-        let plan = Plan {
-            neurons,
-            values,
-            checkpoints,
-        };
-        let sums = self.score(&plan)?;
-        let info = schedule.info();
-        let n = plan.neurons.len();
+        self.run_plan(&self.plan(schedule)?)
+    }
+
+    /// Runs a checked plan. Each point's `fraction` is `k` over the neurons
+    /// in the schedule's scope ([`Plan::scope_neurons`]).
+    ///
+    /// # Errors
+    /// [`AblationError::PlanMismatch`] for a plan checked against other
+    /// widths, [`AblationError::Parameter`] for [`Path::Fast`] on a network
+    /// that is not resumable, [`NetworkError::NonFiniteOutput`](crate::network::NetworkError::NonFiniteOutput)
+    /// naming the layer where an ablated forward pass overflows, and
+    /// whatever the network returns.
+    pub fn run_plan(&self, plan: &Plan) -> Result<AblationCurve> {
+        if plan.hidden_widths() != self.widths {
+            return Err(AblationError::PlanMismatch {
+                plan: plan.hidden_widths().to_vec(),
+                network: self.widths.clone(),
+            }
+            .into());
+        }
+        let metrics = self.score(plan)?;
+        let info = plan.info().clone();
+        let scope = plan.scope_neurons();
         let total = self.data.len() as f64;
         let points = plan
-            .checkpoints
+            .checkpoints()
             .iter()
-            .zip(sums)
-            .map(|(&k, (correct, loss))| CurvePoint {
+            .zip(metrics)
+            .map(|(&k, metric)| CurvePoint {
                 k,
-                fraction: if n == 0 { 0.0 } else { k as f64 / n as f64 },
-                accuracy: correct as f64 / total,
-                loss: loss / total,
+                fraction: if scope == 0 { 0.0 } else { k as f64 / scope as f64 },
+                accuracy: metric.correct() as f64 / total,
+                loss: metric.loss_sum() / total,
             })
             .collect();
         Ok(AblationCurve {
@@ -153,9 +174,9 @@ impl<'a, N: Network + ?Sized> Engine<'a, N> {
                 measure: info.measure,
                 order: info.order,
                 scope: info.scope,
-                replacement: self.replacement.name().to_string(),
+                replacement: plan.replacement().to_string(),
                 seed: info.seed,
-                neurons: n,
+                neurons: plan.neurons().len(),
             },
             points,
         })
@@ -211,8 +232,8 @@ impl<'a, N: Network + ?Sized> Engine<'a, N> {
         RandomBand::from_curves(&curves, percentiles)
     }
 
-    /// Sums of (correct, loss) per checkpoint over all samples.
-    fn score(&self, plan: &Plan) -> Result<Vec<(usize, f64)>> {
+    /// The metric at each checkpoint over all samples.
+    fn score(&self, plan: &Plan) -> Result<Vec<Metric>> {
         let resumable = match self.path {
             Path::Plain => None,
             Path::Auto => self.network.as_resumable(),
@@ -221,33 +242,34 @@ impl<'a, N: Network + ?Sized> Engine<'a, N> {
                 reason: "the fast path needs a network that implements Resumable".into(),
             })?),
         };
-        let base = plan.neurons.iter().map(|&(l, _)| l).min();
+        let base = plan.neurons().iter().map(|&(l, _)| l).min();
         let fast = match (resumable, base) {
-            (Some(network), Some(base)) => {
-                Some((network, fast::Readouts::new(network, base)?, self.baselines(network)?))
-            }
+            (Some(network), Some(base)) => Some((
+                network,
+                fast::Readouts::new(network, base, &self.widths)?,
+                self.baselines(network)?,
+            )),
             _ => None,
         };
-        let chunk = |start: usize| -> Result<Vec<(usize, f64)>> {
+        let chunk = |&start: &usize| -> Result<Vec<Metric>> {
             let (inputs, labels) = self.chunk(start);
             match &fast {
                 Some((network, readouts, baselines)) => match baselines.get(start / self.chunk_size) {
-                    Some(baseline) => fast::score_chunk(*network, readouts, baseline, plan, labels),
+                    Some(baseline) => fast::score_chunk(*network, readouts, baseline, plan, (inputs, labels, start)),
                     None => Err(AblationError::Parameter {
                         name: "chunk_size",
                         reason: "the cached chunks do not cover the data".into(),
                     }
                     .into()),
                 },
-                None => plain::score_chunk(self.network, plan, inputs, labels),
+                None => plain::score_chunk(self.network, plan, (inputs, labels, start)),
             }
         };
-        let per_chunk: Vec<Result<Vec<(usize, f64)>>> = map_chunks(&self.starts(), chunk);
-        let mut sums = vec![(0, 0.0); plan.checkpoints.len()];
+        let per_chunk: Vec<Result<Vec<Metric>>> = map_items(&self.starts(), chunk);
+        let mut sums = vec![Metric::new(); plan.checkpoints().len()];
         for chunk in per_chunk {
-            for (sum, (c, l)) in sums.iter_mut().zip(chunk?) {
-                sum.0 += c;
-                sum.1 += l;
+            for (sum, metric) in sums.iter_mut().zip(chunk?) {
+                sum.merge(&metric);
             }
         }
         Ok(sums)
@@ -272,22 +294,11 @@ impl<'a, N: Network + ?Sized> Engine<'a, N> {
         if let Some(baselines) = self.baselines.get() {
             return Ok(baselines);
         }
-        let computed = map_chunks(&self.starts(), |start| {
-            fast::Baseline::new(network, self.chunk(start).0)
+        let computed = map_items(&self.starts(), |&start| {
+            fast::Baseline::new(network, self.chunk(start).0, &self.widths)
         })
         .into_iter()
         .collect::<Result<Vec<_>>>()?;
         Ok(self.baselines.get_or_init(|| computed))
     }
-}
-
-#[cfg(feature = "parallel")]
-fn map_chunks<T: Send>(starts: &[usize], f: impl Fn(usize) -> T + Sync) -> Vec<T> {
-    use rayon::prelude::*;
-    starts.par_iter().map(|&s| f(s)).collect()
-}
-
-#[cfg(not(feature = "parallel"))]
-fn map_chunks<T>(starts: &[usize], f: impl Fn(usize) -> T) -> Vec<T> {
-    starts.iter().map(|&s| f(s)).collect()
 }

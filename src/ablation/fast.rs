@@ -25,11 +25,12 @@
 //! per row.
 
 use ndarray::linalg::general_mat_mul;
-use ndarray::{Array2, ArrayView2, ArrayViewMut2};
+use ndarray::{Array2, ArrayView2, ArrayViewMut2, s};
 
-use super::engine::Plan;
+use super::metric::{Metric, overflow};
+use super::plan::Plan;
 use crate::Result;
-use crate::network::{Clamps, NetworkError, Resumable, score_row};
+use crate::network::{Clamps, NetworkError, Resumable};
 
 /// The read-outs of the hidden layers from `base` up, checked once to chain
 /// (each one's output width is the next one's input width).
@@ -52,9 +53,9 @@ struct Readout {
 }
 
 impl Readouts {
-    /// Prepares the read-outs of hidden layers `base …`.
-    pub(super) fn new(network: &dyn Resumable, base: usize) -> Result<Self> {
-        let widths = network.hidden_widths();
+    /// Prepares the read-outs of hidden layers `base …` of a network with
+    /// these hidden widths.
+    pub(super) fn new(network: &dyn Resumable, base: usize, widths: &[usize]) -> Result<Self> {
         let layers = (base..widths.len())
             .map(|l| {
                 let (w, b) = network.readout(l)?;
@@ -234,13 +235,18 @@ pub(super) struct Baseline {
 }
 
 impl Baseline {
-    /// Runs the network forward on `inputs`, keeping what it observes.
-    pub(super) fn new(network: &dyn Resumable, inputs: ArrayView2<'_, f32>) -> Result<Self> {
+    /// Runs the network (of these hidden widths) forward on `inputs`,
+    /// keeping what it observes; each layer must be shown once, in order.
+    pub(super) fn new(network: &dyn Resumable, inputs: ArrayView2<'_, f32>, widths: &[usize]) -> Result<Self> {
         let rows = inputs.nrows();
-        let widths = network.hidden_widths();
         let mut hidden = Vec::with_capacity(widths.len());
         let logits = network.forward_hooked(inputs, &Clamps::new(), &mut |layer, out| {
-            hidden.push(cache_rows(out, rows, widths.get(layer).copied().unwrap_or(0), layer));
+            let width = if layer == hidden.len() {
+                widths.get(layer).copied()
+            } else {
+                None
+            };
+            hidden.push(cache_rows(out, rows, width.unwrap_or(0), layer));
         })?;
         let hidden = hidden.into_iter().collect::<Result<Vec<_>>>()?;
         if hidden.len() != widths.len() {
@@ -264,6 +270,10 @@ impl Baseline {
 /// layer). Other layers are passed through by `propagate` without being stored.
 struct Chunk<'a> {
     network: &'a dyn Resumable,
+    /// The chunk's inputs and the index of its first sample, to name the
+    /// layer where a forward pass overflows.
+    inputs: ArrayView2<'a, f32>,
+    offset: usize,
     readouts: &'a Readouts,
     targets: Vec<bool>,
     /// `h[j]`: output of hidden layer `base + j`, clamped (empty unless a target).
@@ -297,7 +307,7 @@ impl<'a> Chunk<'a> {
         network: &'a dyn Resumable,
         (readouts, targets): (&'a Readouts, Vec<bool>),
         baseline: &Baseline,
-        labels: &'a [usize],
+        (inputs, labels, offset): (ArrayView2<'a, f32>, &'a [usize], usize),
     ) -> Result<Self> {
         let base = readouts.base;
         let rows = labels.len();
@@ -323,6 +333,8 @@ impl<'a> Chunk<'a> {
             .collect();
         let mut chunk = Chunk {
             network,
+            inputs,
+            offset,
             readouts,
             targets,
             h,
@@ -342,9 +354,8 @@ impl<'a> Chunk<'a> {
             next: Vec::new(),
             logits_row: vec![0.0; classes],
         };
-        for s in 0..rows {
-            chunk.scores.set(s, logits.row(s));
-        }
+        let failed = (0..rows).find(|&s| !chunk.scores.set(s, logits.row(s)));
+        chunk.fail_at(failed)?;
         Ok(chunk)
     }
 
@@ -438,14 +449,15 @@ impl<'a> Chunk<'a> {
     }
 
     /// Propagates every pending change to the logits and rescores.
-    fn checkpoint(&mut self) -> Result<(usize, f64)> {
+    fn checkpoint(&mut self) -> Result<Metric> {
         if !self.dirty.is_empty() {
-            if self.pending < self.num_hidden() {
+            let failed = if self.pending < self.num_hidden() {
                 self.propagate(self.num_hidden())?;
-                self.rescore_block();
+                self.rescore_block()
             } else {
-                self.rescore_cached();
-            }
+                self.rescore_cached()
+            };
+            self.fail_at(failed)?;
             for &s in &self.dirty {
                 self.is_dirty[s] = false;
             }
@@ -455,24 +467,39 @@ impl<'a> Chunk<'a> {
         Ok(self.scores.totals())
     }
 
-    /// Rescores the dirty samples from the logits `propagate` left in `block`.
-    fn rescore_block(&mut self) {
+    /// Rescores the dirty samples from the logits `propagate` left in
+    /// `block`; the first sample whose logits are not finite, if any.
+    fn rescore_block(&mut self) -> Option<usize> {
         let classes = self.logits_row.len();
-        for (logits, &s) in self.block.chunks_exact(classes).zip(&self.dirty) {
-            self.scores.set(s, logits);
-        }
+        let mut rows = self.block.chunks_exact(classes).zip(&self.dirty);
+        rows.find(|&(logits, &s)| !self.scores.set(s, logits)).map(|(_, &s)| s)
     }
 
     /// Rescores the dirty samples from the cached logits `z[last]` (when only
-    /// the last hidden layer changed since the previous checkpoint).
-    fn rescore_cached(&mut self) {
-        if let Some(logits) = self.z.last() {
-            for &s in &self.dirty {
-                for (to, &v) in self.logits_row.iter_mut().zip(logits.row(s)) {
-                    *to = v as f32;
-                }
-                self.scores.set(s, &self.logits_row);
+    /// the last hidden layer changed since the previous checkpoint); the
+    /// first sample whose logits are not finite, if any.
+    fn rescore_cached(&mut self) -> Option<usize> {
+        let logits = self.z.last()?;
+        self.dirty.iter().copied().find(|&s| {
+            for (to, &v) in self.logits_row.iter_mut().zip(logits.row(s)) {
+                *to = v as f32;
             }
+            !self.scores.set(s, &self.logits_row)
+        })
+    }
+
+    /// The error for sample `s` of the chunk, whose logits are not finite:
+    /// [`NetworkError::NonFiniteOutput`] naming where the forward pass with
+    /// the current clamps overflows.
+    fn fail_at(&self, sample: Option<usize>) -> Result<()> {
+        match sample {
+            None => Ok(()),
+            Some(s) => Err(overflow(
+                self.network,
+                self.inputs.slice(s![s..s + 1, ..]),
+                &self.clamps,
+                self.offset + s,
+            )),
         }
     }
 }
@@ -488,40 +515,45 @@ struct Scores<'a> {
 }
 
 impl Scores<'_> {
-    /// Scores sample `s` from its logits.
-    fn set(&mut self, s: usize, logits: &[f32]) {
-        let (right, loss) = score_row(logits, self.labels[s]);
-        self.correct[s] = right;
-        self.loss[s] = loss;
+    /// Scores sample `s` from its logits; `false` when they are not finite.
+    fn set(&mut self, s: usize, logits: &[f32]) -> bool {
+        match Metric::score(logits, self.labels[s]) {
+            Some((right, loss)) => {
+                self.correct[s] = right;
+                self.loss[s] = loss;
+                true
+            }
+            None => false,
+        }
     }
 
-    /// Number of samples classified right and total loss.
-    fn totals(&self) -> (usize, f64) {
-        (self.correct.iter().filter(|&&c| c).count(), self.loss.iter().sum())
+    /// The metric of all samples, summed in sample order.
+    fn totals(&self) -> Metric {
+        let mut metric = Metric::new();
+        for (&right, &loss) in self.correct.iter().zip(&self.loss) {
+            metric.add_score(right, loss);
+        }
+        metric
     }
 }
 
-/// Scores one chunk of samples at every checkpoint of the plan.
-pub(super) fn score_chunk(
-    network: &dyn Resumable,
-    readouts: &Readouts,
+/// Scores one chunk of samples (inputs, labels, index of the first) at
+/// every checkpoint of the plan.
+pub(super) fn score_chunk<'a>(
+    network: &'a dyn Resumable,
+    readouts: &'a Readouts,
     baseline: &Baseline,
     plan: &Plan,
-    labels: &[usize],
-) -> Result<Vec<(usize, f64)>> {
+    samples: (ArrayView2<'a, f32>, &'a [usize], usize),
+) -> Result<Vec<Metric>> {
     let mut targets = vec![false; readouts.layers.len()];
-    for &(layer, _) in &plan.neurons {
+    for &(layer, _) in plan.neurons() {
         targets[layer - readouts.base] = true;
     }
-    let mut chunk = Chunk::new(network, (readouts, targets), baseline, labels)?;
-    let mut scores = Vec::with_capacity(plan.checkpoints.len());
-    let mut ablated = 0;
-    for &k in &plan.checkpoints {
-        for (&(layer, neuron), &value) in plan.neurons[ablated..k].iter().zip(&plan.values[ablated..k]) {
-            chunk.ablate(layer, neuron, value)?;
-        }
-        ablated = k;
-        scores.push(chunk.checkpoint()?);
-    }
-    Ok(scores)
+    let mut chunk = Chunk::new(network, (readouts, targets), baseline, samples)?;
+    plan.walk(
+        &mut chunk,
+        |chunk, (layer, neuron), value| chunk.ablate(layer, neuron, value),
+        Chunk::checkpoint,
+    )
 }

@@ -18,14 +18,20 @@
 
 mod curve;
 mod engine;
+mod evaluate;
 mod fast;
+mod metric;
 mod plain;
+mod plan;
 mod replacement;
 mod schedule;
 
 pub use crate::measures::{Order, rank};
 pub use curve::{AblationCurve, CurveLabel, CurvePoint, RandomBand};
 pub use engine::{Engine, Path};
+pub use evaluate::{Evaluation, evaluate};
+pub use metric::Metric;
+pub use plan::Plan;
 pub use replacement::{NeuronValues, Replacement};
 pub use schedule::{AblationSchedule, Schedule, ScheduleInfo, Scope};
 
@@ -53,6 +59,16 @@ pub enum AblationError {
         neuron: usize,
         /// The layer's width.
         width: usize,
+    },
+    /// The schedule names a neuron outside its own scope.
+    #[error("neuron {neuron} of hidden layer {layer} lies outside the schedule's scope {scope}")]
+    OutsideScope {
+        /// The layer.
+        layer: usize,
+        /// The neuron.
+        neuron: usize,
+        /// The schedule's scope.
+        scope: Scope,
     },
     /// The schedule names a neuron twice.
     #[error("neuron {neuron} of hidden layer {layer} appears twice in the schedule")]
@@ -93,6 +109,22 @@ pub enum AblationError {
         k: usize,
         /// Neurons in the schedule.
         n: usize,
+    },
+    /// Checkpoints that do not increase strictly.
+    #[error("checkpoint k = {k} follows k = {previous}: checkpoints must increase strictly")]
+    CheckpointOrder {
+        /// The checkpoint before.
+        previous: usize,
+        /// The checkpoint that does not exceed it.
+        k: usize,
+    },
+    /// A plan checked against other hidden widths than the engine's network has.
+    #[error("the plan was checked against hidden widths {plan:?}, the network has {network:?}")]
+    PlanMismatch {
+        /// The widths the plan was checked against.
+        plan: Vec<usize>,
+        /// The network's widths.
+        network: Vec<usize>,
     },
     /// No replacement value is known for a layer the schedule ablates.
     #[error("no replacement value for hidden layer {layer} (record that layer on the analysis set)")]

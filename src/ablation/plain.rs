@@ -1,29 +1,40 @@
 //! The reference path: a full forward pass at every checkpoint.
 
-use ndarray::ArrayView2;
+use ndarray::{ArrayView2, s};
 
-use super::engine::Plan;
+use super::metric::{Metric, check_logits, overflow};
+use super::plan::Plan;
 use crate::Result;
-use crate::network::{Clamps, Network, score_logits};
+use crate::network::{Clamps, Network};
 
-/// Scores one chunk of samples at every checkpoint of the plan by running the
-/// whole network with the first `k` neurons clamped.
+/// Scores one chunk of samples (`inputs`, their labels, the index of the
+/// first) at every checkpoint of the plan by running the whole network with
+/// the first `k` neurons clamped.
 pub(super) fn score_chunk<N: Network + ?Sized>(
     network: &N,
     plan: &Plan,
-    inputs: ArrayView2<'_, f32>,
-    labels: &[usize],
-) -> Result<Vec<(usize, f64)>> {
-    let mut clamps = Clamps::new();
-    let mut scores = Vec::with_capacity(plan.checkpoints.len());
-    let mut ablated = 0;
-    for &k in &plan.checkpoints {
-        for (&(layer, neuron), &value) in plan.neurons[ablated..k].iter().zip(&plan.values[ablated..k]) {
+    (inputs, labels, offset): (ArrayView2<'_, f32>, &[usize], usize),
+) -> Result<Vec<Metric>> {
+    let classes = network.num_classes();
+    plan.walk(
+        &mut Clamps::new(),
+        |clamps, (layer, neuron), value| {
             clamps.set(layer, neuron, value);
-        }
-        ablated = k;
-        let logits = network.forward_hooked(inputs, &clamps, &mut |_, _| {})?;
-        scores.push(score_logits(logits.view(), labels));
-    }
-    Ok(scores)
+            Ok(())
+        },
+        |clamps| {
+            let logits = network.forward_hooked(inputs, clamps, &mut |_, _| {})?;
+            check_logits(logits.view(), labels.len(), classes)?;
+            let mut metric = Metric::new();
+            match metric.add_batch(logits.view(), labels) {
+                Ok(()) => Ok(metric),
+                Err(row) => Err(overflow(
+                    network,
+                    inputs.slice_move(s![row..row + 1, ..]),
+                    clamps,
+                    offset + row,
+                )),
+            }
+        },
+    )
 }

@@ -65,22 +65,29 @@ pub struct ScheduleInfo {
     pub seed: Option<u64>,
 }
 
-/// A cumulative ablation plan: the ordered neurons, and the `k`s to score.
+/// A cumulative ablation order: the ordered neurons, and the `k`s to score.
+///
+/// Whatever an implementation returns, the engine checks it into a
+/// [`Plan`](super::Plan) before running (layers and neurons that exist, no
+/// repeat, all within [`info`](AblationSchedule::info)`().scope`, checkpoints
+/// increasing and at most `n`): a wrong schedule is a typed error, never a
+/// panic or a silently different curve.
 pub trait AblationSchedule {
-    /// The neurons to ablate, first ablated first, checked against the
-    /// network's hidden widths.
+    /// The neurons to ablate, first ablated first, for a network of these
+    /// hidden widths.
     ///
     /// # Errors
-    /// [`AblationError`] for unknown layers, out-of-range or repeated neurons,
-    /// and score vectors of the wrong length.
+    /// [`AblationError`] for what the schedule itself cannot order (unknown
+    /// scope layer, score vectors of the wrong length, NaN scores).
     fn neurons(&self, hidden_widths: &[usize]) -> Result<Vec<Neuron>>;
 
     /// The numbers of ablated neurons at which to score, for a schedule of
-    /// `n` neurons: increasing, each at most `n`. Every `k` from 0 to `n` by
-    /// default.
+    /// `n` neurons: strictly increasing, each at most `n`. Every `k` from 0
+    /// to `n` by default.
     ///
     /// # Errors
-    /// [`AblationError::Checkpoint`] for a `k` beyond `n`.
+    /// Whatever the schedule rejects; the plan reports a `k` beyond `n`
+    /// ([`AblationError::Checkpoint`]) or out of order.
     fn checkpoints(&self, n: usize) -> Result<Vec<usize>> {
         Ok((0..=n).collect())
     }
@@ -238,34 +245,13 @@ impl AblationSchedule for Schedule {
                 neurons.shuffle(&mut StdRng::seed_from_u64(*seed));
                 Ok(neurons)
             }
-            Source::Explicit(neurons) => {
-                let mut seen: Vec<Vec<bool>> = hidden_widths.iter().map(|&w| vec![false; w]).collect();
-                for &(layer, neuron) in neurons {
-                    let row = seen.get_mut(layer).ok_or(AblationError::UnknownLayer {
-                        layer,
-                        num_hidden: hidden_widths.len(),
-                    })?;
-                    let width = row.len();
-                    let slot = row
-                        .get_mut(neuron)
-                        .ok_or(AblationError::NeuronOutOfRange { layer, neuron, width })?;
-                    if std::mem::replace(slot, true) {
-                        return Err(AblationError::DuplicateNeuron { layer, neuron }.into());
-                    }
-                }
-                Ok(neurons.clone())
-            }
+            // Checked, as every schedule's neurons are, by the engine's plan.
+            Source::Explicit(neurons) => Ok(neurons.clone()),
         }
     }
 
     fn checkpoints(&self, n: usize) -> Result<Vec<usize>> {
-        match &self.checkpoints {
-            None => Ok((0..=n).collect()),
-            Some(ks) => match ks.iter().find(|&&k| k > n) {
-                Some(&k) => Err(AblationError::Checkpoint { k, n }.into()),
-                None => Ok(ks.clone()),
-            },
-        }
+        Ok(self.checkpoints.clone().unwrap_or_else(|| (0..=n).collect()))
     }
 
     fn info(&self) -> ScheduleInfo {

@@ -18,10 +18,10 @@ use ndarray::ArrayView2;
 
 use super::MeasureError;
 use super::counts::{CountTable, LayerCounts, Moments};
-use super::parallel::map_mut;
 use super::quantize::{BinnerUser, LayerQuantizer};
 use crate::Result;
 use crate::data::DataError;
+use crate::parallel::map_mut;
 use crate::record::check_finite;
 
 /// Neurons per chunk.

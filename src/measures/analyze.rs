@@ -6,10 +6,10 @@ use super::measure::InfoMeasure;
 use super::quantize::{LayerQuantizer, Quantizer};
 use super::scores::{MeasureSettings, Scores};
 use super::stream::{RangeRecorder, StreamingRecorder};
-use crate::Result;
 use crate::data::Dataset;
 use crate::network::Network;
-use crate::record::{Progress, Recording, record};
+use crate::record::{Recording, record};
+use crate::{Progress, Result};
 
 /// Scores every recorded layer with the measures of `settings`, quantizers
 /// fitted on the recording (the analysis set). Pass the network to score the

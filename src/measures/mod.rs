@@ -74,7 +74,6 @@ mod analyze;
 mod counts;
 mod estimate;
 mod measure;
-mod parallel;
 mod quantize;
 mod ranking;
 mod scores;

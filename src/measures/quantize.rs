@@ -11,9 +11,9 @@ use std::fmt;
 use ndarray::{ArrayView1, ArrayView2};
 
 use super::MeasureError;
-use super::parallel::map_indices;
 use crate::Result;
 use crate::network::{Activation, NetworkError};
+use crate::parallel::map_indices;
 
 /// The largest bin count a quantizer accepts (a count table has
 /// `bins × classes` cells per neuron).

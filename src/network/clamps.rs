@@ -25,8 +25,10 @@ use super::NetworkError;
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Clamps {
-    /// Per hidden layer, `(neuron, value)` pairs sorted by neuron, unique.
-    layers: Vec<Vec<(usize, f32)>>,
+    /// `(layer, (neuron, value) pairs)` for the layers with a clamp, by
+    /// layer; the pairs sorted by neuron, unique, never empty. Sparse, so a
+    /// huge layer index costs one entry, not a vector that long.
+    layers: Vec<(usize, Vec<(usize, f32)>)>,
 }
 
 impl Clamps {
@@ -38,10 +40,13 @@ impl Clamps {
     /// Clamps neuron `neuron` of hidden layer `layer` to `value`, replacing
     /// any earlier value for it.
     pub fn set(&mut self, layer: usize, neuron: usize, value: f32) {
-        if self.layers.len() <= layer {
-            self.layers.resize_with(layer + 1, Vec::new);
-        }
-        let row = &mut self.layers[layer];
+        let row = match self.layers.binary_search_by_key(&layer, |&(l, _)| l) {
+            Ok(pos) => &mut self.layers[pos].1,
+            Err(pos) => {
+                self.layers.insert(pos, (layer, Vec::new()));
+                &mut self.layers[pos].1
+            }
+        };
         match row.binary_search_by_key(&neuron, |&(n, _)| n) {
             Ok(pos) => row[pos].1 = value,
             Err(pos) => row.insert(pos, (neuron, value)),
@@ -55,12 +60,15 @@ impl Clamps {
 
     /// The `(neuron, value)` pairs clamped in `layer`, by neuron index.
     pub fn layer(&self, layer: usize) -> &[(usize, f32)] {
-        self.layers.get(layer).map_or(&[], Vec::as_slice)
+        match self.layers.binary_search_by_key(&layer, |&(l, _)| l) {
+            Ok(pos) => &self.layers[pos].1,
+            Err(_) => &[],
+        }
     }
 
     /// Total number of clamped neurons.
     pub fn len(&self) -> usize {
-        self.layers.iter().map(Vec::len).sum()
+        self.layers.iter().map(|(_, row)| row.len()).sum()
     }
 
     /// Whether no neuron is clamped.
@@ -70,12 +78,12 @@ impl Clamps {
 
     /// Highest layer index with a clamp, if any.
     pub fn deepest_layer(&self) -> Option<usize> {
-        self.layers.iter().rposition(|row| !row.is_empty())
+        self.layers.last().map(|&(layer, _)| layer)
     }
 
     /// Lowest layer index with a clamp, if any.
     pub fn shallowest_layer(&self) -> Option<usize> {
-        self.layers.iter().position(|row| !row.is_empty())
+        self.layers.first().map(|&(layer, _)| layer)
     }
 
     /// Overwrites the clamped columns of `outputs` (hidden layer `layer`'s
@@ -96,10 +104,7 @@ impl Clamps {
     /// [`NetworkError::NoSuchLayer`], [`NetworkError::NoSuchNeuron`], and
     /// [`NetworkError::Parameter`] for a non-finite value.
     pub fn validate(&self, hidden_widths: &[usize]) -> Result<(), NetworkError> {
-        for (layer, row) in self.layers.iter().enumerate() {
-            if row.is_empty() {
-                continue;
-            }
+        for &(layer, ref row) in &self.layers {
             let Some(&width) = hidden_widths.get(layer) else {
                 return Err(NetworkError::NoSuchLayer {
                     layer,
@@ -161,5 +166,24 @@ mod tests {
                 num_hidden: 2
             })
         );
+    }
+
+    #[test]
+    fn a_huge_layer_index_costs_one_entry() {
+        let mut c = Clamps::new();
+        c.set(usize::MAX, usize::MAX, 1.0);
+        c.set(0, 1, 2.0);
+        assert_eq!(c.layer(usize::MAX), &[(usize::MAX, 1.0)]);
+        assert_eq!((c.shallowest_layer(), c.deepest_layer()), (Some(0), Some(usize::MAX)));
+        assert_eq!(
+            c.validate(&[3]),
+            Err(NetworkError::NoSuchLayer {
+                layer: usize::MAX,
+                num_hidden: 1
+            })
+        );
+        let mut h = ndarray::array![[5.0_f32, 5.0]];
+        c.apply(usize::MAX, h.view_mut());
+        assert_eq!(h, ndarray::array![[5.0_f32, 5.0]]);
     }
 }

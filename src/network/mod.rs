@@ -20,8 +20,7 @@ mod weights;
 pub use activation::Activation;
 pub use clamps::Clamps;
 pub use mlp::{Init, Mlp};
-pub use train::{EpochReport, Evaluation, Optimizer, TrainConfig, evaluate};
-pub(crate) use train::{check_classes, score_logits, score_row};
+pub use train::{EpochReport, Optimizer, TrainConfig};
 pub use weights::WeightsError;
 
 use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2};
@@ -78,6 +77,18 @@ pub enum NetworkError {
         /// The shape it got.
         got: Vec<usize>,
     },
+    /// A forward pass from finite inputs produced a NaN or infinite value: the
+    /// first place it shows, a hidden layer's output or the logits.
+    #[error("the forward pass overflows: {} is {value} at sample {sample}", overflow_place(*.layer))]
+    NonFiniteOutput {
+        /// The first hidden layer whose output is not finite, or `None` when
+        /// every hidden layer is finite and the logits are not.
+        layer: Option<usize>,
+        /// The sample (index in the data set).
+        sample: usize,
+        /// The first non-finite value there.
+        value: f32,
+    },
     /// A network needs at least one hidden layer and non-zero widths.
     #[error("invalid architecture: {0}")]
     Architecture(String),
@@ -91,6 +102,14 @@ pub enum NetworkError {
         /// Why it is rejected.
         reason: &'static str,
     },
+}
+
+/// Where a forward pass overflows, for [`NetworkError::NonFiniteOutput`].
+fn overflow_place(layer: Option<usize>) -> String {
+    match layer {
+        Some(layer) => format!("the output of hidden layer {layer}"),
+        None => "a logit".to_string(),
+    }
 }
 
 /// A feed-forward classifier whose hidden layers can be observed and clamped.
@@ -130,7 +149,7 @@ pub enum NetworkError {
 /// assert_eq!(logits, array![[-1.0_f32, 1.5]]);
 /// # Ok::<(), infoablate::Error>(())
 /// ```
-pub trait Network: Sync {
+pub trait Network {
     /// Number of input features.
     fn input_width(&self) -> usize;
     /// Width of each hidden layer, first hidden layer first.
@@ -177,8 +196,9 @@ pub trait Network: Sync {
 /// With it, an engine caches hidden layers, applies changes to one as sparse
 /// rank-1 updates of the next layer's pre-activations, and re-runs only the
 /// samples and layers that lie downstream of a change. Two methods suffice;
-/// the resume methods come for free.
-pub trait Resumable: Network {
+/// the resume methods come for free. The fast path scores chunks of samples
+/// in parallel, hence `Sync`.
+pub trait Resumable: Network + Sync {
     /// The affine map that reads hidden layer `layer`: weight `W` shaped
     /// `[next, width]` (PyTorch's `[out, in]`) and bias `b` shaped `[next]`,
     /// where `next` is the width of layer `layer + 1`, or the class count for
@@ -267,4 +287,83 @@ pub fn validate_inputs(inputs: ArrayView2<'_, f32>, width: usize) -> Result<(), 
         }
     }
     Ok(())
+}
+
+/// A network must have at least as many outputs as the data has classes.
+pub(crate) fn check_classes(network: usize, data: usize) -> Result<(), NetworkError> {
+    if network < data {
+        return Err(NetworkError::Parameter {
+            name: "num_classes",
+            value: data.to_string(),
+            reason: "the data set has more classes than the network has outputs",
+        });
+    }
+    Ok(())
+}
+
+/// Runs `network` on `inputs` and checks that it is what it says: it shows
+/// each hidden layer once, in order, with as many rows as `inputs` and the
+/// width [`Network::hidden_widths`] gives, and returns one logit per class
+/// ([`Network::num_classes`]) for each row. Returns the hidden widths.
+///
+/// The engine runs it on one sample before trusting a network's widths.
+///
+/// # Errors
+/// [`NetworkError::Shape`] naming what does not fit, and whatever the
+/// network returns.
+///
+/// # Examples
+///
+/// ```
+/// use infoablate::network::{Activation, Mlp, check_network};
+/// use ndarray::array;
+///
+/// let mlp = Mlp::from_layers(
+///     vec![(array![[1.0, 0.0]], array![0.0]), (array![[1.0], [-1.0]], array![0.0, 0.0])],
+///     Activation::Relu,
+/// )?;
+/// assert_eq!(check_network(&mlp, array![[1.0_f32, 2.0]].view())?, vec![1]);
+/// # Ok::<(), infoablate::Error>(())
+/// ```
+pub fn check_network<N: Network + ?Sized>(network: &N, inputs: ArrayView2<'_, f32>) -> Result<Vec<usize>> {
+    let widths = network.hidden_widths();
+    let rows = inputs.nrows();
+    let mut seen = 0;
+    let mut mismatch: Option<NetworkError> = None;
+    let logits = network.forward_hooked(inputs, &Clamps::new(), &mut |layer, h| {
+        if mismatch.is_some() {
+            return;
+        }
+        let expected = widths.get(layer).filter(|_| layer == seen);
+        match expected {
+            Some(&width) if h.dim() == (rows, width) => seen += 1,
+            _ => {
+                mismatch = Some(NetworkError::Shape {
+                    what: format!("hidden layer {layer} shown as hidden layer {seen} of {}", widths.len()),
+                    expected: vec![rows, widths.get(seen).copied().unwrap_or(0)],
+                    got: h.shape().to_vec(),
+                })
+            }
+        }
+    })?;
+    if let Some(e) = mismatch {
+        return Err(e.into());
+    }
+    if seen != widths.len() {
+        return Err(NetworkError::Shape {
+            what: "hidden layers shown by a forward pass".into(),
+            expected: vec![widths.len()],
+            got: vec![seen],
+        }
+        .into());
+    }
+    if logits.dim() != (rows, network.num_classes()) {
+        return Err(NetworkError::Shape {
+            what: "logits".into(),
+            expected: vec![rows, network.num_classes()],
+            got: logits.shape().to_vec(),
+        }
+        .into());
+    }
+    Ok(widths)
 }

@@ -1,12 +1,13 @@
-//! Minibatch training of the built-in [`Mlp`] and evaluation of any [`Network`].
+//! Minibatch training of the built-in [`Mlp`].
 
-use ndarray::{Array1, Array2, ArrayView2, Axis, Zip, s};
+use ndarray::{Array1, Array2, ArrayView2, Axis, Zip};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
-use super::{Mlp, Network, NetworkError, validate_inputs};
+use super::{Mlp, Network, NetworkError, check_classes, validate_inputs};
 use crate::Result;
+use crate::ablation::Metric;
 use crate::data::Dataset;
 
 /// The update rule of [`Mlp::train`].
@@ -121,116 +122,6 @@ pub struct EpochReport {
     pub train_accuracy: f64,
 }
 
-/// Accuracy and mean cross-entropy of a network on a data set.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Evaluation {
-    /// Fraction of samples whose arg-max logit (ties → lowest class) is the label.
-    pub accuracy: f64,
-    /// Mean of `−log softmax(logits)[label]`, in nats.
-    pub loss: f64,
-}
-
-/// Sums over a batch of logits: number classified right and total cross-entropy.
-pub(crate) fn score_logits(logits: ArrayView2<'_, f32>, labels: &[usize]) -> (usize, f64) {
-    let mut row = Vec::with_capacity(logits.ncols());
-    logits
-        .outer_iter()
-        .zip(labels)
-        .fold((0, 0.0), |(correct, loss), (logits, &y)| {
-            row.clear();
-            row.extend(logits.iter().copied());
-            let (right, l) = score_row(&row, y);
-            (correct + usize::from(right), loss + l)
-        })
-}
-
-/// Whether one sample's logits classify it as `y`, and its cross-entropy.
-///
-/// The arg-max takes the lowest class on ties; the log-softmax is computed in
-/// `f64` after subtracting the row maximum.
-pub(crate) fn score_row(row: &[f32], y: usize) -> (bool, f64) {
-    let mut best = 0;
-    let mut max = f32::NEG_INFINITY;
-    for (c, &v) in row.iter().enumerate() {
-        if v > max || c == 0 {
-            (best, max) = (c, v);
-        }
-    }
-    let max = f64::from(max);
-    let term = |&v: &f32| (f64::from(v) - max).exp();
-    // The maximum's term is e⁰ = 1 exactly: summed in the same order, without the call.
-    let (below, above) = row.split_at(best);
-    let sum = below.iter().map(term).sum::<f64>() + 1.0;
-    let sum = above.iter().skip(1).map(term).fold(sum, |sum, e| sum + e);
-    (best == y, max + sum.ln() - f64::from(row[y]))
-}
-
-/// Evaluates any network on `data` in batches of `batch_size`.
-///
-/// # Errors
-/// [`NetworkError::InputWidth`], [`NetworkError::Parameter`] for a zero batch
-/// size or a network whose class count is below the data's, and whatever the
-/// network returns.
-///
-/// # Examples
-///
-/// ```
-/// use infoablate::data::Dataset;
-/// use infoablate::network::{Activation, Mlp, evaluate};
-/// use ndarray::array;
-///
-/// // Logits equal the inputs: sample 0 is right (class 1), sample 1 is wrong.
-/// let mlp = Mlp::from_layers(
-///     vec![(array![[1.0, 0.0], [0.0, 1.0]], array![0.0, 0.0]), (array![[1.0, 0.0], [0.0, 1.0]], array![0.0, 0.0])],
-///     Activation::Relu,
-/// )?;
-/// let data = Dataset::new(array![[0.0_f32, 1.0], [0.0, 0.0]], vec![1, 1], 2)?;
-/// let eval = evaluate(&mlp, &data, 64)?;
-/// assert_eq!(eval.accuracy, 0.5);
-/// let expected = ((1.0 + (-1.0f64).exp()).ln() + 2.0f64.ln()) / 2.0;
-/// assert!((eval.loss - expected).abs() < 1e-12);
-/// # Ok::<(), infoablate::Error>(())
-/// ```
-pub fn evaluate<N: Network + ?Sized>(network: &N, data: &Dataset, batch_size: usize) -> Result<Evaluation> {
-    if batch_size == 0 {
-        return Err(NetworkError::Parameter {
-            name: "batch_size",
-            value: "0".into(),
-            reason: "must be positive",
-        }
-        .into());
-    }
-    check_classes(network.num_classes(), data.num_classes())?;
-    validate_inputs(data.inputs(), network.input_width())?;
-    let (mut correct, mut loss) = (0, 0.0);
-    let mut start = 0;
-    while start < data.len() {
-        let end = (start + batch_size).min(data.len());
-        let logits = network.forward(data.inputs().slice_move(s![start..end, ..]))?;
-        let (c, l) = score_logits(logits.view(), &data.labels()[start..end]);
-        correct += c;
-        loss += l;
-        start = end;
-    }
-    let n = data.len() as f64;
-    Ok(Evaluation {
-        accuracy: correct as f64 / n,
-        loss: loss / n,
-    })
-}
-
-/// A network must have at least as many outputs as the data has classes.
-pub(crate) fn check_classes(network: usize, data: usize) -> Result<(), NetworkError> {
-    if network < data {
-        return Err(NetworkError::Parameter {
-            name: "num_classes",
-            value: data.to_string(),
-            reason: "the data set has more classes than the network has outputs",
-        });
-    }
-    Ok(())
-}
-
 /// Optimizer state for one parameter tensor.
 struct Moments<D: ndarray::Dimension> {
     first: ndarray::Array<f32, D>,
@@ -284,13 +175,16 @@ impl Mlp {
     ///
     /// # Errors
     /// [`NetworkError::Parameter`] for invalid settings or more classes in the
-    /// data than network outputs, [`NetworkError::InputWidth`].
+    /// data than network outputs, [`NetworkError::InputWidth`],
+    /// [`NetworkError::NonFiniteOutput`] when training diverges (a forward
+    /// pass overflows), naming the layer.
     ///
     /// # Examples
     ///
     /// ```
+    /// use infoablate::ablation::evaluate;
     /// use infoablate::data::Dataset;
-    /// use infoablate::network::{Activation, Init, Mlp, TrainConfig, evaluate};
+    /// use infoablate::network::{Activation, Init, Mlp, TrainConfig};
     /// use ndarray::array;
     /// use rand::SeedableRng;
     ///
@@ -321,14 +215,13 @@ impl Mlp {
         let mut t = 0_i32;
         for epoch in 1..=config.epochs {
             order.shuffle(&mut rng);
-            let (mut correct, mut loss) = (0, 0.0);
+            let mut epoch_metric = Metric::new();
             for batch in order.chunks(config.batch_size) {
                 t = t.saturating_add(1);
                 let x = data.inputs().select(Axis(0), batch);
                 let labels: Vec<usize> = batch.iter().map(|&i| data.labels()[i]).collect();
-                let (grads, c, l) = self.gradients(x.view(), &labels, config.l2);
-                correct += c;
-                loss += l;
+                let (grads, metric) = self.gradients(x.view(), &labels, config.l2, batch)?;
+                epoch_metric.merge(&metric);
                 for (k, (gw, gb)) in grads.into_iter().enumerate() {
                     w_state[k].step(config.optimizer, t, &mut self.weights[k], &gw);
                     b_state[k].step(config.optimizer, t, &mut self.biases[k], &gb);
@@ -336,8 +229,8 @@ impl Mlp {
             }
             let report = EpochReport {
                 epoch,
-                train_loss: loss / data.len() as f64,
-                train_accuracy: correct as f64 / data.len() as f64,
+                train_loss: epoch_metric.loss_sum() / data.len() as f64,
+                train_accuracy: epoch_metric.correct() as f64 / data.len() as f64,
             };
             on_epoch(&report);
             reports.push(report);
@@ -345,15 +238,17 @@ impl Mlp {
         Ok(reports)
     }
 
-    /// Gradients of the mean cross-entropy (plus the L2 penalty) on one batch,
-    /// per affine layer, with the batch's correct count and summed loss.
+    /// Gradients of the mean cross-entropy (plus the L2 penalty) on one batch
+    /// (the samples `samples` of the data set), per affine layer, with the
+    /// batch's metric.
     #[allow(clippy::type_complexity)]
     fn gradients(
         &self,
         x: ArrayView2<'_, f32>,
         labels: &[usize],
         l2: f32,
-    ) -> (Vec<(Array2<f32>, Array1<f32>)>, usize, f64) {
+        samples: &[usize],
+    ) -> Result<(Vec<(Array2<f32>, Array1<f32>)>, Metric)> {
         let layers = self.weights.len();
         // Forward, keeping every layer's output.
         let mut outputs: Vec<Array2<f32>> = Vec::with_capacity(layers);
@@ -364,7 +259,22 @@ impl Mlp {
             outputs.push(z);
             z = next;
         }
-        let (correct, loss) = score_logits(z.view(), labels);
+        let mut metric = Metric::new();
+        if let Err(row) = metric.add_batch(z.view(), labels) {
+            let hidden = outputs.iter().enumerate().find_map(|(layer, h)| {
+                let value = h.row(row).iter().copied().find(|v| !v.is_finite())?;
+                Some((layer, value))
+            });
+            let (layer, value) = match hidden {
+                Some((layer, value)) => (Some(layer), value),
+                None => (
+                    None,
+                    z.row(row).iter().copied().find(|v| !v.is_finite()).unwrap_or(f32::NAN),
+                ),
+            };
+            let sample = samples[row];
+            return Err(NetworkError::NonFiniteOutput { layer, sample, value }.into());
+        }
         // Softmax minus one-hot, divided by the batch size.
         let scale = 1.0 / labels.len() as f32;
         for (mut row, &y) in z.outer_iter_mut().zip(labels) {
@@ -391,6 +301,6 @@ impl Mlp {
             grads.push((gw, gb));
         }
         grads.reverse();
-        (grads, correct, loss)
+        Ok((grads, metric))
     }
 }

@@ -16,9 +16,9 @@ pub use npy::NpyError;
 
 use ndarray::ArrayView2;
 
-use crate::Result;
 use crate::data::Dataset;
 use crate::network::{Clamps, Network, NetworkError, validate_inputs};
+use crate::{Progress, Result};
 
 /// Errors from recording activations.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -56,17 +56,6 @@ pub enum RecordError {
     #[cfg(feature = "npy")]
     #[error(transparent)]
     Npy(#[from] NpyError),
-}
-
-/// How far a long computation has got.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Progress {
-    /// What is being done.
-    pub stage: &'static str,
-    /// Units done so far.
-    pub done: usize,
-    /// Units in all.
-    pub total: usize,
 }
 
 /// A sink for hidden-layer outputs, fed batch by batch by [`record`].

@@ -1,0 +1,181 @@
+//! The curve metric: accuracy and cross-entropy of logits against labels.
+
+use ndarray::ArrayView2;
+
+use crate::network::{Clamps, Network, NetworkError};
+
+/// Accuracy and mean cross-entropy of a classifier's logits, summed sample by
+/// sample: what every [`CurvePoint`](super::CurvePoint) and
+/// [`evaluate`](super::evaluate) report.
+///
+/// A sample is right when its arg-max logit (ties → the lowest class, as
+/// PyTorch's `argmax`) is its label; its loss is `−log softmax(logits)[y]` in
+/// nats, computed in `f64` after subtracting the row maximum. A logit that is
+/// NaN or infinite has no score: [`Metric::score`] gives `None`, and the
+/// engine turns it into [`NetworkError::NonFiniteOutput`].
+///
+/// # Examples
+///
+/// ```
+/// use infoablate::ablation::Metric;
+///
+/// let mut metric = Metric::new();
+/// assert!(metric.add(&[2.0, 0.0], 0)); // right, loss ln(1 + e⁻²)
+/// assert!(metric.add(&[1.0, 1.0], 1)); // a tie goes to class 0: wrong, loss ln 2
+/// assert!(!metric.add(&[f32::NAN, 0.0], 0)); // no score, nothing added
+/// assert_eq!((metric.correct(), metric.samples()), (1, 2));
+/// assert_eq!(metric.accuracy(), 0.5);
+/// let expected = ((1.0 + (-2.0f64).exp()).ln() + 2.0f64.ln()) / 2.0;
+/// assert!((metric.mean_loss() - expected).abs() < 1e-15);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Metric {
+    correct: usize,
+    loss: f64,
+    samples: usize,
+}
+
+impl Metric {
+    /// No sample yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether logits `row` classify a sample as `label`, and its
+    /// cross-entropy in nats; `None` when a logit is NaN or infinite or
+    /// `label` is not below the number of logits.
+    pub fn score(row: &[f32], label: usize) -> Option<(bool, f64)> {
+        if label >= row.len() || row.iter().any(|v| !v.is_finite()) {
+            return None;
+        }
+        let mut best = 0;
+        let mut max = f32::NEG_INFINITY;
+        for (c, &v) in row.iter().enumerate() {
+            if v > max || c == 0 {
+                (best, max) = (c, v);
+            }
+        }
+        let max = f64::from(max);
+        let term = |&v: &f32| (f64::from(v) - max).exp();
+        // The maximum's term is e⁰ = 1 exactly: summed in the same order, without the call.
+        let (below, above) = row.split_at(best);
+        let sum = below.iter().map(term).sum::<f64>() + 1.0;
+        let sum = above.iter().skip(1).map(term).fold(sum, |sum, e| sum + e);
+        Some((best == label, max + sum.ln() - f64::from(row[label])))
+    }
+
+    /// Adds one sample; `false`, with nothing added, when it has no
+    /// [`score`](Metric::score).
+    pub fn add(&mut self, row: &[f32], label: usize) -> bool {
+        match Self::score(row, label) {
+            Some((right, loss)) => {
+                self.add_score(right, loss);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Adds a sample already scored.
+    pub(super) fn add_score(&mut self, right: bool, loss: f64) {
+        self.correct += usize::from(right);
+        self.loss += loss;
+        self.samples += 1;
+    }
+
+    /// Adds a batch of logits (rows = samples, as many as labels); on a row
+    /// without a score, stops there and gives its index.
+    pub(crate) fn add_batch(&mut self, logits: ArrayView2<'_, f32>, labels: &[usize]) -> Result<(), usize> {
+        let mut row = Vec::with_capacity(logits.ncols());
+        for (s, (logits, &y)) in logits.outer_iter().zip(labels).enumerate() {
+            row.clear();
+            row.extend(logits.iter().copied());
+            if !self.add(&row, y) {
+                return Err(s);
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds the sums of another set of samples.
+    pub fn merge(&mut self, other: &Metric) {
+        self.correct += other.correct;
+        self.loss += other.loss;
+        self.samples += other.samples;
+    }
+
+    /// Samples classified right.
+    pub fn correct(&self) -> usize {
+        self.correct
+    }
+
+    /// Total cross-entropy, in nats.
+    pub fn loss_sum(&self) -> f64 {
+        self.loss
+    }
+
+    /// Samples added.
+    pub fn samples(&self) -> usize {
+        self.samples
+    }
+
+    /// Fraction of the samples classified right (0 for no sample).
+    pub fn accuracy(&self) -> f64 {
+        if self.samples == 0 {
+            0.0
+        } else {
+            self.correct as f64 / self.samples as f64
+        }
+    }
+
+    /// Mean cross-entropy in nats (0 for no sample).
+    pub fn mean_loss(&self) -> f64 {
+        if self.samples == 0 {
+            0.0
+        } else {
+            self.loss / self.samples as f64
+        }
+    }
+}
+
+/// Checks that a network's logits for `rows` samples have one column per class.
+pub(super) fn check_logits(logits: ArrayView2<'_, f32>, rows: usize, classes: usize) -> crate::Result<()> {
+    if logits.dim() == (rows, classes) {
+        return Ok(());
+    }
+    Err(NetworkError::Shape {
+        what: "logits".into(),
+        expected: vec![rows, classes],
+        got: logits.shape().to_vec(),
+    }
+    .into())
+}
+
+/// The error for sample `sample` (the one row of `input`), whose logits are
+/// not all finite: the sample is run again with `clamps` to find the first
+/// hidden layer whose output is not finite (`None`: the logits).
+pub(super) fn overflow<N: Network + ?Sized>(
+    network: &N,
+    input: ArrayView2<'_, f32>,
+    clamps: &Clamps,
+    sample: usize,
+) -> crate::Error {
+    let mut first: Option<(usize, f32)> = None;
+    let rerun = network.forward_hooked(input, clamps, &mut |layer, h| {
+        if first.is_none() {
+            first = h.iter().find(|v| !v.is_finite()).map(|&v| (layer, v));
+        }
+    });
+    let logits = match rerun {
+        Ok(logits) => logits,
+        Err(e) => return e,
+    };
+    let (layer, value) = match first {
+        Some((layer, value)) => (Some(layer), value),
+        None => (
+            None,
+            logits.iter().copied().find(|v| !v.is_finite()).unwrap_or(f32::NAN),
+        ),
+    };
+    NetworkError::NonFiniteOutput { layer, sample, value }.into()
+}
