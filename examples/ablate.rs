@@ -12,7 +12,9 @@
 //! MNIST-format IDX files; layers are numbered from 0 (the first hidden
 //! layer). `--ranking` gives the order explicitly (CSV `layer,neuron`, first
 //! row ablated first); otherwise the scores are computed on the analysis
-//! split. The output has the columns `k,fraction,accuracy,loss`, every `k`.
+//! split. The output has the columns `k,fraction,accuracy,loss`, every `k`;
+//! `fraction` is `k` over the neurons of the scope (the ranking's layer, or
+//! all hidden neurons when it spans layers), so a partial ranking ends below 1.
 
 #[path = "common/cli.rs"]
 mod cli;

@@ -11,7 +11,11 @@ use crate::Result;
 pub struct CurvePoint {
     /// Neurons ablated.
     pub k: usize,
-    /// `k / n`, `n` the neurons in the schedule.
+    /// `k / N`, `N` the hidden neurons in the schedule's scope (the layer's
+    /// width, or all hidden neurons for a global scope). For a complete
+    /// schedule — every built-in one but a partial explicit list — `N` is
+    /// the schedule's `n` and the last point is at 1; a partial ranking of 3
+    /// of a layer's 16 neurons ends at 3/16.
     pub fraction: f64,
     /// Fraction of evaluation samples classified right (arg-max, ties → lowest class).
     pub accuracy: f64,
@@ -69,8 +73,9 @@ pub struct AblationCurve {
 }
 
 impl AblationCurve {
-    /// Area under the accuracy curve over `x = k/n ∈ [0, 1]`, by the
-    /// trapezoid rule over the scored points.
+    /// Area under the accuracy curve over `x = k/N ∈ [0, 1]`, by the
+    /// trapezoid rule over the scored points (over `[0, n/N]` for a partial
+    /// schedule, see [`CurvePoint::fraction`]).
     ///
     /// ```
     /// use infoablate::ablation::{AblationCurve, CurveLabel, CurvePoint, Scope};
@@ -135,7 +140,7 @@ pub struct RandomBand {
     pub percentiles: (f64, f64),
     /// Checkpoints `k`.
     pub k: Vec<usize>,
-    /// `k / n`.
+    /// `k / N` ([`CurvePoint::fraction`]).
     pub fraction: Vec<f64>,
     /// Mean accuracy over seeds.
     pub mean_accuracy: Vec<f64>,

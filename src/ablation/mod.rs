@@ -21,6 +21,7 @@ mod engine;
 mod evaluate;
 mod fast;
 mod metric;
+mod per_layer;
 mod plain;
 mod plan;
 mod replacement;

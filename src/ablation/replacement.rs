@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use super::per_layer::PerLayer;
 use super::{AblationError, Neuron};
 use crate::Result;
 use crate::record::Recording;
@@ -9,8 +10,7 @@ use crate::record::Recording;
 /// One constant per neuron of some hidden layers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NeuronValues {
-    /// `per_layer[ℓ]` is empty for a layer without values.
-    per_layer: Vec<Vec<f32>>,
+    per_layer: PerLayer<f32>,
 }
 
 impl NeuronValues {
@@ -20,7 +20,8 @@ impl NeuronValues {
     /// # Errors
     /// [`AblationError::NonFinite`] for NaN or infinite values.
     pub fn new(per_layer: Vec<Vec<f32>>) -> Result<Self> {
-        for (layer, row) in per_layer.iter().enumerate() {
+        let per_layer = PerLayer::dense(per_layer);
+        for (layer, row) in per_layer.iter() {
             if let Some((neuron, &v)) = row.iter().enumerate().find(|(_, v)| !v.is_finite()) {
                 return Err(AblationError::NonFinite {
                     what: "replacement value".into(),
@@ -53,18 +54,16 @@ impl NeuronValues {
     /// # Ok::<(), infoablate::Error>(())
     /// ```
     pub fn means_of(recording: &Recording) -> Self {
-        let num_layers = recording.layers().iter().max().map_or(0, |&m| m + 1);
-        let mut per_layer = vec![Vec::new(); num_layers];
         let n = recording.num_samples() as f64;
-        for (layer, acts) in recording.iter() {
+        let per_layer = PerLayer::new(recording.iter().map(|(layer, acts)| {
             let mut sums = vec![0.0_f64; acts.ncols()];
             for row in acts.outer_iter() {
                 for (s, &v) in sums.iter_mut().zip(row) {
                     *s += f64::from(v);
                 }
             }
-            per_layer[layer] = sums.into_iter().map(|s| (s / n) as f32).collect();
-        }
+            (layer, sums.into_iter().map(|s| (s / n) as f32).collect())
+        }));
         NeuronValues { per_layer }
     }
 
@@ -74,7 +73,7 @@ impl NeuronValues {
     /// [`AblationError::MissingReplacement`] when its layer has no values,
     /// [`AblationError::NeuronOutOfRange`] when the index is beyond them.
     pub fn value(&self, (layer, neuron): Neuron) -> Result<f32> {
-        let row = self.per_layer.get(layer).map_or(&[][..], Vec::as_slice);
+        let row = self.per_layer.get(layer);
         if row.is_empty() {
             return Err(AblationError::MissingReplacement { layer }.into());
         }

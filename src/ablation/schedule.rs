@@ -6,6 +6,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
+use super::per_layer::PerLayer;
 use super::{AblationError, Neuron};
 use crate::Result;
 use crate::measures::{Order, Scores, rank};
@@ -101,7 +102,7 @@ pub trait AblationSchedule {
 enum Source {
     Scores {
         measure: String,
-        per_layer: Vec<Vec<f64>>,
+        per_layer: PerLayer<f64>,
         order: Order,
     },
     Random {
@@ -143,7 +144,7 @@ impl Schedule {
         Schedule {
             source: Source::Scores {
                 measure: measure.into(),
-                per_layer,
+                per_layer: PerLayer::dense(per_layer),
                 order,
             },
             scope,
@@ -158,12 +159,20 @@ impl Schedule {
     /// [`MeasureError`](crate::measures::MeasureError) when `scores` lacks the
     /// measure.
     pub fn by_measure(scores: &Scores, measure: &str, order: Order, scope: Scope) -> Result<Self> {
-        let num_layers = scores.layers().iter().max().map_or(0, |&m| m + 1);
-        let mut per_layer = vec![Vec::new(); num_layers];
-        for layer in scores.layers() {
-            per_layer[layer] = scores.get(measure, layer)?.to_vec();
-        }
-        Ok(Self::by_scores(measure, per_layer, order, scope))
+        let per_layer = scores
+            .layers()
+            .into_iter()
+            .map(|layer| Ok((layer, scores.get(measure, layer)?.to_vec())))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Schedule {
+            source: Source::Scores {
+                measure: measure.to_string(),
+                per_layer: PerLayer::new(per_layer),
+                order,
+            },
+            scope,
+            checkpoints: None,
+        })
     }
 
     /// A permutation of the neurons in `scope`, seeded.
@@ -216,7 +225,7 @@ impl AblationSchedule for Schedule {
                 let mut entries = Vec::with_capacity(in_scope.len());
                 for &(layer, neuron) in &in_scope {
                     let width = hidden_widths[layer];
-                    let scores = per_layer.get(layer).map_or(&[][..], Vec::as_slice);
+                    let scores = per_layer.get(layer);
                     if scores.len() != width {
                         return Err(AblationError::WrongLength {
                             what: format!("scores `{measure}`"),

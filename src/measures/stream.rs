@@ -72,8 +72,8 @@ impl RangeRecorder {
 impl ActivationRecorder for RangeRecorder {
     type Output = Vec<(usize, Ranges)>;
 
-    fn layers(&self) -> &[usize] {
-        &self.layers
+    fn layers(&self) -> Vec<usize> {
+        self.layers.clone()
     }
 
     fn observe(&mut self, layer: usize, offset: usize, outputs: ArrayView2<'_, f32>, _labels: &[usize]) -> Result<()> {
@@ -132,8 +132,8 @@ impl StreamingRecorder {
 impl ActivationRecorder for StreamingRecorder {
     type Output = Vec<LayerCounts>;
 
-    fn layers(&self) -> &[usize] {
-        &self.layers
+    fn layers(&self) -> Vec<usize> {
+        self.layers.clone()
     }
 
     fn observe(&mut self, layer: usize, offset: usize, outputs: ArrayView2<'_, f32>, labels: &[usize]) -> Result<()> {

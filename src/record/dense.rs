@@ -171,8 +171,8 @@ impl DenseRecorder {
 impl ActivationRecorder for DenseRecorder {
     type Output = Recording;
 
-    fn layers(&self) -> &[usize] {
-        &self.layers
+    fn layers(&self) -> Vec<usize> {
+        self.layers.clone()
     }
 
     fn observe(&mut self, layer: usize, offset: usize, outputs: ArrayView2<'_, f32>, labels: &[usize]) -> Result<()> {
@@ -180,6 +180,14 @@ impl ActivationRecorder for DenseRecorder {
             return Ok(());
         };
         check_finite(layer, offset, outputs)?;
+        if !self.activations[j].is_empty() && self.widths[j] != outputs.ncols() {
+            return Err(NetworkError::Shape {
+                what: format!("output of hidden layer {layer} at sample {offset}"),
+                expected: vec![outputs.nrows(), self.widths[j]],
+                got: outputs.shape().to_vec(),
+            }
+            .into());
+        }
         self.widths[j] = outputs.ncols();
         self.activations[j].extend(outputs.iter().copied());
         if j == 0 {

@@ -61,13 +61,36 @@ pub enum RecordError {
 /// A sink for hidden-layer outputs, fed batch by batch by [`record`].
 ///
 /// Implement it to keep exactly what a study needs (sums, histograms, count
-/// tables) without holding the `samples × neurons` matrices.
+/// tables) without holding the `samples × neurons` matrices. A tuple of
+/// recorders is a recorder: one pass over the data feeds them all, each the
+/// layers it asks for, and yields their outputs as a tuple.
+///
+/// # Examples
+///
+/// ```
+/// use infoablate::data::Dataset;
+/// use infoablate::measures::RangeRecorder;
+/// use infoablate::network::{Activation, Mlp};
+/// use infoablate::record::{DenseRecorder, record};
+/// use ndarray::array;
+///
+/// let mlp = Mlp::from_layers(
+///     vec![(array![[1.0, 0.0], [0.0, -1.0]], array![0.0, 0.0]), (array![[1.0, 1.0]], array![0.0])],
+///     Activation::Relu,
+/// )?;
+/// let data = Dataset::new(array![[1.0_f32, 2.0], [3.0, -4.0]], vec![0, 0], 1)?;
+/// let both = (DenseRecorder::new(&[0])?, RangeRecorder::new(&[0])?);
+/// let (dense, ranges) = record(&mlp, &data, both, 1, &mut |_| {})?;
+/// assert_eq!(dense.layer(0)?, array![[1.0_f32, 0.0], [3.0, 4.0]].view());
+/// assert_eq!(ranges[0].1.max(), &[3.0_f32, 4.0]);
+/// # Ok::<(), infoablate::Error>(())
+/// ```
 pub trait ActivationRecorder {
     /// What the recorder yields at the end.
     type Output;
 
     /// The hidden layers this recorder wants to see, in increasing order.
-    fn layers(&self) -> &[usize];
+    fn layers(&self) -> Vec<usize>;
 
     /// Takes the output of hidden layer `layer` for the samples
     /// `offset … offset + outputs.nrows()` of the data set, with their labels.
@@ -83,14 +106,46 @@ pub trait ActivationRecorder {
     fn finish(self) -> Result<Self::Output>;
 }
 
+macro_rules! tuple_recorder {
+    ($($r:ident . $i:tt),+) => {
+        impl<$($r: ActivationRecorder),+> ActivationRecorder for ($($r,)+) {
+            type Output = ($($r::Output,)+);
+
+            fn layers(&self) -> Vec<usize> {
+                let mut layers = Vec::new();
+                $(layers.extend(self.$i.layers());)+
+                layers.sort_unstable();
+                layers.dedup();
+                layers
+            }
+
+            fn observe(&mut self, layer: usize, offset: usize, outputs: ArrayView2<'_, f32>, labels: &[usize]) -> Result<()> {
+                $(if self.$i.layers().contains(&layer) {
+                    self.$i.observe(layer, offset, outputs, labels)?;
+                })+
+                Ok(())
+            }
+
+            fn finish(self) -> Result<Self::Output> {
+                Ok(($(self.$i.finish()?,)+))
+            }
+        }
+    };
+}
+
+tuple_recorder!(A.0, B.1);
+tuple_recorder!(A.0, B.1, C.2);
+tuple_recorder!(A.0, B.1, C.2, D.3);
+
 /// Runs `network` over `data` in batches of `batch_size` samples, feeding the
 /// recorder's layers to it, and returns its output. `progress` is called after
 /// each batch with samples done; the library never prints.
 ///
 /// # Errors
 /// [`RecordError::BatchSize`], [`NetworkError::NoSuchLayer`] for a layer the
-/// network lacks, [`NetworkError::InputWidth`], and whatever the network or
-/// recorder returns.
+/// network lacks, [`NetworkError::InputWidth`], [`NetworkError::Shape`] for a
+/// network that does not show a wanted layer exactly once per batch with
+/// one row per sample, and whatever the network or recorder returns.
 ///
 /// # Examples
 ///
@@ -124,11 +179,15 @@ where
         return Err(RecordError::BatchSize.into());
     }
     let num_hidden = network.num_hidden();
-    if let Some(&layer) = recorder.layers().iter().find(|&&l| l >= num_hidden) {
+    let layers = recorder.layers();
+    if let Some(&layer) = layers.iter().find(|&&l| l >= num_hidden) {
         return Err(NetworkError::NoSuchLayer { layer, num_hidden }.into());
     }
     validate_inputs(data.inputs(), network.input_width())?;
-    let wanted: Vec<bool> = (0..num_hidden).map(|l| recorder.layers().contains(&l)).collect();
+    let mut wanted = vec![false; num_hidden];
+    for &layer in &layers {
+        wanted[layer] = true;
+    }
     let clamps = Clamps::new();
     let total = data.len();
     let mut offset = 0;
@@ -137,15 +196,23 @@ where
         let inputs = data.inputs().slice_move(ndarray::s![offset..end, ..]);
         let labels = &data.labels()[offset..end];
         let mut failure = None;
+        let mut shown = vec![0_usize; num_hidden];
         network.forward_hooked(inputs, &clamps, &mut |layer, h| {
-            if failure.is_none() && wanted.get(layer).copied().unwrap_or(false) {
-                if let Err(e) = recorder.observe(layer, offset, h, labels) {
-                    failure = Some(e);
-                }
+            if failure.is_some() || !wanted.get(layer).copied().unwrap_or(false) {
+                return;
             }
+            shown[layer] += 1;
+            failure = if shown[layer] > 1 || h.nrows() != labels.len() {
+                Some(shown_wrong(layer, labels.len(), h.nrows(), shown[layer]))
+            } else {
+                recorder.observe(layer, offset, h, labels).err()
+            };
         })?;
         if let Some(e) = failure {
             return Err(e);
+        }
+        if let Some(layer) = (0..num_hidden).find(|&l| wanted[l] && shown[l] == 0) {
+            return Err(shown_wrong(layer, labels.len(), 0, 0));
         }
         offset = end;
         progress(Progress {
@@ -155,6 +222,17 @@ where
         });
     }
     recorder.finish()
+}
+
+/// A network that shows a hidden layer other than once per batch, or with
+/// another row count than the batch (a broken [`Network`] implementation).
+fn shown_wrong(layer: usize, rows: usize, got: usize, times: usize) -> crate::Error {
+    NetworkError::Shape {
+        what: format!("output of hidden layer {layer} as shown by the forward pass (shown {times} time(s))"),
+        expected: vec![rows],
+        got: vec![got],
+    }
+    .into()
 }
 
 /// Checks a layer's outputs for NaN or infinities, naming the first one.
