@@ -467,3 +467,34 @@ fn huge_layer_indices_in_values_and_scores_do_not_allocate() {
         Err(Error::Ablation(AblationError::UnknownLayer { layer: usize::MAX, .. }))
     ));
 }
+
+/// A measure of the user's own with a named estimator of its own.
+struct Jackknifed;
+
+impl InfoMeasure for Jackknifed {
+    fn name(&self) -> &str {
+        "mi_jackknife"
+    }
+    fn score(&self, neuron: &NeuronStats<'_>) -> Result<f64> {
+        Ok(neuron.counts().bin_totals()[0] as f64)
+    }
+    fn estimator(&self) -> Option<infoablate::measures::Estimator> {
+        Some(infoablate::measures::Estimator::Named("jackknife"))
+    }
+}
+
+#[test]
+fn user_measures_run_on_the_streaming_path_as_on_the_dense_one() {
+    use infoablate::measures::{Estimator, MutualInformation, analyze_streaming_with, analyze_with};
+    let (mlp, data) = (mlp(), data());
+    let measures: [&dyn InfoMeasure; 2] = [&Jackknifed, &MutualInformation::default()];
+    for quantizer in [Quantizer::binary(0.0).unwrap(), Quantizer::equal_width(3).unwrap()] {
+        let streamed = analyze_streaming_with(&mlp, &data, quantizer, &measures, 2, &mut |_| {}).unwrap();
+        let rec = record(&mlp, &data, DenseRecorder::all(2).unwrap(), 5, &mut |_| {}).unwrap();
+        let dense = analyze_with(&rec, quantizer, &measures, Some(&mlp)).unwrap();
+        assert_eq!(streamed, dense);
+        assert_eq!(streamed.measures()[0].estimator, Some(Estimator::Named("jackknife")));
+    }
+    let equal_frequency = Quantizer::equal_frequency(2).unwrap();
+    assert!(analyze_streaming_with(&mlp, &data, equal_frequency, &measures, 2, &mut |_| {}).is_err());
+}

@@ -41,12 +41,25 @@ pub fn finish(result: Result<()>) -> ExitCode {
     }
 }
 
+/// The quantizers the options can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum QuantizerName {
+    /// One bit: above the threshold or not.
+    Binary,
+    /// Equal-width bins over the neuron's range.
+    EqualWidth,
+    /// Bin 0 for `a ≤ 0`, equal-width bins over `(0, max]`.
+    ZeroEqualWidth,
+    /// Bins between quantiles.
+    EqualFrequency,
+}
+
 /// The quantizer options, the same in every example.
 #[derive(Debug, clap::Args)]
 pub struct QuantizerArgs {
-    /// binary, equal-width, zero-equal-width or equal-frequency.
-    #[arg(long)]
-    pub quantizer: Option<String>,
+    /// The quantizer.
+    #[arg(long, value_enum)]
+    pub quantizer: Option<QuantizerName>,
     /// Bins of a multi-bin quantizer (default 10).
     #[arg(long)]
     pub bins: Option<usize>,
@@ -59,9 +72,23 @@ impl QuantizerArgs {
     /// The quantizer the options name: `default` when none is given, the
     /// binary quantizer when only `--threshold` is.
     pub fn quantizer(&self, default: Quantizer) -> Result<Quantizer> {
-        Ok(match (&self.quantizer, self.bins, self.threshold) {
+        Ok(match (self.quantizer, self.bins, self.threshold) {
             (None, None, None) => default,
-            (name, bins, threshold) => Quantizer::from_options(name.as_deref().unwrap_or("binary"), bins, threshold)?,
+            (name, bins, threshold) => quantizer(name.unwrap_or(QuantizerName::Binary), bins, threshold)?,
         })
     }
+}
+
+/// A quantizer from its name and options: `bins` applies to the multi-bin
+/// quantizers (default 10), `threshold` to `binary` (default 0).
+pub fn quantizer(name: QuantizerName, bins: Option<usize>, threshold: Option<f64>) -> Result<Quantizer> {
+    use QuantizerName::*;
+    Ok(match (name, bins, threshold) {
+        (Binary, None, t) => Quantizer::binary(t.unwrap_or(0.0))?,
+        (Binary, Some(_), _) => return Err("--bins does not apply to the binary quantizer".into()),
+        (_, _, Some(_)) => return Err("--threshold applies only to the binary quantizer".into()),
+        (EqualWidth, b, None) => Quantizer::equal_width(b.unwrap_or(10))?,
+        (ZeroEqualWidth, b, None) => Quantizer::zero_and_equal_width(b.unwrap_or(10))?,
+        (EqualFrequency, b, None) => Quantizer::equal_frequency(b.unwrap_or(10))?,
+    })
 }

@@ -390,3 +390,28 @@ impl LayerAccumulator {
         })
     }
 }
+
+impl LayerCounts {
+    /// One pass over hidden layer `layer`'s activations (`samples × neurons`)
+    /// with their labels, binned by `quantizer` (fitted on the analysis set —
+    /// these activations or others).
+    ///
+    /// # Errors
+    /// [`MeasureError::Parameter`] for `num_classes == 0`, [`MeasureError::Mismatch`]
+    /// when the activations and labels disagree on the sample count,
+    /// [`NetworkError::Shape`](crate::network::NetworkError::Shape) when the
+    /// quantizer has another width, [`DataError::LabelOutOfRange`](crate::data::DataError::LabelOutOfRange),
+    /// [`RecordError::NonFinite`](crate::record::RecordError::NonFinite) naming
+    /// layer, neuron and sample, [`MeasureError::Empty`] for no sample.
+    pub fn from_activations(
+        layer: usize,
+        activations: ArrayView2<'_, f32>,
+        labels: &[usize],
+        num_classes: usize,
+        quantizer: &LayerQuantizer,
+    ) -> Result<Self> {
+        let mut acc = LayerAccumulator::new(layer, quantizer.clone(), num_classes)?;
+        acc.observe(0, activations, labels)?;
+        acc.finish()
+    }
+}

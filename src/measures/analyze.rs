@@ -3,7 +3,7 @@
 use super::MeasureError;
 use super::counts::LayerCounts;
 use super::measure::InfoMeasure;
-use super::quantize::{LayerQuantizer, Quantizer};
+use super::quantize::{Fit, LayerQuantizer, Quantizer};
 use super::scores::{MeasureSettings, Scores};
 use super::stream::{RangeRecorder, StreamingRecorder};
 use crate::data::Dataset;
@@ -54,9 +54,10 @@ pub fn analyze_with(
 }
 
 /// Scores every hidden layer of `network` over `data` (the analysis set)
-/// without holding any activation matrix: a first pass for the neurons'
-/// ranges when the quantizer needs them, then a counting pass, both in
-/// batches of `batch_size`. `progress` sees both passes (stages `record`).
+/// with the measures of `settings`, without holding any activation matrix:
+/// a first pass for the neurons' ranges when the quantizer needs them, then
+/// a counting pass, both in batches of `batch_size`. `progress` sees both
+/// passes (stages `record`).
 ///
 /// # Errors
 /// [`MeasureError::CannotFit`] for the equal-frequency quantizer (fit it up
@@ -69,27 +70,89 @@ pub fn analyze_streaming(
     batch_size: usize,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Scores> {
+    let counts = count_streaming(network, data, settings.quantizer, batch_size, progress)?;
+    score(&counts, settings, Some(network))
+}
+
+/// As [`analyze_streaming`], with any measures (a measure of your own
+/// among them): the streaming counterpart of [`analyze_with`].
+///
+/// # Errors
+/// As [`analyze_streaming`].
+///
+/// # Examples
+///
+/// ```
+/// use infoablate::data::Dataset;
+/// use infoablate::measures::{InfoMeasure, MutualInformation, NeuronStats, Quantizer, analyze_streaming_with};
+/// use infoablate::network::{Activation, Mlp};
+/// use ndarray::array;
+///
+/// /// The fraction of samples on which the neuron fires.
+/// struct FiringRate;
+/// impl InfoMeasure for FiringRate {
+///     fn name(&self) -> &str {
+///         "firing_rate"
+///     }
+///     fn score(&self, neuron: &NeuronStats<'_>) -> infoablate::Result<f64> {
+///         let table = neuron.counts();
+///         Ok(table.bin_totals()[1] as f64 / table.total() as f64)
+///     }
+/// }
+///
+/// let mlp = Mlp::from_layers(
+///     vec![(array![[1.0, 0.0], [0.0, -1.0]], array![0.0, 0.0]), (array![[1.0, 1.0]], array![0.0])],
+///     Activation::Relu,
+/// )?;
+/// let data = Dataset::new(array![[1.0_f32, 2.0], [3.0, -4.0], [-1.0, 1.0]], vec![0, 1, 0], 2)?;
+/// let measures: [&dyn InfoMeasure; 2] = [&FiringRate, &MutualInformation::default()];
+/// let scores = analyze_streaming_with(&mlp, &data, Quantizer::binary(0.0)?, &measures, 2, &mut |_| {})?;
+/// assert_eq!(scores.get("firing_rate", 0)?, &[2.0 / 3.0, 1.0 / 3.0]);
+/// # Ok::<(), infoablate::Error>(())
+/// ```
+pub fn analyze_streaming_with(
+    network: &dyn Network,
+    data: &Dataset,
+    quantizer: Quantizer,
+    measures: &[&dyn InfoMeasure],
+    batch_size: usize,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Scores> {
+    let counts = count_streaming(network, data, quantizer, batch_size, progress)?;
+    Scores::compute(&counts, measures, Some(network))
+}
+
+/// The two passes of the streaming path: ranges when the quantizer needs
+/// them, then counts.
+fn count_streaming(
+    network: &dyn Network,
+    data: &Dataset,
+    quantizer: Quantizer,
+    batch_size: usize,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Vec<LayerCounts>> {
     let layers: Vec<usize> = (0..network.num_hidden()).collect();
-    let quantizer = settings.quantizer;
-    let quantizers: Vec<(usize, LayerQuantizer)> = if quantizer.threshold().is_some() {
-        let widths = network.hidden_widths();
-        layers
-            .iter()
-            .map(|&l| Ok((l, LayerQuantizer::fixed(quantizer, widths[l])?)))
-            .collect::<Result<_, MeasureError>>()?
-    } else if quantizer.name() == "equal-frequency" {
-        return Err(MeasureError::CannotFit {
-            quantizer: quantizer.name(),
-            from: "a stream",
+    let quantizers: Vec<(usize, LayerQuantizer)> = match quantizer.fit_needs() {
+        Fit::Nothing => {
+            let widths = network.hidden_widths();
+            layers
+                .iter()
+                .zip(&widths)
+                .map(|(&l, &width)| Ok((l, LayerQuantizer::fixed(quantizer, width)?)))
+                .collect::<Result<_, MeasureError>>()?
         }
-        .into());
-    } else {
-        record(network, data, RangeRecorder::new(&layers)?, batch_size, progress)?
+        Fit::Values => {
+            return Err(MeasureError::CannotFit {
+                quantizer: quantizer.name(),
+                from: "a stream",
+            }
+            .into());
+        }
+        Fit::Range => record(network, data, RangeRecorder::new(&layers)?, batch_size, progress)?
             .into_iter()
             .map(|(l, ranges)| Ok((l, LayerQuantizer::from_ranges(quantizer, &ranges)?)))
-            .collect::<Result<_>>()?
+            .collect::<Result<_>>()?,
     };
     let recorder = StreamingRecorder::new(quantizers, data.num_classes())?;
-    let counts = record(network, data, recorder, batch_size, progress)?;
-    score(&counts, settings, Some(network))
+    record(network, data, recorder, batch_size, progress)
 }

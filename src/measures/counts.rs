@@ -1,12 +1,7 @@
 //! Count tables and the other mergeable per-neuron statistics.
 
-use ndarray::ArrayView2;
-
 use super::MeasureError;
-use super::accumulate::LayerAccumulator;
-use super::measure::NeuronStats;
 use super::quantize::LayerQuantizer;
-use crate::Result;
 
 /// The joint counts `n[b][y]` of one neuron's bins and the class labels,
 /// `bins × classes`.
@@ -147,6 +142,27 @@ impl Moments {
         }
     }
 
+    /// The moments of these values (shifted by the first, as the
+    /// accumulators do).
+    ///
+    /// ```
+    /// use infoablate::measures::Moments;
+    /// let m = Moments::from_values([1.0, 2.0, 4.0, 5.0]);
+    /// assert_eq!((m.count(), m.mean(), m.variance()), (4, 3.0, 2.5));
+    /// ```
+    pub fn from_values(values: impl IntoIterator<Item = f64>) -> Self {
+        let mut values = values.into_iter().peekable();
+        let shift = values.peek().copied().unwrap_or(0.0);
+        let (mut count, mut sum, mut sum_sq) = (0, 0.0, 0.0);
+        for v in values {
+            let d = v - shift;
+            count += 1;
+            sum += d;
+            sum_sq += d * d;
+        }
+        Self::from_sums(count, shift, sum, sum_sq)
+    }
+
     /// Number of values.
     pub fn count(&self) -> u64 {
         self.count
@@ -217,29 +233,6 @@ pub struct LayerCounts {
 }
 
 impl LayerCounts {
-    /// One pass over hidden layer `layer`'s activations (`samples × neurons`)
-    /// with their labels, binned by `quantizer` (fitted on the analysis set —
-    /// these activations or others).
-    ///
-    /// # Errors
-    /// [`MeasureError::Parameter`] for `num_classes == 0`, [`MeasureError::Mismatch`]
-    /// when the activations and labels disagree on the sample count,
-    /// [`NetworkError::Shape`](crate::network::NetworkError::Shape) when the
-    /// quantizer has another width, [`DataError::LabelOutOfRange`](crate::data::DataError::LabelOutOfRange),
-    /// [`RecordError::NonFinite`](crate::record::RecordError::NonFinite) naming
-    /// layer, neuron and sample, [`MeasureError::Empty`] for no sample.
-    pub fn from_activations(
-        layer: usize,
-        activations: ArrayView2<'_, f32>,
-        labels: &[usize],
-        num_classes: usize,
-        quantizer: &LayerQuantizer,
-    ) -> Result<Self> {
-        let mut acc = LayerAccumulator::new(layer, quantizer.clone(), num_classes)?;
-        acc.observe(0, activations, labels)?;
-        acc.finish()
-    }
-
     /// The hidden layer.
     pub fn layer(&self) -> usize {
         self.layer
@@ -289,19 +282,6 @@ impl LayerCounts {
     /// Every neuron's mean activation (the value of `Mean` ablation).
     pub fn means(&self) -> Vec<f64> {
         self.moments.iter().map(Moments::mean).collect()
-    }
-
-    /// What a measure sees of neuron `neuron` (without outgoing weights; see
-    /// [`NeuronStats::with_weights`]).
-    pub fn neuron(&self, neuron: usize) -> Option<NeuronStats<'_>> {
-        Some(NeuronStats::new(
-            self.layer,
-            neuron,
-            self.tables.get(neuron)?,
-            self.class_sums(neuron)?,
-            &self.class_counts,
-            self.moments.get(neuron)?,
-        ))
     }
 
     /// Adds the statistics of another, disjoint set of samples of the same

@@ -70,15 +70,48 @@ pub enum Estimator {
     /// Miller–Madow: `H_MM = H + (m−1)/(2N)` nats, `m` the non-empty cells;
     /// `I_MM = H_MM(T) + H_MM(Y) − H_MM(T,Y)`. Not defined for KL selectivity.
     MillerMadow,
+    /// An estimator of the user's own, by name: what a user-written
+    /// [`InfoMeasure`](super::InfoMeasure) reports from
+    /// [`estimator`](super::InfoMeasure::estimator) so that its column of the
+    /// [`Scores`](super::Scores) says how it was estimated. The crate's
+    /// functions do not compute it ([`MeasureError::Unsupported`]).
+    ///
+    /// ```
+    /// use infoablate::measures::{CountTable, Estimator, Units, entropy};
+    /// let jackknife = Estimator::Named("jackknife");
+    /// assert_eq!(jackknife.to_string(), "jackknife");
+    /// let t = CountTable::from_counts(2, 1, vec![1, 1])?;
+    /// assert!(entropy(&t, jackknife, Units::Bits).is_err());
+    /// # Ok::<(), infoablate::measures::MeasureError>(())
+    /// ```
+    Named(&'static str),
 }
 
 impl Estimator {
-    /// `plug-in` or `miller-madow`.
+    /// `plug-in`, `miller-madow`, or the name of a [`Named`](Estimator::Named) one.
     pub fn name(self) -> &'static str {
         match self {
             Estimator::PlugIn => "plug-in",
             Estimator::MillerMadow => "miller-madow",
+            Estimator::Named(name) => name,
         }
+    }
+}
+
+/// The correction a built-in estimator applies to a plug-in entropy.
+#[derive(Clone, Copy)]
+enum Correction {
+    None,
+    MillerMadow,
+}
+
+/// The correction of `estimator` for `measure`, or
+/// [`MeasureError::Unsupported`] for an estimator the crate does not compute.
+fn correction(estimator: Estimator, measure: &'static str) -> Result<Correction, MeasureError> {
+    match estimator {
+        Estimator::PlugIn => Ok(Correction::None),
+        Estimator::MillerMadow => Ok(Correction::MillerMadow),
+        Estimator::Named(_) => Err(MeasureError::Unsupported { measure, estimator }),
     }
 }
 
@@ -99,7 +132,7 @@ fn check_nonempty(table: &CountTable) -> Result<u64, MeasureError> {
 
 /// Entropy in nats of the distribution with these counts summing to `n`,
 /// with the estimator's correction.
-fn entropy_nats(counts: impl Iterator<Item = u64>, n: u64, estimator: Estimator) -> f64 {
+fn entropy_nats(counts: impl Iterator<Item = u64>, n: u64, correction: Correction) -> f64 {
     let total = n as f64;
     let (mut h, mut occupied) = (0.0, 0_u64);
     for c in counts.filter(|&c| c > 0) {
@@ -107,16 +140,17 @@ fn entropy_nats(counts: impl Iterator<Item = u64>, n: u64, estimator: Estimator)
         h -= p * p.ln();
         occupied += 1;
     }
-    match estimator {
-        Estimator::PlugIn => h,
-        Estimator::MillerMadow => h + (occupied - 1) as f64 / (2.0 * total),
+    match correction {
+        Correction::None => h,
+        Correction::MillerMadow => h + (occupied - 1) as f64 / (2.0 * total),
     }
 }
 
 /// `H(T)`, the entropy of the neuron's bins.
 ///
 /// # Errors
-/// [`MeasureError::Empty`] for a table with no sample.
+/// [`MeasureError::Empty`] for a table with no sample,
+/// [`MeasureError::Unsupported`] for a [`Named`](Estimator::Named) estimator.
 ///
 /// # Examples
 ///
@@ -131,26 +165,29 @@ fn entropy_nats(counts: impl Iterator<Item = u64>, n: u64, estimator: Estimator)
 /// # Ok::<(), infoablate::Error>(())
 /// ```
 pub fn entropy(table: &CountTable, estimator: Estimator, units: Units) -> Result<f64, MeasureError> {
+    let correction = correction(estimator, "entropy")?;
     let n = check_nonempty(table)?;
-    Ok(units.from_nats(entropy_nats(table.bin_totals().into_iter(), n, estimator)))
+    Ok(units.from_nats(entropy_nats(table.bin_totals().into_iter(), n, correction)))
 }
 
 /// `H(Y)`, the entropy of the class labels counted in the table.
 ///
 /// # Errors
-/// [`MeasureError::Empty`] for a table with no sample.
+/// As [`entropy`].
 pub fn class_entropy(table: &CountTable, estimator: Estimator, units: Units) -> Result<f64, MeasureError> {
+    let correction = correction(estimator, "class entropy")?;
     let n = check_nonempty(table)?;
-    Ok(units.from_nats(entropy_nats(table.class_totals().into_iter(), n, estimator)))
+    Ok(units.from_nats(entropy_nats(table.class_totals().into_iter(), n, correction)))
 }
 
 /// `H(T, Y)`, the entropy of the joint counts.
 ///
 /// # Errors
-/// [`MeasureError::Empty`] for a table with no sample.
+/// As [`entropy`].
 pub fn joint_entropy(table: &CountTable, estimator: Estimator, units: Units) -> Result<f64, MeasureError> {
+    let correction = correction(estimator, "joint entropy")?;
     let n = check_nonempty(table)?;
-    Ok(units.from_nats(entropy_nats(table.as_slice().iter().copied(), n, estimator)))
+    Ok(units.from_nats(entropy_nats(table.as_slice().iter().copied(), n, correction)))
 }
 
 /// `log( p(b,y) / (p(b) p(y)) ) = log( n[b][y]·N / (n[b]·n[y]) )` for every
@@ -180,7 +217,7 @@ fn log_ratios<'a>(
 /// `H_MM(T) + H_MM(Y) − H_MM(T,Y)` (which can be negative).
 ///
 /// # Errors
-/// [`MeasureError::Empty`] for a table with no sample.
+/// As [`entropy`].
 ///
 /// # Examples
 ///
@@ -196,18 +233,19 @@ fn log_ratios<'a>(
 /// # Ok::<(), infoablate::Error>(())
 /// ```
 pub fn mutual_information(table: &CountTable, estimator: Estimator, units: Units) -> Result<f64, MeasureError> {
+    let correction = correction(estimator, "mutual information")?;
     let n = check_nonempty(table)?;
-    let nats = match estimator {
-        Estimator::PlugIn => {
+    let nats = match correction {
+        Correction::None => {
             let (bins, classes) = (table.bin_totals(), table.class_totals());
             log_ratios(table, &bins, &classes, n)
                 .map(|(_, c, log)| c as f64 / n as f64 * log)
                 .sum()
         }
-        Estimator::MillerMadow => {
-            entropy_nats(table.bin_totals().into_iter(), n, estimator)
-                + entropy_nats(table.class_totals().into_iter(), n, estimator)
-                - entropy_nats(table.as_slice().iter().copied(), n, estimator)
+        Correction::MillerMadow => {
+            entropy_nats(table.bin_totals().into_iter(), n, correction)
+                + entropy_nats(table.class_totals().into_iter(), n, correction)
+                - entropy_nats(table.as_slice().iter().copied(), n, correction)
         }
     };
     Ok(units.from_nats(nats))

@@ -1,97 +1,9 @@
 //! The [`InfoMeasure`] trait and the built-in measures.
 
-use ndarray::ArrayView1;
-
 use super::MeasureError;
-use super::counts::{CountTable, Moments};
 use super::estimate::{self, Estimator, Units};
+use super::stats::NeuronStats;
 use crate::Result;
-
-/// What a measure sees of one neuron: its count table, the per-class sums and
-/// counts of its raw activations, its moments, and — when the network exposes
-/// them — its outgoing weights.
-#[derive(Debug, Clone, Copy)]
-pub struct NeuronStats<'a> {
-    layer: usize,
-    neuron: usize,
-    table: &'a CountTable,
-    class_sums: &'a [f64],
-    class_counts: &'a [u64],
-    moments: &'a Moments,
-    weights: Option<ArrayView1<'a, f32>>,
-}
-
-impl<'a> NeuronStats<'a> {
-    pub(super) fn new(
-        layer: usize,
-        neuron: usize,
-        table: &'a CountTable,
-        class_sums: &'a [f64],
-        class_counts: &'a [u64],
-        moments: &'a Moments,
-    ) -> Self {
-        NeuronStats {
-            layer,
-            neuron,
-            table,
-            class_sums,
-            class_counts,
-            moments,
-            weights: None,
-        }
-    }
-
-    /// The same neuron with its outgoing weights: column `neuron` of the
-    /// matrix that reads its layer ([`Resumable::readout`](crate::network::Resumable::readout)).
-    pub fn with_weights(mut self, weights: ArrayView1<'a, f32>) -> Self {
-        self.weights = Some(weights);
-        self
-    }
-
-    /// The hidden layer.
-    pub fn layer(&self) -> usize {
-        self.layer
-    }
-
-    /// The neuron's index in its layer.
-    pub fn neuron(&self) -> usize {
-        self.neuron
-    }
-
-    /// The `bins × classes` count table.
-    pub fn counts(&self) -> &'a CountTable {
-        self.table
-    }
-
-    /// Per-class sums of the raw activations.
-    pub fn class_sums(&self) -> &'a [f64] {
-        self.class_sums
-    }
-
-    /// Samples per class.
-    pub fn class_counts(&self) -> &'a [u64] {
-        self.class_counts
-    }
-
-    /// Per-class means `μ_y` of the raw activations; `None` for a class with no sample.
-    pub fn class_means(&self) -> Vec<Option<f64>> {
-        self.class_sums
-            .iter()
-            .zip(self.class_counts)
-            .map(|(&s, &n)| (n > 0).then(|| s / n as f64))
-            .collect()
-    }
-
-    /// Count, mean and variance of the raw activations.
-    pub fn moments(&self) -> &'a Moments {
-        self.moments
-    }
-
-    /// The outgoing weights, if the network exposes them.
-    pub fn outgoing_weights(&self) -> Option<ArrayView1<'a, f32>> {
-        self.weights
-    }
-}
 
 /// A score for one neuron.
 ///

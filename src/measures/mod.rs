@@ -15,7 +15,8 @@
 //! | score neurons | [`Scores::compute`] with any [`InfoMeasure`]s | same |
 //!
 //! [`analyze`] does all of it for a [`Recording`] and [`analyze_streaming`]
-//! for a [`Network`] over a [`Dataset`].
+//! for a [`Network`] over a [`Dataset`]; [`analyze_with`] and
+//! [`analyze_streaming_with`] take any measures, your own among them.
 //!
 //! # Examples
 //!
@@ -77,18 +78,20 @@ mod measure;
 mod quantize;
 mod ranking;
 mod scores;
+mod stats;
 mod stream;
 
-pub use analyze::{analyze, analyze_streaming, analyze_with};
+pub use analyze::{analyze, analyze_streaming, analyze_streaming_with, analyze_with};
 pub use counts::{CountTable, LayerCounts, Moments};
 pub use estimate::{Estimator, Units, class_entropy, entropy, joint_entropy, kl_selectivity, mutual_information};
 pub use measure::{
-    ClassSelectivityIndex, Entropy, InfoMeasure, KlSelectivity, MutualInformation, NeuronStats, OutgoingWeightNorm,
-    RandomScore, Variance,
+    ClassSelectivityIndex, Entropy, InfoMeasure, KlSelectivity, MutualInformation, OutgoingWeightNorm, RandomScore,
+    Variance,
 };
-pub use quantize::{FittedQuantizer, LayerQuantizer, MAX_BINS, Quantizer, Ranges};
+pub use quantize::{Fit, FittedQuantizer, LayerQuantizer, MAX_BINS, Quantizer, Ranges};
 pub use ranking::{Order, rank};
 pub use scores::{MeasureColumn, MeasureSettings, Scores, Summary};
+pub use stats::NeuronStats;
 pub use stream::{RangeRecorder, StreamingRecorder};
 
 /// Errors from estimating measures.

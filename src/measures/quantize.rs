@@ -77,42 +77,6 @@ fn check_bins(bins: usize, min: usize) -> Result<usize, MeasureError> {
 }
 
 impl Quantizer {
-    /// A quantizer from command-line style options: `name` is `binary`,
-    /// `equal-width`, `zero-equal-width` or `equal-frequency`; `bins` applies
-    /// to the multi-bin quantizers (default 10), `threshold` to `binary`
-    /// (default 0).
-    ///
-    /// ```
-    /// use infoablate::measures::Quantizer;
-    /// assert_eq!(Quantizer::from_options("equal-width", Some(4), None)?.bins(), 4);
-    /// assert_eq!(Quantizer::from_options("binary", None, Some(0.5))?.threshold(), Some(0.5));
-    /// assert!(Quantizer::from_options("binary", Some(3), None).is_err());
-    /// # Ok::<(), infoablate::measures::MeasureError>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`MeasureError::Parameter`] for an unknown name, an option that does
-    /// not apply, or invalid bins / threshold.
-    pub fn from_options(name: &str, bins: Option<usize>, threshold: Option<f64>) -> Result<Self, MeasureError> {
-        let bad = |reason: String| {
-            Err(MeasureError::Parameter {
-                name: "quantizer",
-                reason,
-            })
-        };
-        match (name, bins, threshold) {
-            ("binary", None, t) => Quantizer::binary(t.unwrap_or(0.0)),
-            ("binary", Some(_), _) => bad("bins do not apply to the binary quantizer".into()),
-            (_, _, Some(_)) => bad("a threshold applies only to the binary quantizer".into()),
-            ("equal-width", b, None) => Quantizer::equal_width(b.unwrap_or(10)),
-            ("zero-equal-width", b, None) => Quantizer::zero_and_equal_width(b.unwrap_or(10)),
-            ("equal-frequency", b, None) => Quantizer::equal_frequency(b.unwrap_or(10)),
-            (other, _, None) => bad(format!(
-                "`{other}` is unknown: expected binary, equal-width, zero-equal-width or equal-frequency"
-            )),
-        }
-    }
-
     /// One bit per neuron: `a > threshold` → 1, else 0.
     ///
     /// # Errors
@@ -191,6 +155,23 @@ impl Quantizer {
         }
     }
 
+    /// What fitting it needs from the analysis set.
+    ///
+    /// ```
+    /// use infoablate::measures::{Fit, Quantizer};
+    /// assert_eq!(Quantizer::binary(0.0)?.fit_needs(), Fit::Nothing);
+    /// assert_eq!(Quantizer::equal_width(4)?.fit_needs(), Fit::Range);
+    /// assert_eq!(Quantizer::equal_frequency(4)?.fit_needs(), Fit::Values);
+    /// # Ok::<(), infoablate::measures::MeasureError>(())
+    /// ```
+    pub fn fit_needs(&self) -> Fit {
+        match self.0 {
+            Kind::Binary { .. } => Fit::Nothing,
+            Kind::EqualWidth { .. } | Kind::ZeroAndEqualWidth { .. } => Fit::Range,
+            Kind::EqualFrequency { .. } => Fit::Values,
+        }
+    }
+
     /// How many fitted parameters a neuron needs.
     fn num_params(&self) -> usize {
         match self.0 {
@@ -199,11 +180,6 @@ impl Quantizer {
             Kind::ZeroAndEqualWidth { .. } => 1,
             Kind::EqualFrequency { bins } => bins - 1,
         }
-    }
-
-    /// Whether the neuron's minimum and maximum are all the fit needs.
-    fn fits_from_range(&self) -> bool {
-        !matches!(self.0, Kind::EqualFrequency { .. })
     }
 
     /// The fitted parameters from a neuron's range (for every quantizer but
@@ -249,7 +225,7 @@ impl Quantizer {
     /// [`MeasureError::CannotFit`] for equal-frequency, [`MeasureError::Parameter`]
     /// for a range that is not finite or has `lo > hi`.
     pub fn fit_range(&self, lo: f64, hi: f64) -> Result<FittedQuantizer, MeasureError> {
-        if !self.fits_from_range() {
+        if self.fit_needs() == Fit::Values {
             return Err(MeasureError::CannotFit {
                 quantizer: self.name(),
                 from: "a range",
@@ -278,6 +254,19 @@ impl Quantizer {
             Kind::EqualFrequency { .. } => equal_frequency_bin(a, params),
         }
     }
+}
+
+/// What fitting a [`Quantizer`] needs from a neuron's activations on the
+/// analysis set ([`Quantizer::fit_needs`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Fit {
+    /// Nothing: binary.
+    Nothing,
+    /// The neuron's minimum and maximum: equal-width and zero-and-equal-width,
+    /// which the streaming path fits from a first pass.
+    Range,
+    /// All the values: equal-frequency (quantiles), fitted only on activations.
+    Values,
 }
 
 impl fmt::Display for Quantizer {
@@ -524,13 +513,14 @@ impl LayerQuantizer {
             }
             .into());
         }
-        if quantizer.num_params() == 0 {
-            return Ok(Self::fixed(quantizer, activations.ncols())?);
-        }
-        if quantizer.fits_from_range() {
-            let mut ranges = Ranges::new(activations.ncols());
-            ranges.observe(activations)?;
-            return Self::from_ranges(quantizer, &ranges);
+        match quantizer.fit_needs() {
+            Fit::Nothing => return Ok(Self::fixed(quantizer, activations.ncols())?),
+            Fit::Range => {
+                let mut ranges = Ranges::new(activations.ncols());
+                ranges.observe(activations)?;
+                return Self::from_ranges(quantizer, &ranges);
+            }
+            Fit::Values => {}
         }
         let columns: Vec<Result<Vec<f64>, MeasureError>> = map_indices(activations.ncols(), |j| {
             let column = activations.column(j);
@@ -578,7 +568,7 @@ impl LayerQuantizer {
     /// # Errors
     /// [`MeasureError::CannotFit`] for a quantizer that needs a fit.
     pub fn fixed(quantizer: Quantizer, width: usize) -> Result<Self, MeasureError> {
-        if quantizer.num_params() != 0 {
+        if quantizer.fit_needs() != Fit::Nothing {
             return Err(MeasureError::CannotFit {
                 quantizer: quantizer.name(),
                 from: "nothing",
