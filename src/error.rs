@@ -20,6 +20,7 @@ pub enum Error {
     #[error(transparent)]
     Record(#[from] crate::record::RecordError),
     /// Loading or saving network weights failed.
+    #[cfg(feature = "mlp")]
     #[error(transparent)]
     Weights(#[from] crate::network::WeightsError),
     /// Estimating an information measure failed.

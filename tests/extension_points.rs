@@ -498,3 +498,23 @@ fn user_measures_run_on_the_streaming_path_as_on_the_dense_one() {
     let equal_frequency = Quantizer::equal_frequency(2).unwrap();
     assert!(analyze_streaming_with(&mlp, &data, equal_frequency, &measures, 2, &mut |_| {}).is_err());
 }
+
+#[test]
+fn boxed_and_shared_parts_plug_in_like_the_parts_themselves() {
+    use infoablate::measures::{MutualInformation, analyze_with};
+    use std::sync::Arc;
+    let data = data();
+    let boxed: Box<dyn Network + Sync> = Box::new(mlp());
+    let shared = Arc::new(mlp());
+    let schedule: Box<dyn AblationSchedule> = Box::new(Schedule::random(5, Scope::Global));
+    let reference = Engine::new(&mlp(), &data).unwrap().run(&schedule).unwrap();
+    assert_eq!(Engine::new(&boxed, &data).unwrap().run(&schedule).unwrap(), reference);
+    assert_eq!(Engine::new(&shared, &data).unwrap().run(&&schedule).unwrap(), reference);
+    let rec = record(&shared, &data, DenseRecorder::all(2).unwrap(), 5, &mut |_| {}).unwrap();
+    let measure: Arc<dyn InfoMeasure> = Arc::new(MutualInformation::default());
+    let q = Quantizer::binary(0.0).unwrap();
+    assert_eq!(
+        analyze_with(&rec, q, &[&measure], Some(&boxed)).unwrap(),
+        analyze_with(&rec, q, &[&MutualInformation::default()], None).unwrap()
+    );
+}

@@ -97,6 +97,25 @@ pub trait AblationSchedule {
     fn info(&self) -> ScheduleInfo;
 }
 
+/// References and smart pointers to a schedule are schedules.
+macro_rules! forward_schedule {
+    ($($ptr:ty),+) => {$(
+        impl<T: AblationSchedule + ?Sized> AblationSchedule for $ptr {
+            fn neurons(&self, hidden_widths: &[usize]) -> Result<Vec<Neuron>> {
+                (**self).neurons(hidden_widths)
+            }
+            fn checkpoints(&self, n: usize) -> Result<Vec<usize>> {
+                (**self).checkpoints(n)
+            }
+            fn info(&self) -> ScheduleInfo {
+                (**self).info()
+            }
+        }
+    )+};
+}
+
+forward_schedule!(&T, Box<T>, std::sync::Arc<T>);
+
 /// Where a [`Schedule`]'s order comes from.
 #[derive(Debug, Clone, PartialEq)]
 enum Source {

@@ -5,20 +5,28 @@
 //! crate); each file may be gzipped, which is recognised by its magic bytes
 //! `1f 8b` rather than by its name. Every format error names the file.
 
+#[cfg(feature = "datasets")]
 mod cifar;
+#[cfg(feature = "datasets")]
 mod idx;
 mod split;
 
+#[cfg(feature = "datasets")]
 pub use cifar::{cifar10_class_names, load_cifar10, load_cifar10_dir};
+#[cfg(feature = "datasets")]
 pub use idx::{fashion_mnist_class_names, load_idx, load_mnist_dir, mnist_class_names};
 pub use split::{stratified_split, stratified_subsample};
 
+#[cfg(feature = "datasets")]
 use std::io::Read;
+#[cfg(feature = "datasets")]
 use std::path::Path;
 
 use ndarray::{Array2, ArrayView2, Axis};
 
-use crate::{Error, Result};
+#[cfg(feature = "datasets")]
+use crate::Error;
+use crate::Result;
 
 /// Which part of a data set's standard train/test division to load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -315,6 +323,7 @@ impl Dataset {
 
 /// Reads a whole file, decompressing it if it starts with the gzip magic
 /// bytes `1f 8b` (whatever its name).
+#[cfg(feature = "datasets")]
 fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>> {
     let raw = std::fs::read(path).map_err(|e| Error::io("read", path, e))?;
     if !raw.starts_with(&[0x1f, 0x8b]) {
@@ -337,16 +346,19 @@ fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>> {
 }
 
 /// A pixel byte as an `f32` value `p / 255` in `[0, 1]`.
+#[cfg(feature = "datasets")]
 fn scale_pixel(p: u8) -> f32 {
     f32::from(p) / 255.0
 }
 
 /// Converts bytes to `f32` values `p / 255` in `[0, 1]`.
+#[cfg(feature = "datasets")]
 fn scale_pixels(bytes: &[u8]) -> Vec<f32> {
     bytes.iter().map(|&p| scale_pixel(p)).collect()
 }
 
 /// The first of `names` that is a file in `dir`.
+#[cfg(feature = "datasets")]
 fn find_file(dir: &Path, what: &'static str, names: &[String]) -> Result<std::path::PathBuf> {
     names.iter().map(|n| dir.join(n)).find(|p| p.is_file()).ok_or_else(|| {
         DataError::MissingFile {

@@ -32,6 +32,28 @@ pub trait InfoMeasure {
     }
 }
 
+/// References and smart pointers to a measure are measures.
+macro_rules! forward_measure {
+    ($($ptr:ty),+) => {$(
+        impl<T: InfoMeasure + ?Sized> InfoMeasure for $ptr {
+            fn name(&self) -> &str {
+                (**self).name()
+            }
+            fn score(&self, neuron: &NeuronStats<'_>) -> Result<f64> {
+                (**self).score(neuron)
+            }
+            fn estimator(&self) -> Option<Estimator> {
+                (**self).estimator()
+            }
+            fn units(&self) -> Option<Units> {
+                (**self).units()
+            }
+        }
+    )+};
+}
+
+forward_measure!(&T, Box<T>, std::sync::Arc<T>);
+
 macro_rules! table_measure {
     ($(#[$doc:meta])* $ty:ident, $name:literal, $estimate:path) => {
         $(#[$doc])*

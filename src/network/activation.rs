@@ -3,7 +3,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use ndarray::{ArrayView2, ArrayViewMut2, Zip};
+use ndarray::ArrayViewMut2;
+#[cfg(feature = "mlp")]
+use ndarray::{ArrayView2, Zip};
 
 use super::NetworkError;
 
@@ -64,6 +66,7 @@ impl Activation {
 
     /// Multiplies `grad` (∂L/∂h) in place by `h'(z)`, written in terms of the
     /// activation's output `h`.
+    #[cfg(feature = "mlp")]
     pub(crate) fn backprop(self, h: ArrayView2<'_, f32>, grad: ArrayViewMut2<'_, f32>) {
         let zip = Zip::from(grad).and(h);
         match self {

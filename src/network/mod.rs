@@ -13,14 +13,20 @@
 
 mod activation;
 mod clamps;
+#[cfg(feature = "mlp")]
 mod mlp;
+#[cfg(feature = "mlp")]
 mod train;
+#[cfg(feature = "mlp")]
 mod weights;
 
 pub use activation::Activation;
 pub use clamps::Clamps;
+#[cfg(feature = "mlp")]
 pub use mlp::{Init, Mlp};
+#[cfg(feature = "mlp")]
 pub use train::{EpochReport, Optimizer, TrainConfig};
+#[cfg(feature = "mlp")]
 pub use weights::WeightsError;
 
 use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2};
@@ -189,6 +195,43 @@ pub trait Network {
         None
     }
 }
+
+/// References and smart pointers to a network are networks: an engine can
+/// hold a `Box<dyn Network + Sync>` or share an `Arc<Mlp>`.
+macro_rules! forward_network {
+    ($($ptr:ty),+) => {$(
+        impl<T: Network + ?Sized> Network for $ptr {
+            fn input_width(&self) -> usize {
+                (**self).input_width()
+            }
+            fn hidden_widths(&self) -> Vec<usize> {
+                (**self).hidden_widths()
+            }
+            fn num_classes(&self) -> usize {
+                (**self).num_classes()
+            }
+            fn forward_hooked(
+                &self,
+                inputs: ArrayView2<'_, f32>,
+                clamps: &Clamps,
+                observe: &mut dyn FnMut(usize, ArrayView2<'_, f32>),
+            ) -> Result<Array2<f32>> {
+                (**self).forward_hooked(inputs, clamps, observe)
+            }
+            fn forward(&self, inputs: ArrayView2<'_, f32>) -> Result<Array2<f32>> {
+                (**self).forward(inputs)
+            }
+            fn num_hidden(&self) -> usize {
+                (**self).num_hidden()
+            }
+            fn as_resumable(&self) -> Option<&dyn Resumable> {
+                (**self).as_resumable()
+            }
+        }
+    )+};
+}
+
+forward_network!(&T, Box<T>, std::sync::Arc<T>);
 
 /// A network whose hidden layers are read by affine maps and whose hidden
 /// nonlinearities can be applied one layer at a time.
