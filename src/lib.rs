@@ -17,15 +17,15 @@
 //! | [`ablation`] | cumulative ablation schedules and accuracy / loss curves |
 //! | `plot` (feature `plot`) | SVG figures: curves against the random band, measure distributions, scatter |
 //!
-//! Coming from PyTorch? See the [`guide`].
+//! Coming from PyTorch? See the [guide](doc::pytorch).
 //!
-//! Every quantity follows one definition file (`docs/measures.md` in the
-//! repository).
+//! Every quantity follows one definition file, included here as
+//! [`doc::definitions`].
 
 pub mod ablation;
 pub mod data;
+pub mod doc;
 mod error;
-pub mod guide;
 pub mod measures;
 pub mod network;
 mod parallel;

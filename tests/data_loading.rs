@@ -364,18 +364,16 @@ static BIG: Mutex<()> = Mutex::new(());
 const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist-sample");
 const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data");
 
-/// `SHARED/sub`, or `None` (saying why) when it is absent.
-fn shared(sub: &str) -> Option<PathBuf> {
+/// `SHARED/sub`; the tests that call it are `#[ignore]`d, and fail saying
+/// why when run (`--ignored`) without the data.
+fn shared(sub: &str) -> PathBuf {
     let dir = Path::new(SHARED).join(sub);
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "skipping: {} not found (the full data sets are not available here)",
-            dir.display()
-        );
-        None
-    }
+    assert!(
+        dir.is_dir(),
+        "{} not found: this test needs the full data sets in ../shared/data",
+        dir.display()
+    );
+    dir
 }
 
 const MNIST_TRAIN_FIRST: [usize; 10] = [5, 0, 4, 1, 9, 2, 1, 3, 1, 4];
@@ -410,8 +408,9 @@ fn shipped_mnist_sample_loads() {
 }
 
 #[test]
+#[ignore = "needs ../shared/data"]
 fn full_mnist_loads_with_published_class_counts() {
-    let Some(dir) = shared("mnist") else { return };
+    let dir = shared("mnist");
     let _big = BIG.lock().unwrap_or_else(|e| e.into_inner());
     let test = load_mnist_dir(&dir, Split::Test).unwrap();
     assert_eq!((test.len(), test.num_features()), (10_000, 784));
@@ -437,8 +436,9 @@ fn full_mnist_loads_with_published_class_counts() {
 }
 
 #[test]
+#[ignore = "needs ../shared/data"]
 fn fashion_mnist_loads_balanced() {
-    let Some(dir) = shared("fashion-mnist") else { return };
+    let dir = shared("fashion-mnist");
     let _big = BIG.lock().unwrap_or_else(|e| e.into_inner());
     let test = load_mnist_dir(&dir, Split::Test)
         .unwrap()
@@ -455,8 +455,9 @@ fn fashion_mnist_loads_balanced() {
 }
 
 #[test]
+#[ignore = "needs ../shared/data"]
 fn cifar_subset_loads_with_readme_counts() {
-    let Some(dir) = shared("cifar-10-subset") else { return };
+    let dir = shared("cifar-10-subset");
     let _big = BIG.lock().unwrap_or_else(|e| e.into_inner());
     let test = load_cifar10_dir(&dir, Split::Test).unwrap();
     assert_eq!((test.len(), test.num_features()), (1_000, 3072));

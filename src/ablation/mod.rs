@@ -14,7 +14,7 @@
 //!   pre-activations, and re-runs only what lies downstream. The plain path —
 //!   a full forward pass at every `k` — stays available as the reference.
 //!
-//! Definitions: section "Cumulative ablation" of `docs/measures.md`.
+//! Definitions: section "Cumulative ablation" of [`definitions`](crate::doc::definitions).
 
 mod curve;
 mod engine;

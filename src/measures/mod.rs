@@ -1,6 +1,6 @@
 //! Information measures of single neurons.
 //!
-//! Every number follows the crate's definition file (`docs/measures.md`):
+//! Every number follows the crate's definition file ([`definitions`](crate::doc::definitions)):
 //! quantizers with exact `f64` bin arithmetic, plug-in and Miller–Madow
 //! estimators, Morcos et al.'s class selectivity index, and the tie rule of
 //! rankings.
