@@ -20,7 +20,7 @@ pub struct NeuronStats<'a> {
 }
 
 impl<'a> NeuronStats<'a> {
-    /// What a measure sees of neuron `neuron` of hidden layer `layer`, from
+    /// What a measure sees of neuron `(layer, neuron)`, from
     /// statistics of the caller's own: to test a measure on a hand-made
     /// table, or to score statistics gathered elsewhere.
     ///
@@ -38,15 +38,14 @@ impl<'a> NeuronStats<'a> {
     /// let table = CountTable::from_counts(2, 2, vec![2, 0, 0, 2])?;
     /// let values = [0.0, 0.0, 3.0, 1.0];
     /// let moments = Moments::from_values(values.iter().copied());
-    /// let stats = NeuronStats::new(0, 5, &table, &[0.0, 4.0], &[2, 2], &moments)?;
+    /// let stats = NeuronStats::new((0, 5), &table, &[0.0, 4.0], &[2, 2], &moments)?;
     /// assert_eq!(MutualInformation::default().score(&stats)?, 1.0);
     /// assert_eq!(ClassSelectivityIndex.score(&stats)?, 1.0);
-    /// assert!(NeuronStats::new(0, 5, &table, &[0.0], &[2, 2], &moments).is_err());
+    /// assert!(NeuronStats::new((0, 5), &table, &[0.0], &[2, 2], &moments).is_err());
     /// # Ok::<(), infoablate::Error>(())
     /// ```
     pub fn new(
-        layer: usize,
-        neuron: usize,
+        (layer, neuron): (usize, usize),
         table: &'a CountTable,
         class_sums: &'a [f64],
         class_counts: &'a [u64],
@@ -69,19 +68,7 @@ impl<'a> NeuronStats<'a> {
                 ),
             });
         }
-        Ok(Self::trusted(layer, neuron, table, class_sums, class_counts, moments))
-    }
-
-    /// As [`new`](NeuronStats::new), for statistics that agree by construction.
-    fn trusted(
-        layer: usize,
-        neuron: usize,
-        table: &'a CountTable,
-        class_sums: &'a [f64],
-        class_counts: &'a [u64],
-        moments: &'a Moments,
-    ) -> Self {
-        NeuronStats {
+        Ok(NeuronStats {
             layer,
             neuron,
             table,
@@ -89,7 +76,7 @@ impl<'a> NeuronStats<'a> {
             class_counts,
             moments,
             weights: None,
-        }
+        })
     }
 
     /// The same neuron with its outgoing weights: column `neuron` of the
@@ -148,13 +135,14 @@ impl LayerCounts {
     /// What a measure sees of neuron `neuron` (without outgoing weights; see
     /// [`NeuronStats::with_weights`]).
     pub fn neuron(&self, neuron: usize) -> Option<NeuronStats<'_>> {
-        Some(NeuronStats::trusted(
-            self.layer,
+        Some(NeuronStats {
+            layer: self.layer,
             neuron,
-            self.tables.get(neuron)?,
-            self.class_sums(neuron)?,
-            &self.class_counts,
-            self.moments.get(neuron)?,
-        ))
+            table: self.tables.get(neuron)?,
+            class_sums: self.class_sums(neuron)?,
+            class_counts: &self.class_counts,
+            moments: self.moments.get(neuron)?,
+            weights: None,
+        })
     }
 }

@@ -210,12 +210,8 @@ macro_rules! forward_network {
             fn num_classes(&self) -> usize {
                 (**self).num_classes()
             }
-            fn forward_hooked(
-                &self,
-                inputs: ArrayView2<'_, f32>,
-                clamps: &Clamps,
-                observe: &mut dyn FnMut(usize, ArrayView2<'_, f32>),
-            ) -> Result<Array2<f32>> {
+            fn forward_hooked(&self, inputs: ArrayView2<'_, f32>, clamps: &Clamps,
+                observe: &mut dyn FnMut(usize, ArrayView2<'_, f32>)) -> Result<Array2<f32>> {
                 (**self).forward_hooked(inputs, clamps, observe)
             }
             fn forward(&self, inputs: ArrayView2<'_, f32>) -> Result<Array2<f32>> {
