@@ -10,12 +10,21 @@
 //!
 //! | module | what it does |
 //! |---|---|
-//! | [`data`] | [`Dataset`](data::Dataset), MNIST-format IDX and CIFAR-10 loaders, stratified splits |
-//! | [`network`] | the [`Network`](network::Network) and [`Resumable`](network::Resumable) capability traits, the built-in [`Mlp`](network::Mlp) with training and safetensors I/O |
+//! | [`data`] | [`Dataset`](data::Dataset), stratified splits; MNIST-format IDX and CIFAR-10 loaders (feature `datasets`) |
+//! | [`network`] | the [`Network`](network::Network) and [`Resumable`](network::Resumable) capability traits and [`Clamps`](network::Clamps); the built-in [`Mlp`](network::Mlp) with training and safetensors I/O (feature `mlp`) |
 //! | [`record`] | [`ActivationRecorder`](record::ActivationRecorder): run a network, keep its hidden layers |
-//! | [`measures`] | quantizers, count tables, entropy / mutual information / KL selectivity / class selectivity |
-//! | [`ablation`] | cumulative ablation schedules and accuracy / loss curves |
+//! | [`measures`] | quantizers, count tables, entropy / mutual information / KL selectivity / class selectivity, measures of your own |
+//! | [`ablation`] | cumulative ablation schedules, checked [`Plan`](ablation::Plan)s, the [`Engine`](ablation::Engine), the curve [`Metric`](ablation::Metric) and accuracy / loss curves |
 //! | `plot` (feature `plot`) | SVG figures: curves against the random band, measure distributions, scatter |
+//! | [`doc`] | documentation only: the definitions and the PyTorch guide |
+//!
+//! Dependencies point one way: `data` ← `network` (traits, clamps) ←
+//! `record` ← `measures` ← `ablation` ← `plot`; the batteries behind the
+//! `mlp` feature (training reports its [`Metric`](ablation::Metric)) and the
+//! loaders behind `datasets` sit on top. [`Progress`] and the one switch
+//! between rayon and a plain loop (feature `parallel`) serve them all. With
+//! `default-features = false` the crate is the traits, the measures and the
+//! engine, for models of your own.
 //!
 //! Coming from PyTorch? See the [guide](doc::pytorch).
 //!

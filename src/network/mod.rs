@@ -1,9 +1,9 @@
-//! What a model offers the crate, and the built-in [`Mlp`].
+//! What a model offers the crate, and (feature `mlp`) the built-in `Mlp`.
 //!
 //! The crate asks a model only for the small capabilities an algorithm needs
 //! (in the manner of petgraph's visit traits):
 //!
-//! | capability | needed by | built-in [`Mlp`] | a model of yours |
+//! | capability | needed by | built-in `Mlp` | a model of yours |
 //! |---|---|---|---|
 //! | [`Network`]: widths + forward pass with [`Clamps`] and an observer | recording, measures, the plain ablation path | yes | a few dozen lines (see `examples/custom_network.rs`) |
 //! | [`Resumable`]: affine read-out of each hidden layer + resume from pre-activations | the fast ablation path, weight-norm baselines | yes | optional |
