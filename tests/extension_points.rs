@@ -518,3 +518,44 @@ fn boxed_and_shared_parts_plug_in_like_the_parts_themselves() {
         analyze_with(&rec, q, &[&MutualInformation::default()], None).unwrap()
     );
 }
+
+/// A model whose `num_hidden` override disagrees with its widths.
+struct Miscounted(Mlp);
+
+impl Network for Miscounted {
+    fn input_width(&self) -> usize {
+        self.0.input_width()
+    }
+    fn hidden_widths(&self) -> Vec<usize> {
+        self.0.hidden_widths()
+    }
+    fn num_classes(&self) -> usize {
+        self.0.num_classes()
+    }
+    fn forward_hooked(
+        &self,
+        inputs: ArrayView2<'_, f32>,
+        clamps: &Clamps,
+        observe: &mut dyn FnMut(usize, ArrayView2<'_, f32>),
+    ) -> Result<Array2<f32>> {
+        self.0.forward_hooked(inputs, clamps, observe)
+    }
+    fn num_hidden(&self) -> usize {
+        usize::MAX
+    }
+}
+
+#[test]
+fn a_miscounted_model_is_sized_by_its_widths() {
+    use infoablate::measures::{MeasureSettings, analyze_streaming};
+    let (model, data) = (Miscounted(mlp()), data());
+    let rec = record(&model, &data, DenseRecorder::all(2).unwrap(), 2, &mut |_| {}).unwrap();
+    assert_eq!(rec.layers(), &[0, 1]);
+    let scores = analyze_streaming(&model, &data, &MeasureSettings::default(), 2, &mut |_| {}).unwrap();
+    assert_eq!(scores.layers(), vec![0, 1]);
+    let curve = Engine::new(&model, &data)
+        .unwrap()
+        .run(&Schedule::random(2, Scope::Global))
+        .unwrap();
+    assert_eq!(curve.points.len(), 8);
+}

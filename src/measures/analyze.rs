@@ -131,16 +131,14 @@ fn count_streaming(
     batch_size: usize,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Vec<LayerCounts>> {
-    let layers: Vec<usize> = (0..network.num_hidden()).collect();
+    let widths = network.hidden_widths();
+    let layers: Vec<usize> = (0..widths.len()).collect();
     let quantizers: Vec<(usize, LayerQuantizer)> = match quantizer.fit_needs() {
-        Fit::Nothing => {
-            let widths = network.hidden_widths();
-            layers
-                .iter()
-                .zip(&widths)
-                .map(|(&l, &width)| Ok((l, LayerQuantizer::fixed(quantizer, width)?)))
-                .collect::<Result<_, MeasureError>>()?
-        }
+        Fit::Nothing => layers
+            .iter()
+            .zip(&widths)
+            .map(|(&l, &width)| Ok((l, LayerQuantizer::fixed(quantizer, width)?)))
+            .collect::<Result<_, MeasureError>>()?,
         Fit::Values => {
             return Err(MeasureError::CannotFit {
                 quantizer: quantizer.name(),

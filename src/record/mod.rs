@@ -178,7 +178,8 @@ where
     if batch_size == 0 {
         return Err(RecordError::BatchSize.into());
     }
-    let num_hidden = network.num_hidden();
+    // The length of a real vector, not an overridable count.
+    let num_hidden = network.hidden_widths().len();
     let layers = recorder.layers();
     if let Some(&layer) = layers.iter().find(|&&l| l >= num_hidden) {
         return Err(NetworkError::NoSuchLayer { layer, num_hidden }.into());
