@@ -559,3 +559,20 @@ fn a_miscounted_model_is_sized_by_its_widths() {
         .unwrap();
     assert_eq!(curve.points.len(), 8);
 }
+
+/// A named estimator serializes by its name; the built-in ones still read back.
+#[cfg(feature = "serde")]
+#[test]
+fn estimators_still_deserialize_owned() {
+    use infoablate::measures::Estimator;
+    fn owned<T: serde::de::DeserializeOwned>(json: String) -> T {
+        serde_json::from_str(&json).unwrap()
+    }
+    assert_eq!(
+        owned::<Estimator>("\"miller_madow\"".to_string()),
+        Estimator::MillerMadow
+    );
+    let named = serde_json::to_string(&Estimator::Named("jackknife")).unwrap();
+    assert_eq!(named, r#"{"named":"jackknife"}"#);
+    assert!(serde_json::from_str::<Estimator>(&named).is_err());
+}

@@ -58,11 +58,7 @@ impl fmt::Display for Units {
 
 /// How an information quantity is estimated from counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[cfg_attr(
-    feature = "serde",
-    derive(serde::Serialize, serde::Deserialize),
-    serde(rename_all = "snake_case")
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub enum Estimator {
     /// Maximum likelihood: the empirical frequencies plugged in (the default).
     #[default]
@@ -84,7 +80,30 @@ pub enum Estimator {
     /// assert!(entropy(&t, jackknife, Units::Bits).is_err());
     /// # Ok::<(), infoablate::measures::MeasureError>(())
     /// ```
+    ///
+    /// It serializes as `{"named": "jackknife"}`; only the built-in
+    /// estimators deserialize (a name read back would not be `'static`).
     Named(&'static str),
+}
+
+/// The estimators that deserialize: the built-in ones (a name read back
+/// would not be `'static`), so that [`Estimator`] stays `DeserializeOwned`.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum BuiltIn {
+    PlugIn,
+    MillerMadow,
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for Estimator {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(match BuiltIn::deserialize(deserializer)? {
+            BuiltIn::PlugIn => Estimator::PlugIn,
+            BuiltIn::MillerMadow => Estimator::MillerMadow,
+        })
+    }
 }
 
 impl Estimator {
