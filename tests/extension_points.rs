@@ -576,3 +576,25 @@ fn estimators_still_deserialize_owned() {
     assert_eq!(named, r#"{"named":"jackknife"}"#);
     assert!(serde_json::from_str::<Estimator>(&named).is_err());
 }
+
+/// Training a network whose forward pass overflows stops with the layer,
+/// instead of reporting NaN losses.
+#[test]
+fn training_that_overflows_names_the_layer() {
+    use infoablate::network::TrainConfig;
+    let mut mlp = overflowing();
+    let data = Dataset::new(array![[0.0_f32, 1.0], [1.0, 1.0]], vec![0, 1], 2).unwrap();
+    let config = TrainConfig {
+        epochs: 1,
+        batch_size: 2,
+        ..TrainConfig::default()
+    };
+    assert_eq!(
+        network_error(mlp.train(&data, &config, &mut |_| {})),
+        NetworkError::NonFiniteOutput {
+            layer: Some(1),
+            sample: 1,
+            value: f32::INFINITY
+        }
+    );
+}
