@@ -52,5 +52,5 @@ pub use rand;
 
 /// The README's code example, compiled and run as a doctest.
 #[doc = include_str!("../README.md")]
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "mlp"))]
 pub struct ReadmeDoctests;

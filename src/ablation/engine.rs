@@ -30,6 +30,7 @@ pub enum Path {
 /// # Examples
 ///
 /// ```
+/// # #[cfg(feature = "mlp")] {
 /// use infoablate::ablation::{Engine, Order, Schedule, Scope};
 /// use infoablate::data::Dataset;
 /// use infoablate::network::{Activation, Mlp};
@@ -48,6 +49,7 @@ pub enum Path {
 /// let curve = engine.run(&Schedule::by_scores("mine", vec![vec![1.0, 0.0]], Order::Ascending, Scope::Layer(0)))?;
 /// let accuracy: Vec<f64> = curve.points.iter().map(|p| p.accuracy).collect();
 /// assert_eq!(accuracy, vec![1.0, 1.0, 0.5]);
+/// # }
 /// # Ok::<(), infoablate::Error>(())
 /// ```
 pub struct Engine<'a, N: Network + Sync + ?Sized> {

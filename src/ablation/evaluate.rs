@@ -29,6 +29,7 @@ pub struct Evaluation {
 /// # Examples
 ///
 /// ```
+/// # #[cfg(feature = "mlp")] {
 /// use infoablate::ablation::evaluate;
 /// use infoablate::data::Dataset;
 /// use infoablate::network::{Activation, Mlp};
@@ -44,6 +45,7 @@ pub struct Evaluation {
 /// assert_eq!(eval.accuracy, 0.5);
 /// let expected = ((1.0 + (-1.0f64).exp()).ln() + 2.0f64.ln()) / 2.0;
 /// assert!((eval.loss - expected).abs() < 1e-12);
+/// # }
 /// # Ok::<(), infoablate::Error>(())
 /// ```
 pub fn evaluate<N: Network + ?Sized>(network: &N, data: &Dataset, batch_size: usize) -> Result<Evaluation> {

@@ -17,6 +17,7 @@ use crate::Result;
 /// # Examples
 ///
 /// ```
+/// # #[cfg(feature = "mlp")] {
 /// use infoablate::ablation::{AblationError, Engine, Schedule};
 /// use infoablate::data::Dataset;
 /// use infoablate::network::{Activation, Mlp};
@@ -33,6 +34,7 @@ use crate::Result;
 /// assert_eq!(engine.run_plan(&plan)?.points[1].fraction, 0.5);
 /// let repeated = engine.plan(&Schedule::explicit(vec![(0, 1), (0, 1)]));
 /// assert!(matches!(repeated, Err(infoablate::Error::Ablation(AblationError::DuplicateNeuron { layer: 0, neuron: 1 }))));
+/// # }
 /// # Ok::<(), infoablate::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]

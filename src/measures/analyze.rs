@@ -83,6 +83,7 @@ pub fn analyze_streaming(
 /// # Examples
 ///
 /// ```
+/// # #[cfg(feature = "mlp")] {
 /// use infoablate::data::Dataset;
 /// use infoablate::measures::{InfoMeasure, MutualInformation, NeuronStats, Quantizer, analyze_streaming_with};
 /// use infoablate::network::{Activation, Mlp};
@@ -108,6 +109,7 @@ pub fn analyze_streaming(
 /// let measures: [&dyn InfoMeasure; 2] = [&FiringRate, &MutualInformation::default()];
 /// let scores = analyze_streaming_with(&mlp, &data, Quantizer::binary(0.0)?, &measures, 2, &mut |_| {})?;
 /// assert_eq!(scores.get("firing_rate", 0)?, &[2.0 / 3.0, 1.0 / 3.0]);
+/// # }
 /// # Ok::<(), infoablate::Error>(())
 /// ```
 pub fn analyze_streaming_with(

@@ -31,6 +31,7 @@ fn sorted_distinct(layers: &[usize]) -> Result<(), RecordError> {
 /// # Examples
 ///
 /// ```
+/// # #[cfg(feature = "mlp")] {
 /// use infoablate::data::Dataset;
 /// use infoablate::measures::{LayerQuantizer, Quantizer, RangeRecorder, StreamingRecorder};
 /// use infoablate::network::{Activation, Mlp};
@@ -47,6 +48,7 @@ fn sorted_distinct(layers: &[usize]) -> Result<(), RecordError> {
 /// let q = LayerQuantizer::from_ranges(Quantizer::equal_width(2)?, &ranges[0].1)?;
 /// let counts = record(&mlp, &data, StreamingRecorder::new(vec![(0, q)], 2)?, 2, &mut |_| {})?;
 /// assert_eq!(counts[0].table(1).unwrap().as_slice(), &[2, 0, 0, 1]);
+/// # }
 /// # Ok::<(), infoablate::Error>(())
 /// ```
 #[derive(Debug, Clone)]

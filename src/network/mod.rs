@@ -132,6 +132,7 @@ fn overflow_place(layer: Option<usize>) -> String {
 /// # Examples
 ///
 /// ```
+/// # #[cfg(feature = "mlp")] {
 /// use infoablate::network::{Activation, Clamps, Mlp, Network};
 /// use ndarray::array;
 ///
@@ -153,6 +154,7 @@ fn overflow_place(layer: Option<usize>) -> String {
 /// let logits = mlp.forward_hooked(x.view(), &clamps, &mut |layer, h| seen.push((layer, h.to_owned())))?;
 /// assert_eq!(seen[0].1, array![[0.0_f32, 1.0]]);
 /// assert_eq!(logits, array![[-1.0_f32, 1.5]]);
+/// # }
 /// # Ok::<(), infoablate::Error>(())
 /// ```
 pub trait Network {
@@ -354,6 +356,7 @@ pub(crate) fn check_classes(network: usize, data: usize) -> Result<(), NetworkEr
 /// # Examples
 ///
 /// ```
+/// # #[cfg(feature = "mlp")] {
 /// use infoablate::network::{Activation, Mlp, check_network};
 /// use ndarray::array;
 ///
@@ -362,6 +365,7 @@ pub(crate) fn check_classes(network: usize, data: usize) -> Result<(), NetworkEr
 ///     Activation::Relu,
 /// )?;
 /// assert_eq!(check_network(&mlp, array![[1.0_f32, 2.0]].view())?, vec![1]);
+/// # }
 /// # Ok::<(), infoablate::Error>(())
 /// ```
 pub fn check_network<N: Network + ?Sized>(network: &N, inputs: ArrayView2<'_, f32>) -> Result<Vec<usize>> {

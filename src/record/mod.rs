@@ -68,6 +68,7 @@ pub enum RecordError {
 /// # Examples
 ///
 /// ```
+/// # #[cfg(feature = "mlp")] {
 /// use infoablate::data::Dataset;
 /// use infoablate::measures::RangeRecorder;
 /// use infoablate::network::{Activation, Mlp};
@@ -83,6 +84,7 @@ pub enum RecordError {
 /// let (dense, ranges) = record(&mlp, &data, both, 1, &mut |_| {})?;
 /// assert_eq!(dense.layer(0)?, array![[1.0_f32, 0.0], [3.0, 4.0]].view());
 /// assert_eq!(ranges[0].1.max(), &[3.0_f32, 4.0]);
+/// # }
 /// # Ok::<(), infoablate::Error>(())
 /// ```
 pub trait ActivationRecorder {
@@ -150,6 +152,7 @@ tuple_recorder!(A.0, B.1, C.2, D.3);
 /// # Examples
 ///
 /// ```
+/// # #[cfg(feature = "mlp")] {
 /// use infoablate::data::Dataset;
 /// use infoablate::network::{Activation, Mlp};
 /// use infoablate::record::{DenseRecorder, record};
@@ -162,6 +165,7 @@ tuple_recorder!(A.0, B.1, C.2, D.3);
 /// let data = Dataset::new(array![[1.0_f32, 2.0], [3.0, -4.0]], vec![0, 0], 1)?;
 /// let rec = record(&mlp, &data, DenseRecorder::new(&[0])?, 1, &mut |_| {})?;
 /// assert_eq!(rec.layer(0)?, array![[1.0_f32, 0.0], [3.0, 4.0]].view());
+/// # }
 /// # Ok::<(), infoablate::Error>(())
 /// ```
 pub fn record<N, R>(
