@@ -598,3 +598,16 @@ fn training_that_overflows_names_the_layer() {
         }
     );
 }
+
+#[test]
+fn an_mlp_too_large_to_address_is_an_architecture_error() {
+    use infoablate::network::Init;
+    use infoablate::rand::SeedableRng;
+    let mut rng = infoablate::rand::rngs::StdRng::seed_from_u64(0);
+    for sizes in [[usize::MAX, 2, 1], [1 << 40, 1 << 40, 1], [2, 1 << 62, 3]] {
+        assert!(matches!(
+            Mlp::new(&sizes, Activation::Relu, Init::He, &mut rng),
+            Err(Error::Network(NetworkError::Architecture(_)))
+        ));
+    }
+}

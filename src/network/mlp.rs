@@ -57,7 +57,8 @@ impl Mlp {
     /// hidden…, classes]` (at least one hidden layer).
     ///
     /// # Errors
-    /// [`NetworkError::Architecture`] for fewer than three sizes or a zero size.
+    /// [`NetworkError::Architecture`] for fewer than three sizes, a zero size,
+    /// or a layer too large to address.
     pub fn new<R: Rng + ?Sized>(sizes: &[usize], activation: Activation, init: Init, rng: &mut R) -> Result<Self> {
         if sizes.len() < 3 {
             return Err(NetworkError::Architecture(format!(
@@ -67,6 +68,18 @@ impl Mlp {
         }
         if let Some(pos) = sizes.iter().position(|&s| s == 0) {
             return Err(NetworkError::Architecture(format!("size {pos} of {sizes:?} is zero")).into());
+        }
+        // Each weight matrix must be addressable (ndarray panics otherwise).
+        if let Some(k) = sizes
+            .windows(2)
+            .position(|p| p[0].checked_mul(p[1]).is_none_or(|n| n > isize::MAX as usize / 4))
+        {
+            return Err(NetworkError::Architecture(format!(
+                "layer {k} would have {} × {} weights, more than memory can address",
+                sizes[k + 1],
+                sizes[k]
+            ))
+            .into());
         }
         let mut weights = Vec::with_capacity(sizes.len() - 1);
         let mut biases = Vec::with_capacity(sizes.len() - 1);
