@@ -166,7 +166,7 @@ def test_bad_input_raises_with_the_crates_message():
 
 def test_the_gil_is_released_while_scoring():
     rng = np.random.default_rng(0)
-    acts = rng.standard_normal((200_000, 200)).astype(np.float32)
+    acts = rng.standard_normal((100_000, 100)).astype(np.float32)
     labels = rng.integers(0, 10, len(acts))
     started = threading.Event()
 
