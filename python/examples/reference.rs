@@ -39,7 +39,10 @@ where
 
 fn labels(path: &str) -> Result<Vec<usize>> {
     let raw: Array1<i64> = read_npy(path)?;
-    Ok(raw.iter().map(|&l| usize::try_from(l)).collect::<std::result::Result<_, _>>()?)
+    Ok(raw
+        .iter()
+        .map(|&l| usize::try_from(l))
+        .collect::<std::result::Result<_, _>>()?)
 }
 
 fn print_line(name: &str, values: impl IntoIterator<Item = impl std::fmt::Debug>) {
@@ -57,7 +60,11 @@ fn scores(args: &[String]) -> Result<()> {
     let settings = MeasureSettings::new(options::quantizer(quantizer, optional(bins)?, optional(threshold)?)?)
         .with_estimator(options::estimator(estimator)?)
         .with_units(options::units(units)?);
-    let scores = analyze(&Recording::new(vec![0], vec![acts], labels, num_classes)?, &settings, None)?;
+    let scores = analyze(
+        &Recording::new(vec![0], vec![acts], labels, num_classes)?,
+        &settings,
+        None,
+    )?;
     for column in scores.measures() {
         print_line(&column.name, scores.get(&column.name, 0)?);
     }
@@ -79,7 +86,13 @@ fn curve(args: &[String]) -> Result<()> {
             let n = inputs.nrows();
             let analysis = Dataset::new(inputs, vec![0; n], 1)?;
             let layers = DenseRecorder::new(&(0..mlp.num_hidden()).collect::<Vec<_>>())?;
-            Replacement::Mean(NeuronValues::means_of(&record(&mlp, &analysis, layers, 256, &mut |_| {})?))
+            Replacement::Mean(NeuronValues::means_of(&record(
+                &mlp,
+                &analysis,
+                layers,
+                256,
+                &mut |_| {},
+            )?))
         }
         _ => return Err(format!("replacement {replacement}: expected zero or mean:X.npy").into()),
     };

@@ -55,7 +55,7 @@ fn per_layer_scores(scores: &Bound<'_, PyAny>, scope: Scope) -> PyResult<Vec<Vec
     let one = |obj: &Bound<'_, PyAny>| -> PyResult<Vec<f64>> {
         let array: PyReadonlyArray1<'_, f64> = obj
             .call_method1("astype", ("float64",))
-            .and_then(|a| a.extract().map_err(PyErr::from))
+            .and_then(|a| a.extract())
             .map_err(|_| PyTypeError::new_err("scores must be 1-D numeric arrays, one per hidden layer"))?;
         Ok(array.as_array().to_vec())
     };
@@ -111,16 +111,21 @@ fn schedule(
             (_, None, None) => Err(invalid(format!("order={name:?} needs scores="))),
             (_, Some(scores), None) => {
                 let direction = options::order(name).map_err(invalid)?;
-                Ok(Schedule::by_scores(measure, per_layer_scores(scores, scope)?, direction, scope))
+                Ok(Schedule::by_scores(
+                    measure,
+                    per_layer_scores(scores, scope)?,
+                    direction,
+                    scope,
+                ))
             }
         };
     }
     if scores.is_some() || seed.is_some() {
         return Err(invalid("scores and seed do not apply to an explicit order".into()));
     }
-    let array = order
-        .cast::<PyUntypedArray>()
-        .map_err(|_| PyTypeError::new_err("order must be \"ascending\", \"descending\", \"random\" or an integer array"))?;
+    let array = order.cast::<PyUntypedArray>().map_err(|_| {
+        PyTypeError::new_err("order must be \"ascending\", \"descending\", \"random\" or an integer array")
+    })?;
     Ok(Schedule::explicit(explicit(array, scope)?))
 }
 
@@ -212,9 +217,13 @@ pub fn random_band<'py>(
     let mut reporter = Reporter::new(progress);
     let band = py
         .detach(|| {
-            Engine::new(&mlp.inner, &data)?
-                .replacement(replacement)
-                .random_band(scope, &seeds, ks.as_deref(), percentiles, &mut |p| reporter.report(p))
+            Engine::new(&mlp.inner, &data)?.replacement(replacement).random_band(
+                scope,
+                &seeds,
+                ks.as_deref(),
+                percentiles,
+                &mut |p| reporter.report(p),
+            )
         })
         .map_err(error);
     let band = reporter.finish(band)?;

@@ -18,9 +18,11 @@ fn settings(
     estimator: &str,
     units: &str,
 ) -> PyResult<MeasureSettings> {
-    Ok(MeasureSettings::new(options::quantizer(quantizer, bins, threshold).map_err(invalid)?)
-        .with_estimator(options::estimator(estimator).map_err(invalid)?)
-        .with_units(options::units(units).map_err(invalid)?))
+    Ok(
+        MeasureSettings::new(options::quantizer(quantizer, bins, threshold).map_err(invalid)?)
+            .with_estimator(options::estimator(estimator).map_err(invalid)?)
+            .with_units(options::units(units).map_err(invalid)?),
+    )
 }
 
 /// The four measures of `settings` on counts of layer 0.
@@ -134,7 +136,10 @@ impl Accumulator {
             (false, Some(fit_on)) => {
                 let fit_on = convert::f32_matrix(fit_on, "fit_on")?;
                 let view = fit_on.as_array();
-                Some(py.detach(|| LayerQuantizer::fit(settings.quantizer, view)).map_err(error)?)
+                Some(
+                    py.detach(|| LayerQuantizer::fit(settings.quantizer, view))
+                        .map_err(error)?,
+                )
             }
         };
         Ok(Accumulator {
@@ -161,7 +166,8 @@ impl Accumulator {
         };
         let view = acts.as_array();
         let offset = self.seen;
-        py.detach(|| recorder.observe(0, offset, view, &labels)).map_err(error)?;
+        py.detach(|| recorder.observe(0, offset, view, &labels))
+            .map_err(error)?;
         // committed only now: a rejected batch leaves the accumulator as it was
         self.quantizer = Some(quantizer);
         self.live = Some(recorder);

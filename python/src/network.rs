@@ -15,7 +15,8 @@ use crate::convert::{self, error};
 use crate::progress::Reporter;
 
 fn activation(name: &str) -> PyResult<Activation> {
-    name.parse().map_err(|e: infoablate::network::NetworkError| error(e.into()))
+    name.parse()
+        .map_err(|e: infoablate::network::NetworkError| error(e.into()))
 }
 
 /// One tensor of a state dict: its name, dtype, shape and little-endian bytes.
@@ -113,7 +114,11 @@ impl Mlp {
     }
 
     fn __repr__(&self) -> String {
-        format!("Mlp(sizes={:?}, activation={:?})", self.inner.sizes(), self.activation())
+        format!(
+            "Mlp(sizes={:?}, activation={:?})",
+            self.inner.sizes(),
+            self.activation()
+        )
     }
 }
 

@@ -11,7 +11,9 @@ use infoablate::measures::{Estimator, Quantizer, Units};
 /// `bins` to the others only (default 10).
 pub fn quantizer(name: &str, bins: Option<usize>, threshold: Option<f64>) -> Result<Quantizer, String> {
     let multi = |q: fn(usize) -> Result<Quantizer, _>| match threshold {
-        Some(_) => Err(format!("threshold does not apply to the {name} quantizer (it takes bins)")),
+        Some(_) => Err(format!(
+            "threshold does not apply to the {name} quantizer (it takes bins)"
+        )),
         None => q(bins.unwrap_or(10)).map_err(|e: infoablate::measures::MeasureError| e.to_string()),
     };
     match name {
@@ -62,6 +64,8 @@ pub fn order(name: &str) -> Result<Order, String> {
     match name {
         "ascending" => Ok(Order::Ascending),
         "descending" => Ok(Order::Descending),
-        other => Err(format!("unknown order `{other}`: expected ascending, descending or random")),
+        other => Err(format!(
+            "unknown order `{other}`: expected ascending, descending or random"
+        )),
     }
 }
