@@ -143,7 +143,16 @@ fn curve_dict<'py>(py: Python<'py>, curve: &AblationCurve) -> PyResult<Bound<'py
     Ok(dict)
 }
 
-/// Cumulative ablation of `mlp` scored on `(x_eval, y_eval)`.
+/// Cumulative ablation of `mlp` scored on `(x_eval, y_eval)`: a dict of `k`,
+/// `fraction` (k / n), `accuracy`, `loss` (mean cross-entropy, nats), `auc`,
+/// `label` and `replacement`.
+///
+/// `order`: "descending" / "ascending" with `scores=` (one array for the
+/// layer of `scope="layer:L"`, or one array per hidden layer), "random" with
+/// `seed=`, or an integer array (neurons of the scope's layer, or
+/// `(layer, neuron)` rows), first ablated first. `scope`: "layer:L" or
+/// "global". `replacement`: "zero" or "mean" (means on the analysis inputs
+/// `mean_from`). `ks`: the k to score (all by default).
 #[pyfunction]
 #[pyo3(signature = (mlp, x_eval, y_eval, order, scope = "layer:0", replacement = "zero", mean_from = None, scores = None, seed = None, ks = None, measure = "scores"))]
 #[allow(clippy::too_many_arguments)] // the keyword arguments of the Python API
@@ -195,7 +204,11 @@ fn band_dict<'py>(py: Python<'py>, band: &RandomBand) -> PyResult<Bound<'py, PyD
     Ok(dict)
 }
 
-/// Random-order ablation curves of `mlp`, one per seed, summarised point by point.
+/// Random-order ablation curves of `mlp`, one per seed, summarised point by
+/// point: `k`, `fraction`, `mean_accuracy`, `min_accuracy`, `max_accuracy`,
+/// `lower_accuracy` / `upper_accuracy` (the `percentiles`), `mean_loss`,
+/// `aucs`, `mean_auc`, `seeds`, `percentiles`. `progress(stage, done,
+/// total)` is called after each seed.
 #[pyfunction]
 #[pyo3(signature = (mlp, x_eval, y_eval, seeds, scope = "layer:0", replacement = "zero", mean_from = None, ks = None, percentiles = (5.0, 95.0), progress = None))]
 #[allow(clippy::too_many_arguments)] // the keyword arguments of the Python API

@@ -42,8 +42,16 @@ fn to_dict<'py>(py: Python<'py>, scores: &Scores) -> PyResult<Bound<'py, PyDict>
     Ok(dict)
 }
 
-/// Scores every neuron (column) of `acts` against `labels`: entropy, mutual
-/// information with the class, KL selectivity and the class selectivity index.
+/// Scores every neuron (column) of `acts` (float32, samples × neurons)
+/// against `labels` (integers): `{"entropy", "mutual_info",
+/// "kl_selectivity", "csi"}`, one float64 per neuron, as the Rust crate
+/// computes them.
+///
+/// `quantizer`: "binary" (a > threshold, default 0; 0.5 for sigmoid),
+/// "equal-width", "zero-equal-width" or "equal-frequency" (`bins`, default
+/// 10), fitted per neuron on `acts`. `estimator`: "plugin" or
+/// "miller-madow". `units`: "bits" or "nats". `num_classes`: default one more
+/// than the largest label.
 #[pyfunction]
 #[pyo3(signature = (acts, labels, quantizer = "binary", threshold = None, bins = None, estimator = "plugin", units = "bits", num_classes = None))]
 #[allow(clippy::too_many_arguments)] // the keyword arguments of the Python API
@@ -73,7 +81,10 @@ pub fn scores<'py>(
     to_dict(py, &scores)
 }
 
-/// Count tables filled batch by batch: memory independent of the samples.
+/// Count tables filled batch by batch (memory independent of the sample
+/// count): `update(acts, labels)`, `merge(other)`, `scores()`. The scores of
+/// the batches equal those of `scores` on their concatenation. The binary
+/// quantizer needs no fit; the others are fitted up front on `fit_on`.
 #[pyclass(module = "infoablate")]
 pub struct Accumulator {
     settings: MeasureSettings,
