@@ -136,6 +136,7 @@ def bench_ablation(args):
     acts = infoablate.record(mlp, x_train)
     mi = [infoablate.scores(a, y_train)["mutual_info"] for a in acts]
     xe, ye = torch.from_numpy(x_test), torch.from_numpy(y_test)
+    default_threads = torch.get_num_threads()
     for scope in ["layer:0", "global"]:
         # the crate's order: highest MI first, ties to the lower layer, then the lower neuron
         order = sorted(
@@ -145,13 +146,19 @@ def bench_ablation(args):
         t_ours, ours = best(
             args.repeat, lambda: infoablate.ablation_curve(mlp, x_test, y_test, "descending", scores=mi, scope=scope)
         )
-        t_torch, (accuracy, loss) = best(args.repeat, lambda: torch_curve(torch, model, xe, ye, order))
+        # PyTorch at its faster thread count: on a shared machine two threads can lose to one
+        timings = {}
+        for threads in sorted({1, default_threads}):
+            torch.set_num_threads(threads)
+            timings[threads] = best(args.repeat, lambda: torch_curve(torch, model, xe, ye, order))
+        threads, (t_torch, (accuracy, loss)) = min(timings.items(), key=lambda kv: kv[1][0])
         diff = np.abs(ours["accuracy"] - accuracy).max()
         print(f"ablation_curve {scope}, {len(order)} neurons, {len(x_test)} test images, every k:")
         print(f"  infoablate.ablation_curve  {t_ours * 1e3:9.1f} ms")
-        print(f"  PyTorch masked-forward loop {t_torch * 1e3:8.1f} ms")
-        print(f"  ratio PyTorch / infoablate = {t_torch / t_ours:.1f}x (accuracy differs by at most {diff:.2g},"
-              f" loss by {np.abs(ours['loss'] - loss).max():.2g})")
+        for n, (t, _) in sorted(timings.items()):
+            print(f"  PyTorch masked-forward loop, {n} thread(s) {t * 1e3:9.1f} ms")
+        print(f"  ratio PyTorch ({threads} thread(s)) / infoablate = {t_torch / t_ours:.1f}x"
+              f" (accuracy differs by at most {diff:.2g}, loss by {np.abs(ours['loss'] - loss).max():.2g})")
         assert ours["k"][-1] == len(order)
 
 

@@ -49,6 +49,7 @@ def scores(
     >>> s = infoablate.scores(acts, np.array([0, 0, 1, 1]))
     >>> s["mutual_info"].tolist(), s["csi"].tolist()
     ([1.0, 0.0], [1.0, 0.0])
+
     """
 
 class Accumulator:
@@ -65,6 +66,7 @@ class Accumulator:
     >>> acc.update(np.array([[3, 1], [1, 2]], dtype=np.float32), np.array([1, 1]))
     >>> acc.scores()["mutual_info"].tolist(), acc.num_samples
     ([1.0, 0.0], 4)
+
     """
 
     def __init__(
@@ -148,7 +150,7 @@ def ablation_curve(
     ablated first. ``scope`` is ``"layer:L"`` or ``"global"``.
     ``replacement`` is ``"zero"`` or ``"mean"`` (each neuron's mean on the
     analysis inputs ``mean_from``). ``ks`` limits the points (every ``k``
-    from 0 to ``n`` by default).
+    from 0 to ``n`` by default). ``measure`` names the scores in the label.
 
     Returns ``k`` (uint64), ``fraction`` (``k / n``), ``accuracy``, ``loss``
     (mean cross-entropy in nats), ``auc`` (trapezoid of accuracy over

@@ -91,10 +91,12 @@ pub struct Accumulator {
     num_classes: usize,
     /// The fitted quantizers; for the binary quantizer, fixed at the first batch.
     quantizer: Option<LayerQuantizer>,
-    /// This accumulator's own batches, in order.
+    /// The batches since the last merge, in order (counted exactly as one
+    /// concatenated batch would be).
     live: Option<StreamingRecorder>,
+    /// Samples passed to `update` (the offset of the next batch, for errors).
     seen: usize,
-    /// The counts of accumulators merged into this one.
+    /// Everything up to the last merge: earlier batches and merged accumulators.
     merged: Option<LayerCounts>,
 }
 
