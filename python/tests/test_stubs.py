@@ -21,6 +21,13 @@ def parameters(node):
     return [a.arg for a in node.args.args if a.arg != "self"]
 
 
+def runtime_parameters(obj):
+    try:
+        return [p for p in inspect.signature(obj).parameters if p != "self"]
+    except ValueError:  # an abi3 class has no signature before Python 3.10
+        return None
+
+
 def test_every_name_is_stubbed_with_its_parameters():
     functions, classes = stub_definitions()
     for name in infoablate.__all__:
@@ -33,10 +40,9 @@ def test_every_name_is_stubbed_with_its_parameters():
             for method, node in methods.items():
                 target = runtime if method == "__init__" else getattr(runtime, method)
                 if callable(target) and not isinstance(target, property):
-                    got = [p for p in inspect.signature(target).parameters if p != "self"]
-                    assert got == parameters(node), f"{name}.{method}"
+                    assert runtime_parameters(target) in (parameters(node), None), f"{name}.{method}"
         elif callable(runtime):
-            assert list(inspect.signature(runtime).parameters) == parameters(functions[name]), name
+            assert runtime_parameters(runtime) == parameters(functions[name]), name
 
 
 def test_the_examples_in_the_stubs_run():
