@@ -1,7 +1,7 @@
 //! The string options of the Python API, parsed into the crate's types.
 //!
-//! Pure Rust (no Python types), so that the reference example parses its
-//! arguments the same way.
+//! Pure Rust (no Python types), so that the reference program
+//! (`python/reference`) parses its arguments the same way.
 
 use infoablate::ablation::{Order, Scope};
 use infoablate::measures::{Estimator, Quantizer, Units};

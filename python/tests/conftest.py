@@ -1,6 +1,6 @@
 """Shared fixtures: a small ReLU network in PyTorch naming, data it
 classifies, and the Rust reference (the crate's own entry points run on the
-same inputs through `python/examples/reference.rs`)."""
+same inputs through `python/reference`)."""
 
 import shutil
 import subprocess
@@ -61,7 +61,7 @@ class Reference:
 
     def run(self, *args):
         out = subprocess.run(
-            ["cargo", "run", "--release", "-q", "-p", "infoablate-python", "--example", "reference", "--", *args],
+            ["cargo", "run", "--release", "-q", "-p", "infoablate-reference", "--", *args],
             cwd=REPO,
             check=True,
             capture_output=True,
@@ -76,6 +76,6 @@ class Reference:
 
 @pytest.fixture(scope="session")
 def reference(tmp_path_factory):
-    if shutil.which("cargo") is None or not (REPO / "python" / "examples" / "reference.rs").exists():
+    if shutil.which("cargo") is None or not (REPO / "python" / "reference" / "Cargo.toml").exists():
         pytest.skip("the Rust reference needs cargo and the infoablate repository")
     return Reference(tmp_path_factory.mktemp("reference"))

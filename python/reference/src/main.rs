@@ -2,9 +2,9 @@
 //! points on `.npy` files (no Python involved):
 //!
 //! ```text
-//! cargo run --release -p infoablate-python --example reference -- \
+//! cargo run --release -p infoablate-reference -- \
 //!     scores ACTS.npy LABELS.npy QUANTIZER BINS|- THRESHOLD|- ESTIMATOR UNITS
-//! cargo run --release -p infoablate-python --example reference -- \
+//! cargo run --release -p infoablate-reference -- \
 //!     curve MODEL.safetensors ACTIVATION X.npy Y.npy SCOPE zero|mean:X_ANALYSIS.npy \
 //!     random:SEED|ascending:S0.npy,S1.npy,…|descending:…|explicit:ORDER.npy
 //! ```
@@ -14,7 +14,7 @@
 //! round-trip form. Activations and inputs are float32, labels int64,
 //! scores float64, an explicit order an `n × 2` int64 array.
 
-#[path = "../src/options.rs"]
+#[path = "../../src/options.rs"]
 mod options;
 
 use std::error::Error;
