@@ -1,0 +1,176 @@
+"""Type stubs of the native module ``infoablate._infoablate``.
+
+Arrays: activations and inputs are 2-D ``float32`` (``samples × columns``),
+labels 1-D of any integer dtype; every returned array is new. Errors:
+``ValueError`` for bad input and ``OSError`` for a file, both with the
+crate's one-line message; ``TypeError`` for an argument of the wrong type.
+Long work runs with the GIL released.
+"""
+
+from os import PathLike
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import numpy.typing as npt
+
+Progress = Callable[[str, int, int], object]
+"""Called as ``progress(stage, done, total)``; an exception it raises is
+raised when the work returns."""
+
+MAX_CLASSES: int
+"""The most classes accepted (count tables hold ``bins × classes`` cells per neuron)."""
+
+def scores(
+    acts: npt.NDArray[np.float32],
+    labels: npt.NDArray[np.integer],
+    quantizer: str = "binary",
+    threshold: Optional[float] = None,
+    bins: Optional[int] = None,
+    estimator: str = "plugin",
+    units: str = "bits",
+    num_classes: Optional[int] = None,
+) -> Dict[str, npt.NDArray[np.float64]]:
+    """Scores every neuron (column) of ``acts`` against ``labels``.
+
+    Returns ``{"entropy", "mutual_info", "kl_selectivity", "csi"}``, one
+    float64 value per neuron, exactly as the Rust crate computes them.
+
+    - ``quantizer``: ``"binary"`` (``a > threshold``, threshold default 0;
+      use 0.5 for sigmoid), ``"equal-width"``, ``"zero-equal-width"`` or
+      ``"equal-frequency"`` (``bins``, default 10), fitted per neuron on
+      ``acts``.
+    - ``estimator``: ``"plugin"`` or ``"miller-madow"`` (entropy and mutual
+      information; KL selectivity stays plug-in). ``units``: ``"bits"`` or
+      ``"nats"``.
+    - ``num_classes``: default one more than the largest label.
+
+    >>> import numpy as np, infoablate
+    >>> acts = np.array([[0, 1], [0, 2], [3, 1], [1, 2]], dtype=np.float32)
+    >>> s = infoablate.scores(acts, np.array([0, 0, 1, 1]))
+    >>> s["mutual_info"].tolist(), s["csi"].tolist()
+    ([1.0, 0.0], [1.0, 0.0])
+
+    """
+
+class Accumulator:
+    """Count tables filled batch by batch (memory independent of the sample
+    count); ``scores()`` gives exactly what :func:`scores` gives on the
+    concatenated batches, with the quantizer fitted up front.
+
+    The binary quantizer needs no fit; the others are fitted on ``fit_on``
+    (activations of the analysis set, or a sample of it).
+
+    >>> import numpy as np, infoablate
+    >>> acc = infoablate.Accumulator(num_classes=2)
+    >>> acc.update(np.array([[0, 1], [0, 2]], dtype=np.float32), np.array([0, 0]))
+    >>> acc.update(np.array([[3, 1], [1, 2]], dtype=np.float32), np.array([1, 1]))
+    >>> acc.scores()["mutual_info"].tolist(), acc.num_samples
+    ([1.0, 0.0], 4)
+
+    """
+
+    def __init__(
+        self,
+        num_classes: int,
+        quantizer: str = "binary",
+        threshold: Optional[float] = None,
+        bins: Optional[int] = None,
+        estimator: str = "plugin",
+        units: str = "bits",
+        fit_on: Optional[npt.NDArray[np.float32]] = None,
+    ) -> None: ...
+    def update(self, acts: npt.NDArray[np.float32], labels: npt.NDArray[np.integer]) -> None:
+        """Counts one batch; a rejected batch leaves the accumulator unchanged."""
+    def merge(self, other: "Accumulator") -> None:
+        """Adds the counts of another accumulator of disjoint samples (same
+        fitted quantizer and class count): count tables exactly those of the
+        union, class means up to float64 rounding."""
+    def scores(self) -> Dict[str, npt.NDArray[np.float64]]:
+        """The four measures of everything counted so far."""
+    @property
+    def num_samples(self) -> int:
+        """Samples counted, own and merged."""
+
+class Mlp:
+    """A feed-forward classifier of ``nn.Linear`` layers with one hidden
+    activation (``"relu"``, ``"tanh"`` or ``"sigmoid"``), in PyTorch's
+    ``nn.Sequential`` naming."""
+
+    @staticmethod
+    def from_safetensors(path: Union[str, PathLike], activation: str) -> "Mlp":
+        """Loads ``safetensors.torch.save_file(model.state_dict(), path)``."""
+    @staticmethod
+    def from_state_dict(state_dict: Mapping[str, npt.NDArray[np.floating]], activation: str) -> "Mlp":
+        """From ``{k: v.numpy() for k, v in model.state_dict().items()}``
+        (float32 or float64 arrays; ``0.weight``, ``0.bias``, ``2.weight``, …,
+        one shared prefix allowed)."""
+    def forward(self, x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """Logits, ``samples × classes``."""
+    @property
+    def sizes(self) -> List[int]:
+        """Layer widths, input first, classes last."""
+    @property
+    def activation(self) -> str: ...
+    @property
+    def num_hidden(self) -> int: ...
+
+def record(
+    mlp: Mlp,
+    x: npt.NDArray[np.float32],
+    layers: Optional[Sequence[int]] = None,
+    batch_size: int = 256,
+    progress: Optional[Progress] = None,
+) -> List[npt.NDArray[np.float32]]:
+    """Post-activation outputs of hidden layers (all by default, numbered from
+    0) on ``x``, one ``samples × width`` array per layer of ``layers``."""
+
+Curve = Dict[str, Union[npt.NDArray[np.uint64], npt.NDArray[np.float64], float, str]]
+Band = Dict[str, Union[npt.NDArray[np.uint64], npt.NDArray[np.float64], float, Tuple[float, float]]]
+
+def ablation_curve(
+    mlp: Mlp,
+    x_eval: npt.NDArray[np.float32],
+    y_eval: npt.NDArray[np.integer],
+    order: Union[str, npt.NDArray[np.integer]],
+    scope: str = "layer:0",
+    replacement: str = "zero",
+    mean_from: Optional[npt.NDArray[np.float32]] = None,
+    scores: Union[None, npt.NDArray[np.floating], Sequence[npt.NDArray[np.floating]]] = None,
+    seed: Optional[int] = None,
+    ks: Optional[Sequence[int]] = None,
+    measure: str = "scores",
+) -> Curve:
+    """Cumulative ablation of ``mlp`` scored on ``(x_eval, y_eval)``.
+
+    ``order`` is ``"descending"`` / ``"ascending"`` with ``scores=`` (one
+    array for the layer of ``scope="layer:L"``, or a list with one array per
+    hidden layer; ties go to the lower layer, then the lower neuron),
+    ``"random"`` with ``seed=``, or an explicit integer array: neuron indices
+    of the scope's layer (1-D) or ``(layer, neuron)`` rows (``n × 2``), first
+    ablated first. ``scope`` is ``"layer:L"`` or ``"global"``.
+    ``replacement`` is ``"zero"`` or ``"mean"`` (each neuron's mean on the
+    analysis inputs ``mean_from``). ``ks`` limits the points (every ``k``
+    from 0 to ``n`` by default). ``measure`` names the scores in the label.
+
+    Returns ``k`` (uint64), ``fraction`` (``k / n``), ``accuracy``, ``loss``
+    (mean cross-entropy in nats), ``auc`` (trapezoid of accuracy over
+    ``k / n``), and the curve's ``label`` and ``replacement``.
+    """
+
+def random_band(
+    mlp: Mlp,
+    x_eval: npt.NDArray[np.float32],
+    y_eval: npt.NDArray[np.integer],
+    seeds: Sequence[int],
+    scope: str = "layer:0",
+    replacement: str = "zero",
+    mean_from: Optional[npt.NDArray[np.float32]] = None,
+    ks: Optional[Sequence[int]] = None,
+    percentiles: Tuple[float, float] = (5.0, 95.0),
+    progress: Optional[Progress] = None,
+) -> Band:
+    """Random-order curves, one per seed, summarised point by point: ``k``,
+    ``fraction``, ``mean_accuracy``, ``min_accuracy``, ``max_accuracy``,
+    ``lower_accuracy`` / ``upper_accuracy`` (the ``percentiles``, linear
+    interpolation), ``mean_loss``, ``aucs`` (one per seed), ``mean_auc``,
+    ``seeds``, ``percentiles``. ``progress`` sees one report per seed."""

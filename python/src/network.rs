@@ -1,0 +1,180 @@
+//! The built-in MLP from PyTorch weights, its forward pass, and `record`.
+
+use std::path::PathBuf;
+
+use infoablate::data::Dataset;
+use infoablate::network::{Activation, Network};
+use infoablate::record::{DenseRecorder, Recording, record as record_layers};
+use numpy::{IntoPyArray, PyArray2, PyArrayDescrMethods, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+use safetensors::{Dtype, tensor::TensorView};
+
+use crate::convert::{self, error};
+use crate::progress::Reporter;
+
+fn activation(name: &str) -> PyResult<Activation> {
+    name.parse()
+        .map_err(|e: infoablate::network::NetworkError| error(e.into()))
+}
+
+/// One tensor of a state dict: its name, dtype, shape and little-endian bytes.
+fn tensor_bytes(name: &str, value: &Bound<'_, PyAny>) -> PyResult<(String, Dtype, Vec<usize>, Vec<u8>)> {
+    let wrong = || {
+        PyTypeError::new_err(format!(
+            "state_dict[{name:?}] must be a float32 or float64 numpy array (use {{k: v.numpy() for k, v in model.state_dict().items()}})"
+        ))
+    };
+    let array = value.cast::<PyUntypedArray>().map_err(|_| wrong())?;
+    let shape = array.shape().to_vec();
+    let py = value.py();
+    let (dtype, bytes): (Dtype, Vec<u8>) = if array.dtype().is_equiv_to(&numpy::dtype::<f32>(py)) {
+        let a = value.cast::<numpy::PyArrayDyn<f32>>()?.readonly();
+        (Dtype::F32, a.as_array().iter().flat_map(|v| v.to_le_bytes()).collect())
+    } else if array.dtype().is_equiv_to(&numpy::dtype::<f64>(py)) {
+        let a = value.cast::<numpy::PyArrayDyn<f64>>()?.readonly();
+        (Dtype::F64, a.as_array().iter().flat_map(|v| v.to_le_bytes()).collect())
+    } else {
+        return Err(wrong());
+    };
+    Ok((name.to_string(), dtype, shape, bytes))
+}
+
+/// A feed-forward ReLU / tanh / sigmoid classifier: PyTorch `nn.Linear`
+/// layers with one hidden activation.
+#[pyclass(module = "infoablate", frozen)]
+pub struct Mlp {
+    pub(crate) inner: infoablate::network::Mlp,
+}
+
+#[pymethods]
+impl Mlp {
+    /// Loads `safetensors.torch.save_file(model.state_dict(), path)` of an
+    /// `nn.Sequential` of `nn.Linear` layers; `activation` is `relu`,
+    /// `tanh` or `sigmoid` (the file does not record it).
+    #[staticmethod]
+    fn from_safetensors(py: Python<'_>, path: PathBuf, activation: &str) -> PyResult<Self> {
+        let activation = self::activation(activation)?;
+        let inner = py
+            .detach(|| infoablate::network::Mlp::load_safetensors(&path, activation))
+            .map_err(error)?;
+        Ok(Mlp { inner })
+    }
+
+    /// The same from a dict of numpy arrays in `state_dict` naming
+    /// (`0.weight`, `0.bias`, `2.weight`, …; one shared prefix allowed).
+    #[staticmethod]
+    fn from_state_dict(state_dict: &Bound<'_, PyDict>, activation: &str) -> PyResult<Self> {
+        let activation = self::activation(activation)?;
+        let mut tensors = Vec::with_capacity(state_dict.len());
+        for (key, value) in state_dict.iter() {
+            let name: String = key
+                .extract()
+                .map_err(|_| PyTypeError::new_err("state_dict keys must be strings"))?;
+            tensors.push(tensor_bytes(&name, &value)?);
+        }
+        let views = tensors
+            .iter()
+            .map(|(name, dtype, shape, bytes)| {
+                TensorView::new(*dtype, shape.clone(), bytes)
+                    .map(|view| (name.clone(), view))
+                    .map_err(|e| convert::invalid(format!("state_dict[{name:?}]: {e}")))
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        let bytes = safetensors::serialize(views, None).map_err(|e| convert::invalid(e.to_string()))?;
+        let inner = infoablate::network::Mlp::from_safetensors_bytes(&bytes, activation).map_err(error)?;
+        Ok(Mlp { inner })
+    }
+
+    /// The logits of `x` (`samples × inputs`, float32), `samples × classes`.
+    fn forward<'py>(&self, py: Python<'py>, x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyArray2<f32>>> {
+        let x = convert::f32_matrix(x, "x")?;
+        let view = x.as_array();
+        let logits = py.detach(|| self.inner.forward(view)).map_err(error)?;
+        Ok(logits.into_pyarray(py))
+    }
+
+    /// Layer widths, input first, classes last.
+    #[getter]
+    fn sizes(&self) -> Vec<usize> {
+        self.inner.sizes()
+    }
+
+    /// The hidden activation: `relu`, `tanh` or `sigmoid`.
+    #[getter]
+    fn activation(&self) -> &'static str {
+        self.inner.activation().name()
+    }
+
+    /// Number of hidden layers.
+    #[getter]
+    fn num_hidden(&self) -> usize {
+        self.inner.num_hidden()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Mlp(sizes={:?}, activation={:?})",
+            self.inner.sizes(),
+            self.activation()
+        )
+    }
+}
+
+/// The network's hidden layers recorded on `x`, all of them.
+pub(crate) fn record_all(
+    py: Python<'_>,
+    mlp: &Mlp,
+    x: &Bound<'_, PyAny>,
+    batch_size: usize,
+    reporter: &mut Reporter,
+) -> PyResult<Recording> {
+    let layers: Vec<usize> = (0..mlp.inner.num_hidden()).collect();
+    record_some(py, mlp, x, &layers, batch_size, reporter)
+}
+
+fn record_some(
+    py: Python<'_>,
+    mlp: &Mlp,
+    x: &Bound<'_, PyAny>,
+    layers: &[usize],
+    batch_size: usize,
+    reporter: &mut Reporter,
+) -> PyResult<Recording> {
+    let x = convert::f32_matrix(x, "x")?;
+    let view = x.as_array();
+    py.detach(|| {
+        // The recorder reads labels; none are needed for activations.
+        let data = Dataset::new(view.to_owned(), vec![0; view.nrows()], 1)?;
+        record_layers(&mlp.inner, &data, DenseRecorder::new(layers)?, batch_size, &mut |p| {
+            reporter.report(p);
+        })
+    })
+    .map_err(error)
+}
+
+/// The outputs (post-activation) of hidden layers of `mlp` on `x`: one
+/// `samples × width` float32 array per layer of `layers` (all by default).
+#[pyfunction]
+#[pyo3(signature = (mlp, x, layers = None, batch_size = 256, progress = None))]
+pub fn record<'py>(
+    py: Python<'py>,
+    mlp: &Mlp,
+    x: &Bound<'py, PyAny>,
+    layers: Option<Vec<usize>>,
+    batch_size: usize,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<Bound<'py, PyList>> {
+    let layers = layers.unwrap_or_else(|| (0..mlp.inner.num_hidden()).collect());
+    let mut sorted = layers.clone();
+    sorted.sort_unstable();
+    let mut reporter = Reporter::new(progress);
+    let recorded = record_some(py, mlp, x, &sorted, batch_size, &mut reporter);
+    let recording = reporter.finish(recorded)?;
+    let arrays = layers
+        .iter()
+        .map(|&l| Ok(recording.layer(l).map_err(error)?.to_owned().into_pyarray(py)))
+        .collect::<PyResult<Vec<_>>>()?;
+    PyList::new(py, arrays)
+}
