@@ -28,6 +28,7 @@ mod error;
 pub mod guide;
 pub mod measures;
 pub mod network;
+pub mod pairs;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod record;

@@ -74,7 +74,7 @@ mod analyze;
 mod counts;
 mod estimate;
 mod measure;
-mod parallel;
+pub(crate) mod parallel;
 mod quantize;
 mod ranking;
 mod scores;

@@ -1,7 +1,7 @@
 //! The one place that chooses between rayon and a plain loop (feature `parallel`).
 
 /// `f(0), …, f(n−1)`, in parallel with the `parallel` feature.
-pub(super) fn map_indices<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync + Send) -> Vec<T> {
+pub(crate) fn map_indices<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync + Send) -> Vec<T> {
     #[cfg(feature = "parallel")]
     {
         use rayon::prelude::*;
