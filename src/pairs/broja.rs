@@ -34,15 +34,15 @@ fn conditional_entropy(q: &[f64], classes: usize) -> f64 {
 }
 
 /// `max_{q∈Δ} H_q(Y|T1,T2)` in nats: `H_p` when a neuron has one occupied
-/// bin (`Δ` is then the point `p`), the binary solver for two bins each,
-/// Clarabel otherwise.
+/// bin (`Δ` is then the point `p`), the binary solver for two bins each
+/// (Clarabel where it does not converge), Clarabel otherwise.
 ///
 /// # Errors
 /// [`PairsError::Solver`] when Clarabel does not reach a solution.
 pub(super) fn max_conditional_entropy(c: &Compact) -> Result<f64, PairsError> {
     match (c.n1, c.n2) {
         (1, _) | (_, 1) => Ok(conditional_entropy(&c.p, c.c)),
-        (2, 2) => Ok(max_conditional_entropy_binary(c)),
+        (2, 2) => max_conditional_entropy_binary(c).map_or_else(|| max_conditional_entropy_conic(c), Ok),
         _ => max_conditional_entropy_conic(c),
     }
 }
@@ -83,39 +83,41 @@ fn objective(classes: &[Class], x: &[f64]) -> f64 {
 }
 
 /// `max_{q∈Δ} H_q(Y|T1,T2)` in nats for two neurons with two occupied bins
-/// each (bins 0 and 1 of a compact table).
-pub(super) fn max_conditional_entropy_binary(c: &Compact) -> f64 {
+/// each (bins 0 and 1 of a compact table): Newton, or a corner certified
+/// optimal; `None` where neither settles it.
+fn max_conditional_entropy_binary(c: &Compact) -> Option<f64> {
     debug_assert!(c.n1 == 2 && c.n2 == 2);
     let classes: Vec<Class> = (0..c.c)
         .map(|y| {
             let (a, b, m) = (c.p1y[c.c + y], c.p2y[c.c + y], c.py[y]);
+            let lo = (a + b - m).max(0.0);
+            // max(lo): rounding can put the bounds of a pinned class a few ulps apart.
             Class {
                 a,
                 b,
                 m,
-                lo: (a + b - m).max(0.0),
-                hi: a.min(b),
+                lo,
+                hi: a.min(b).max(lo),
             }
         })
         .collect();
     // Start at the independent coupling, interior for every free class.
-    let mut x: Vec<f64> = classes
+    let x: Vec<f64> = classes
         .iter()
         .map(|k| if k.free() { (k.a * k.b / k.m).clamp(k.lo, k.hi) } else { k.lo })
         .collect();
     let free: Vec<usize> = (0..classes.len()).filter(|&y| classes[y].free()).collect();
     if free.is_empty() {
-        return objective(&classes, &x);
+        return Some(objective(&classes, &x));
     }
-    let mut value = objective(&classes, &x);
+    newton(&classes, x, &free).or_else(|| optimal_corner(&classes, &free))
+}
+
+/// Damped Newton from `x`; `None` where it stalls or leaves the interior.
+fn newton(classes: &[Class], mut x: Vec<f64>, free: &[usize]) -> Option<f64> {
+    let mut value = objective(classes, &x);
     for _ in 0..MAX_NEWTON_STEPS {
-        let Some(step) = newton_step(&classes, &x, &free) else {
-            break;
-        };
-        let (direction, decrement) = step;
-        if decrement <= 1e-30 {
-            break;
-        }
+        let (direction, decrement) = newton_step(classes, &x, free)?;
         // The longest step that keeps every free cell strictly inside.
         let mut t: f64 = 1.0;
         for (&y, &d) in free.iter().zip(&direction) {
@@ -124,49 +126,107 @@ pub(super) fn max_conditional_entropy_binary(c: &Compact) -> f64 {
                 t = t.min(0.99 * room / d.abs());
             }
         }
+        // Converged: F is within about decrement / 2 of its maximum and the
+        // full Newton step stays inside (near a face the decrement is small
+        // too, but the step is cut short by the boundary).
+        if decrement <= 1e-20 || (decrement <= 1e-14 && t == 1.0) {
+            return Some(value);
+        }
         let mut accepted = false;
         for _ in 0..60 {
             let mut trial = x.clone();
             free.iter().zip(&direction).for_each(|(&y, &d)| trial[y] += t * d);
-            let trial_value = objective(&classes, &trial);
-            if trial_value >= value + 1e-4 * t * decrement {
+            let trial_value = objective(classes, &trial);
+            // Armijo, with room for the rounding of F near the optimum.
+            if trial_value >= value + 1e-4 * t * decrement - 1e-15 * value.abs() {
                 (x, value, accepted) = (trial, trial_value, true);
                 break;
             }
             t *= 0.5;
         }
         if !accepted {
-            break;
+            return None;
         }
     }
-    value
+    None
 }
 
-const MAX_NEWTON_STEPS: usize = 200;
+/// The value at a corner where one cell `k*` vanishes in every class, if
+/// one is the maximum.
+///
+/// At the maximum either every cell total `Q_k` is positive — then no free
+/// class sits at a bound (the gradient there points inwards without bound)
+/// and Newton finds it — or some `Q_{k*}` is 0, which pins every class: a
+/// corner, which Newton only creeps towards. From a corner, moving class `y`
+/// inwards at rate `u_y ≥ 0` changes F at rate
+/// `Σ_y g_y u_y + Σ_y u_y ln(Σu / u_y)` (the `ln ε` of the vanishing cells
+/// cancels), with `g_y` the gradient of the other cells. Its maximum over
+/// `Σu = 1` is `ln Σ_y exp(g_y)` (Gibbs), so the corner is the maximum
+/// exactly when that is `≤ 0`.
+fn optimal_corner(classes: &[Class], free: &[usize]) -> Option<f64> {
+    (0..4).find_map(|star| {
+        let x: Vec<f64> = classes
+            .iter()
+            .map(|class| {
+                // The free cell that zeroes cell `star`: 00, 01, 10, 11.
+                let at = [class.a + class.b - class.m, class.b, class.a, 0.0][star];
+                let slack = 1e-12 * class.m;
+                (at >= class.lo - slack && at <= class.hi + slack).then(|| at.clamp(class.lo, class.hi))
+            })
+            .collect::<Option<_>>()?;
+        let cells: Vec<[f64; 4]> = classes.iter().zip(&x).map(|(c, &xy)| c.cells(xy).map(|q| q.max(0.0))).collect();
+        if cells.iter().any(|c| c[star] > 1e-12) {
+            return None;
+        }
+        let mut totals = [0.0; 4];
+        cells.iter().for_each(|c| (0..4).for_each(|k| totals[k] += c[k]));
+        let mut rates = Vec::with_capacity(free.len());
+        for &y in free {
+            let others = (0..4).filter(|&k| k != star);
+            if others.clone().any(|k| cells[y][k] <= 0.0) {
+                return None; // a second vanishing cell: no certificate
+            }
+            rates.push(SIGNS[star] * others.map(|k| SIGNS[k] * (totals[k] / cells[y][k]).ln()).sum::<f64>());
+        }
+        let top = rates.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let log_sum_exp = top + rates.iter().map(|r| (r - top).exp()).sum::<f64>().ln();
+        (log_sum_exp <= 0.0).then(|| objective(classes, &x))
+    })
+}
+
+/// Newton steps before the binary solver gives up (it converges in under
+/// ten where the maximum is well inside the polytope).
+const MAX_NEWTON_STEPS: usize = 40;
 
 /// The Newton direction on the free classes and `gᵀd` (the Newton
 /// decrement squared), or `None` where a cell has reached 0.
 fn newton_step(classes: &[Class], x: &[f64], free: &[usize]) -> Option<(Vec<f64>, f64)> {
+    let cells: Vec<[f64; 4]> = classes.iter().zip(x).map(|(class, &xy)| class.cells(xy).map(|q| q.max(0.0))).collect();
     let mut totals = [0.0; 4];
-    for (class, &xy) in classes.iter().zip(x) {
-        class.cells(xy).iter().enumerate().for_each(|(k, q)| totals[k] += q.max(0.0));
+    cells.iter().for_each(|c| (0..4).for_each(|k| totals[k] += c[k]));
+    if free.iter().any(|&y| cells[y].iter().any(|&q| q <= 0.0)) {
+        return None;
     }
-    let coupling: f64 = totals.iter().filter(|&&q| q > 0.0).map(|q| 1.0 / q).sum();
-    let mut grad = Vec::with_capacity(free.len());
-    let mut inv_diag = Vec::with_capacity(free.len());
-    for &y in free {
-        let cells = classes[y].cells(x[y]);
-        if cells.iter().any(|&q| q <= 0.0) {
-            return None;
-        }
-        grad.push((0..4).map(|k| SIGNS[k] * (totals[k].ln() - cells[k].ln())).sum::<f64>());
-        inv_diag.push(1.0 / cells.iter().map(|q| 1.0 / q).sum::<f64>());
-    }
+    let coupling: f64 = totals.iter().map(|q| 1.0 / q).sum();
+    // Per free class: the gradient, w = 1/D and α_k = w/q_k (Σ_k α_k = 1).
+    let grad: Vec<f64> =
+        free.iter().map(|&y| (0..4).map(|k| SIGNS[k] * (totals[k] / cells[y][k]).ln()).sum()).collect();
+    let inv_diag: Vec<f64> = free.iter().map(|&y| 1.0 / cells[y].iter().map(|q| 1.0 / q).sum::<f64>()).collect();
     // (diag(D) − c·11ᵀ) d = g  ⇒  d = D⁻¹g + D⁻¹1 · c(1ᵀD⁻¹g) / (1 − c·1ᵀD⁻¹1).
-    let sum_inv: f64 = inv_diag.iter().sum();
+    // The denominator cancels where one cell total Q_* is tiny; with
+    // β_ky = q_ky/Q_k it is, exactly,
+    // Σ_{fixed y} β_*y + Σ_{free y} Σ_{k≠*} α_ky (β_*y − β_ky).
+    let star = (0..4).min_by(|&a, &b| totals[a].total_cmp(&totals[b])).unwrap_or(0);
+    let free_share: f64 = free.iter().map(|&y| cells[y][star]).sum::<f64>() / totals[star];
+    let mut denom = (1.0 - free_share).max(0.0);
+    for (&y, &w) in free.iter().zip(&inv_diag) {
+        let beta_star = cells[y][star] / totals[star];
+        for k in (0..4).filter(|&k| k != star) {
+            denom += w / cells[y][k] * (beta_star - cells[y][k] / totals[k]);
+        }
+    }
     let sum_inv_g: f64 = inv_diag.iter().zip(&grad).map(|(w, g)| w * g).sum();
-    let denom = 1.0 - coupling * sum_inv;
-    let shift = if denom > 1e-12 { coupling * sum_inv_g / denom } else { 0.0 };
+    let shift = if denom > 0.0 { coupling * sum_inv_g / denom } else { 0.0 };
     let direction: Vec<f64> = inv_diag.iter().zip(&grad).map(|(w, g)| w * (g + shift)).collect();
     let decrement = direction.iter().zip(&grad).map(|(d, g)| d * g).sum();
     Some((direction, decrement))
