@@ -10,7 +10,7 @@
 //! not fit in [`MAX_GRAM_ENTRIES`], each pair's table is counted by a pass
 //! over the samples instead.
 
-use ndarray::{Array2, ArrayView2};
+use ndarray::ArrayView2;
 
 use super::PairsError;
 use super::table::PairTable;
@@ -18,9 +18,10 @@ use crate::Result;
 use crate::measures::{FittedQuantizer, LayerQuantizer, parallel::map_indices};
 use crate::record::check_finite;
 
-/// The most entries of the per-class Gram matrices (`classes · m²`, `m` =
-/// the pairs' neurons × `(bins − 1)`) built at once, 128 MiB of `f64`.
-pub const MAX_GRAM_ENTRIES: usize = 1 << 24;
+/// The most 64-bit words of the one-hot bit sets (about the pairs' neurons
+/// × `(bins − 1)` × samples / 64, twice for a within-class shuffle) built at
+/// once: 128 MiB.
+pub const MAX_GRAM_WORDS: usize = 1 << 24;
 
 /// Every pair `(i, j)`, `i < j`, of a layer of `width` neurons, in
 /// lexicographic order.
@@ -103,12 +104,20 @@ pub(super) struct Codes {
 impl Codes {
     pub fn new(batch: ArrayView2<'_, f32>, quantizer: &LayerQuantizer) -> Result<Self> {
         let (samples, width) = batch.dim();
-        let mut data = Vec::with_capacity(samples * width);
-        for i in 0..width {
-            let q = quantizer.neuron(i).ok_or_else(|| {
-                PairsError::Shape(format!("neuron {i} is outside the quantizer's {} neurons", quantizer.width()))
-            })?;
-            data.extend(batch.column(i).iter().map(|&a| q.bin(a) as u16));
+        let fitted: Vec<FittedQuantizer> = (0..width)
+            .map(|i| {
+                quantizer.neuron(i).ok_or_else(|| {
+                    PairsError::Shape(format!("neuron {i} is outside the quantizer's {} neurons", quantizer.width()))
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        let mut data = vec![0_u16; samples * width];
+        // Row by row: the batch is read in memory order, each neuron's codes
+        // written as one sequential stream.
+        for (s, row) in batch.rows().into_iter().enumerate() {
+            for ((i, q), &a) in fitted.iter().enumerate().zip(row) {
+                data[i * samples + s] = q.bin(a) as u16;
+            }
         }
         Ok(Codes {
             samples,
@@ -135,8 +144,9 @@ pub(super) fn count_pairs(
     let mut neurons: Vec<usize> = pairs.iter().flat_map(|&(i, j)| [i, j]).collect();
     neurons.sort_unstable();
     neurons.dedup();
-    let m = neurons.len() * (bins - 1);
-    if m.saturating_mul(m).saturating_mul(classes) > MAX_GRAM_ENTRIES {
+    let columns = neurons.len() * (bins - 1);
+    let words = codes.samples.div_ceil(64) + classes;
+    if columns.saturating_mul(words).saturating_mul(1 + usize::from(second.is_some())) > MAX_GRAM_WORDS {
         return map_indices(pairs.len(), |p| {
             let (i, j) = pairs[p];
             let mut table = PairTable::new(bins, bins, classes)?;
@@ -155,46 +165,65 @@ pub(super) fn count_pairs(
     let by_class: Vec<Vec<usize>> = (0..classes)
         .map(|y| (0..codes.samples).filter(|&s| labels[s] == y).collect())
         .collect();
-    let one_hot = |rows: &mut dyn Iterator<Item = usize>, n_rows: usize| {
-        let mut x = Array2::<f64>::zeros((n_rows, m));
-        for (r, s) in rows.enumerate() {
-            for (k, &n) in neurons.iter().enumerate() {
-                let b = codes.neuron(n)[s] as usize;
-                if b > 0 {
-                    x[[r, k * (bins - 1) + b - 1]] = 1.0;
-                }
-            }
-        }
-        x
-    };
-    // Per class: the Gram matrix and each neuron's own counts n_i[b].
-    let grams: Vec<(Array2<f64>, Vec<u64>)> = map_indices(classes, |y| {
-        let members = &by_class[y];
-        let x = one_hot(&mut members.iter().copied(), members.len());
-        let gram = match second {
-            None => x.t().dot(&x),
-            Some(order) => x.t().dot(&one_hot(&mut members.iter().map(|&s| order[s]), members.len())),
-        };
-        let mut own = vec![0_u64; neurons.len() * bins];
-        for (k, &n) in neurons.iter().enumerate() {
-            let c = codes.neuron(n);
-            members.iter().for_each(|&s| own[k * bins + c[s] as usize] += 1);
-        }
-        (gram, own)
-    });
+    let first = map_indices(classes, |y| OneHot::new(codes, &neurons, &by_class[y], |s| s));
+    let permuted = second.map(|order| map_indices(classes, |y| OneHot::new(codes, &neurons, &by_class[y], |s| order[s])));
+    let second_hot = permuted.as_ref().unwrap_or(&first);
     map_indices(pairs.len(), |p| {
-        let (i, j) = pairs[p];
-        let (ki, kj) = (position[i], position[j]);
+        let (ki, kj) = (position[pairs[p].0], position[pairs[p].1]);
         let mut table = PairTable::new(bins, bins, classes)?;
-        for (y, (gram, own)) in grams.iter().enumerate() {
-            fill_class(&mut table, y, bins, |b1, b2| {
-                gram[[ki * (bins - 1) + b1 - 1, kj * (bins - 1) + b2 - 1]] as u64
-            }, (&own[ki * bins..(ki + 1) * bins], &own[kj * bins..(kj + 1) * bins]));
+        for (y, (a, b)) in first.iter().zip(second_hot).enumerate() {
+            fill_class(&mut table, y, bins, |b1, b2| a.dot(ki, b1, b, kj, b2), (a.own(ki), b.own(kj)));
         }
         Ok(table)
     })
     .into_iter()
     .collect()
+}
+
+/// The one-hot matrix `X_y` of one class as bit sets: a column per neuron
+/// and bin `b ≥ 1`, a bit per sample of the class; the Gram matrix entry of
+/// two columns is the popcount of their intersection.
+struct OneHot {
+    bins: usize,
+    words: usize,
+    /// `bits[(k * (bins − 1) + b − 1) * words ..]`: neuron `k`'s bin `b`.
+    bits: Vec<u64>,
+    /// `own[k * bins + b]`: the class's samples in bin `b` of neuron `k`.
+    own: Vec<u64>,
+}
+
+impl OneHot {
+    fn new(codes: &Codes, neurons: &[usize], members: &[usize], sample: impl Fn(usize) -> usize) -> Self {
+        let (bins, words) = (codes.bins, members.len().div_ceil(64));
+        let mut bits = vec![0_u64; neurons.len() * (bins - 1) * words];
+        let mut own = vec![0_u64; neurons.len() * bins];
+        for (k, &n) in neurons.iter().enumerate() {
+            let c = codes.neuron(n);
+            for (r, &s) in members.iter().enumerate() {
+                let b = c[sample(s)] as usize;
+                own[k * bins + b] += 1;
+                if b > 0 {
+                    bits[(k * (bins - 1) + b - 1) * words + r / 64] |= 1 << (r % 64);
+                }
+            }
+        }
+        OneHot { bins, words, bits, own }
+    }
+
+    fn column(&self, k: usize, b: usize) -> &[u64] {
+        let start = (k * (self.bins - 1) + b - 1) * self.words;
+        &self.bits[start..start + self.words]
+    }
+
+    fn own(&self, k: usize) -> &[u64] {
+        &self.own[k * self.bins..(k + 1) * self.bins]
+    }
+
+    /// `Σ_s [T_k = b1][T'_l = b2]` with `T'` read from `other` (same rows).
+    fn dot(&self, k: usize, b1: usize, other: &OneHot, l: usize, b2: usize) -> u64 {
+        let (x, y) = (self.column(k, b1), other.column(l, b2));
+        x.iter().zip(y).map(|(a, b)| u64::from((a & b).count_ones())).sum()
+    }
 }
 
 /// Writes class `y` of a table from its cells with both bins `≥ 1` and the
