@@ -13,8 +13,8 @@ use std::time::Duration;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use infoablate::measures::{LayerQuantizer, Quantizer, Units};
 use infoablate::pairs::{
-    NullModel, PairAnalysis, PairCounts, PairMeasures, PairSettings, PairTable, all_pairs, null_test,
-    red_broja_conic, red_prec,
+    NullModel, PairAnalysis, PairCounts, PairMeasures, PairSettings, PairTable, all_pairs, null_test, red_broja_conic,
+    red_prec,
 };
 use ndarray::Array2;
 use rand::rngs::StdRng;
@@ -92,7 +92,11 @@ fn bench(c: &mut Criterion) {
                 .iter()
                 .map(|t| {
                     let m = PairMeasures::compute(t, &closed).unwrap();
-                    (m, red_broja_conic(t, Units::Bits).unwrap(), red_prec(t, Units::Bits).unwrap())
+                    (
+                        m,
+                        red_broja_conic(t, Units::Bits).unwrap(),
+                        red_prec(t, Units::Bits).unwrap(),
+                    )
                 })
                 .collect::<Vec<_>>()
         })

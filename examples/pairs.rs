@@ -73,9 +73,18 @@ fn read_pairs(path: &Path) -> cli::Result<Vec<(usize, usize)>> {
     }
     lines
         .map(|(n, line)| {
-            let bad = || format!("`{}` line {}: `{line}` is not a pair `i,j` of neuron indices", path.display(), n + 1);
+            let bad = || {
+                format!(
+                    "`{}` line {}: `{line}` is not a pair `i,j` of neuron indices",
+                    path.display(),
+                    n + 1
+                )
+            };
             let (i, j) = line.split_once(',').ok_or_else(bad)?;
-            Ok((i.trim().parse().map_err(|_| bad())?, j.trim().parse().map_err(|_| bad())?))
+            Ok((
+                i.trim().parse().map_err(|_| bad())?,
+                j.trim().parse().map_err(|_| bad())?,
+            ))
         })
         .collect()
 }
@@ -99,7 +108,13 @@ fn run(args: &Args) -> cli::Result<()> {
             Estimator::PlugIn
         });
     let layer_quantizer = LayerQuantizer::fit(quantizer, acts)?;
-    let counts = PairCounts::from_activations(acts, recording.labels(), recording.num_classes(), &layer_quantizer, &pairs)?;
+    let counts = PairCounts::from_activations(
+        acts,
+        recording.labels(),
+        recording.num_classes(),
+        &layer_quantizer,
+        &pairs,
+    )?;
     let analysis = PairAnalysis::compute(&counts, &settings)?;
     std::fs::write(&args.out, analysis.to_csv()).map_err(|e| format!("cannot write `{}`: {e}", args.out.display()))?;
     if let Some(warning) = analysis.sample_size_warning() {

@@ -22,7 +22,10 @@ fn table(classes: usize, rows: &[(usize, usize, usize, u64)]) -> PairTable {
 
 /// Uniform inputs with `y = f(x1, x2)`.
 fn uniform(classes: usize, f: impl Fn(usize, usize) -> usize) -> PairTable {
-    let rows: Vec<_> = [(0, 0), (0, 1), (1, 0), (1, 1)].iter().map(|&(a, b)| (a, b, f(a, b), 1)).collect();
+    let rows: Vec<_> = [(0, 0), (0, 1), (1, 0), (1, 1)]
+        .iter()
+        .map(|&(a, b)| (a, b, f(a, b), 1))
+        .collect();
     table(classes, &rows)
 }
 
@@ -126,7 +129,9 @@ fn unq_with_correlated_sources() {
 #[test]
 fn two_copies_of_class_below_five_share_one_bit() {
     // Ten equally frequent classes; both neurons are [class < 5].
-    let rows: Vec<_> = (0..10).map(|y| (usize::from(y < 5), usize::from(y < 5), y, 3)).collect();
+    let rows: Vec<_> = (0..10)
+        .map(|y| (usize::from(y < 5), usize::from(y < 5), y, 3))
+        .collect();
     let t = table(10, &rows);
     assert_abs_diff_eq!(red_prec(&t, Units::Bits).unwrap(), 1.0, epsilon = EXACT);
     let m = measures(&t);
@@ -154,13 +159,25 @@ fn nats_and_miller_madow() {
     let t = uniform(2, |a, b| a & b);
     let bits = measures(&t);
     let nats = PairMeasures::compute(&t, &PairSettings::default().with_units(Units::Nats)).unwrap();
-    assert_abs_diff_eq!(nats.red_broja.unwrap(), bits.red_broja.unwrap() * std::f64::consts::LN_2, epsilon = CONIC);
+    assert_abs_diff_eq!(
+        nats.red_broja.unwrap(),
+        bits.red_broja.unwrap() * std::f64::consts::LN_2,
+        epsilon = CONIC
+    );
     assert_abs_diff_eq!(nats.red_wb, bits.red_wb * std::f64::consts::LN_2, epsilon = EXACT);
     // Miller–Madow moves the MI terms only: (m_T + m_Y − m_TY − 1)/(2N) nats.
     let mm = PairMeasures::compute(&t, &PairSettings::default().with_estimator(Estimator::MillerMadow)).unwrap();
     let n = 4.0;
-    assert_abs_diff_eq!(mm.mi_1 - bits.mi_1, (2.0 + 2.0 - 3.0 - 1.0) / (2.0 * n) / std::f64::consts::LN_2, epsilon = EXACT);
-    assert_abs_diff_eq!(mm.joint_mi - bits.joint_mi, (4.0 + 2.0 - 4.0 - 1.0) / (2.0 * n) / std::f64::consts::LN_2, epsilon = EXACT);
+    assert_abs_diff_eq!(
+        mm.mi_1 - bits.mi_1,
+        (2.0 + 2.0 - 3.0 - 1.0) / (2.0 * n) / std::f64::consts::LN_2,
+        epsilon = EXACT
+    );
+    assert_abs_diff_eq!(
+        mm.joint_mi - bits.joint_mi,
+        (4.0 + 2.0 - 4.0 - 1.0) / (2.0 * n) / std::f64::consts::LN_2,
+        epsilon = EXACT
+    );
     assert_eq!(mm.red_wb, bits.red_wb);
     assert_eq!(mm.red_broja, bits.red_broja);
 }

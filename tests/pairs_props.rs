@@ -20,7 +20,10 @@ const SOLVER: f64 = 1e-6;
 fn random_table(bins1: usize, bins2: usize, classes: usize) -> impl Strategy<Value = PairTable> {
     prop::collection::vec(0_u64..12, bins1 * bins2 * classes)
         .prop_filter("two classes with samples", move |counts| {
-            (0..classes).filter(|&y| counts.iter().skip(y).step_by(classes).any(|&n| n > 0)).count() >= 2
+            (0..classes)
+                .filter(|&y| counts.iter().skip(y).step_by(classes).any(|&n| n > 0))
+                .count()
+                >= 2
         })
         .prop_map(move |counts| PairTable::from_counts(bins1, bins2, classes, counts).unwrap())
 }
@@ -30,7 +33,10 @@ fn check_invariants(t: &PairTable) {
     let (broja, prec) = (m.red_broja.unwrap(), m.red_prec.unwrap());
     let cap = m.mi_1.min(m.mi_2);
     for red in [m.red_mmi, m.red_wb, prec] {
-        assert!((-ROUNDING..=cap + ROUNDING).contains(&red), "{red} outside [0, {cap}]: {m:?}");
+        assert!(
+            (-ROUNDING..=cap + ROUNDING).contains(&red),
+            "{red} outside [0, {cap}]: {m:?}"
+        );
     }
     assert!((-SOLVER..=cap + SOLVER).contains(&broja), "{m:?}");
     assert!(prec <= broja + SOLVER, "red_prec > red_broja: {m:?}");
@@ -98,7 +104,11 @@ fn gram_tables_equal_one_pass_per_pair_for_every_quantizer() {
     ] {
         let q = LayerQuantizer::fit(quantizer, acts.view()).unwrap();
         let counts = PairCounts::from_activations(acts.view(), &labels, 4, &q, &all_pairs(7)).unwrap();
-        assert_eq!(counts.tables(), &one_pass_per_pair(&acts, &labels, 4, &q)[..], "{quantizer}");
+        assert_eq!(
+            counts.tables(),
+            &one_pass_per_pair(&acts, &labels, 4, &q)[..],
+            "{quantizer}"
+        );
         assert_eq!(counts.num_samples(), 700);
     }
 }
@@ -112,7 +122,9 @@ fn streaming_equals_dense_and_merge_equals_one_pass() {
     let mut recorder = PairRecorder::new(q.clone(), 3, &pairs).unwrap();
     for start in (0..1000).step_by(130) {
         let end = (start + 130).min(1000);
-        recorder.observe(acts.slice(s![start..end, ..]), &labels[start..end]).unwrap();
+        recorder
+            .observe(acts.slice(s![start..end, ..]), &labels[start..end])
+            .unwrap();
     }
     assert_eq!(recorder.counts(), &dense);
     let mut first = PairCounts::from_activations(acts.slice(s![..400, ..]), &labels[..400], 3, &q, &pairs).unwrap();
@@ -167,7 +179,9 @@ fn matrices_top_pairs_and_schedules() {
     assert!(m[[1, 1]].is_nan());
     assert_eq!(m[[0, 3]], m[[3, 0]]);
     // neuron 4 copies neuron 0: the only pair with no unique information
-    let top = analysis.top_k("unique_1_prec", 1, infoablate::measures::Order::Ascending).unwrap();
+    let top = analysis
+        .top_k("unique_1_prec", 1, infoablate::measures::Order::Ascending)
+        .unwrap();
     assert_eq!(top[0].0, (0, 4));
     let copy = analysis.get(4, 0).unwrap();
     assert_abs_diff_eq!(copy.red_prec.unwrap(), copy.mi_1, epsilon = ROUNDING);
@@ -183,7 +197,9 @@ fn matrices_top_pairs_and_schedules() {
         .sum::<f64>()
         / 4.0;
     assert_abs_diff_eq!(means[2], by_hand, epsilon = 1e-15);
-    let schedule = analysis.schedule("synergy_wb", 1, infoablate::measures::Order::Descending).unwrap();
+    let schedule = analysis
+        .schedule("synergy_wb", 1, infoablate::measures::Order::Descending)
+        .unwrap();
     let order = infoablate::ablation::AblationSchedule::neurons(&schedule, &[3, 5]).unwrap();
     let most = (0..5).max_by(|&a, &b| means[a].total_cmp(&means[b])).unwrap();
     assert_eq!((order.len(), order[0]), (5, (1, most)));
@@ -199,7 +215,18 @@ fn null_models_keep_what_they_should() {
     let q = LayerQuantizer::fit(Quantizer::binary(0.0).unwrap(), acts.view()).unwrap();
     let pairs = all_pairs(4);
     let settings = PairSettings::default();
-    let within = null_test(acts.view(), &labels, 3, &q, &pairs, &settings, NullModel::WithinClassShuffle, 19, 9).unwrap();
+    let within = null_test(
+        acts.view(),
+        &labels,
+        3,
+        &q,
+        &pairs,
+        &settings,
+        NullModel::WithinClassShuffle,
+        19,
+        9,
+    )
+    .unwrap();
     // the shuffle keeps p(t1, y) and p(t2, y): mi_1, mi_2, red_mmi and red_wb are unchanged
     for column in ["mi_1", "mi_2", "red_mmi", "red_wb"] {
         for d in within.debiased(column).unwrap() {
@@ -212,8 +239,30 @@ fn null_models_keep_what_they_should() {
     let copy = pairs.iter().position(|&p| p == (0, 3)).unwrap();
     assert_eq!(within.p_values("interaction_info").unwrap()[copy], 1.0);
     assert_eq!(within.p_values("joint_mi").unwrap()[copy], 1.0);
-    let labels_null = null_test(acts.view(), &labels, 3, &q, &pairs, &settings, NullModel::LabelPermutation, 19, 9).unwrap();
+    let labels_null = null_test(
+        acts.view(),
+        &labels,
+        3,
+        &q,
+        &pairs,
+        &settings,
+        NullModel::LabelPermutation,
+        19,
+        9,
+    )
+    .unwrap();
     assert_eq!(labels_null.p_values("mi_1").unwrap()[copy], 0.05);
-    let again = null_test(acts.view(), &labels, 3, &q, &pairs, &settings, NullModel::LabelPermutation, 19, 9).unwrap();
+    let again = null_test(
+        acts.view(),
+        &labels,
+        3,
+        &q,
+        &pairs,
+        &settings,
+        NullModel::LabelPermutation,
+        19,
+        9,
+    )
+    .unwrap();
     assert_eq!(again, labels_null);
 }

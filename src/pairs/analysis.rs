@@ -33,6 +33,9 @@ impl std::fmt::Display for SampleSizeWarning {
     }
 }
 
+/// A pair `(i, j)` and its value of a column.
+pub type RankedPair = ((usize, usize), f64);
+
 /// The measures of every pair of a [`PairCounts`].
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -60,7 +63,11 @@ impl PairAnalysis {
         let measures = map_indices(compact.len(), |p| PairMeasures::of_compact(&compact[p], settings))
             .into_iter()
             .collect::<Result<Vec<_>>>()?;
-        let recommended = compact.iter().map(|c| 10 * (c.n1 * c.n2 * c.c) as u64).max().unwrap_or(0);
+        let recommended = compact
+            .iter()
+            .map(|c| 10 * (c.n1 * c.n2 * c.c) as u64)
+            .max()
+            .unwrap_or(0);
         let num_samples = counts.num_samples();
         Ok(PairAnalysis {
             settings: *settings,
@@ -138,7 +145,7 @@ impl PairAnalysis {
     ///
     /// # Errors
     /// As [`column`](PairAnalysis::column).
-    pub fn top_k(&self, name: &str, k: usize, order: Order) -> Result<Vec<((usize, usize), f64)>, PairsError> {
+    pub fn top_k(&self, name: &str, k: usize, order: Order) -> Result<Vec<RankedPair>, PairsError> {
         let values = self.column(name)?;
         let entries: Vec<(usize, usize, f64)> = self.pairs.iter().zip(&values).map(|(&(i, j), &v)| (i, j, v)).collect();
         let ranked = rank(&entries, order);
@@ -160,7 +167,11 @@ impl PairAnalysis {
                 count[n] += 1;
             }
         }
-        Ok(sum.iter().zip(&count).map(|(s, &c)| if c == 0 { f64::NAN } else { s / c as f64 }).collect())
+        Ok(sum
+            .iter()
+            .zip(&count)
+            .map(|(s, &c)| if c == 0 { f64::NAN } else { s / c as f64 })
+            .collect())
     }
 
     /// A schedule that ablates hidden layer `layer`'s neurons by their
@@ -173,7 +184,12 @@ impl PairAnalysis {
     pub fn schedule(&self, name: &str, layer: usize, order: Order) -> Result<Schedule, PairsError> {
         let mut per_layer = vec![Vec::new(); layer];
         per_layer.push(self.neuron_means(name)?);
-        Ok(Schedule::by_scores(format!("mean pairwise {name}"), per_layer, order, Scope::Layer(layer)))
+        Ok(Schedule::by_scores(
+            format!("mean pairwise {name}"),
+            per_layer,
+            order,
+            Scope::Layer(layer),
+        ))
     }
 
     /// The analysis as CSV: `i,j` then every computed column of [`COLUMNS`],

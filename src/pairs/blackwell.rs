@@ -57,7 +57,10 @@ pub(super) fn blackwell(c: &Compact) -> Result<Blackwell, PairsError> {
         });
     }
     let rays = extreme_rays(&a, rank_a)?;
-    let values: Vec<f64> = rays.iter().map(|ray| garbling_information(c, &k1, &ray[..n1])).collect();
+    let values: Vec<f64> = rays
+        .iter()
+        .map(|ray| garbling_information(c, &k1, &ray[..n1]))
+        .collect();
     let ray_matrix = Matrix::from_fn(n1 + n2, rays.len(), |t, r| rays[r][t]);
     let basis = ray_matrix.rank();
     check_size("vertex", binomial(rays.len(), basis))?;
@@ -94,7 +97,10 @@ fn check_size(what: &'static str, count: u64) -> Result<(), PairsError> {
 fn extreme_rays(a: &Matrix, rank: usize) -> Result<Vec<Vec<f64>>, PairsError> {
     let n = a.cols;
     let max_support = (rank + 1).min(n);
-    check_size("support", (2..=max_support).map(|k| binomial(n, k)).fold(0, u64::saturating_add))?;
+    check_size(
+        "support",
+        (2..=max_support).map(|k| binomial(n, k)).fold(0, u64::saturating_add),
+    )?;
     let mut rays = Vec::new();
     for size in 2..=max_support {
         for_each_subset(n, size, |support| {

@@ -30,7 +30,9 @@ fn xlogx(x: f64) -> f64 {
 /// `H_q(Y|T1,T2)` in nats of a pmf `q(t1,t2,y)`, row-major with `classes` a cell.
 fn conditional_entropy(q: &[f64], classes: usize) -> f64 {
     let cells = q.chunks_exact(classes);
-    cells.map(|cell| xlogx(cell.iter().sum()) - cell.iter().map(|&v| xlogx(v)).sum::<f64>()).sum()
+    cells
+        .map(|cell| xlogx(cell.iter().sum()) - cell.iter().map(|&v| xlogx(v)).sum::<f64>())
+        .sum()
 }
 
 /// `max_{q∈Δ} H_q(Y|T1,T2)` in nats: `H_p` when a neuron has one occupied
@@ -104,7 +106,13 @@ fn max_conditional_entropy_binary(c: &Compact) -> Option<f64> {
     // Start at the independent coupling, interior for every free class.
     let x: Vec<f64> = classes
         .iter()
-        .map(|k| if k.free() { (k.a * k.b / k.m).clamp(k.lo, k.hi) } else { k.lo })
+        .map(|k| {
+            if k.free() {
+                (k.a * k.b / k.m).clamp(k.lo, k.hi)
+            } else {
+                k.lo
+            }
+        })
         .collect();
     let free: Vec<usize> = (0..classes.len()).filter(|&y| classes[y].free()).collect();
     if free.is_empty() {
@@ -121,7 +129,11 @@ fn newton(classes: &[Class], mut x: Vec<f64>, free: &[usize]) -> Option<f64> {
         // The longest step that keeps every free cell strictly inside.
         let mut t: f64 = 1.0;
         for (&y, &d) in free.iter().zip(&direction) {
-            let room = if d > 0.0 { classes[y].hi - x[y] } else { x[y] - classes[y].lo };
+            let room = if d > 0.0 {
+                classes[y].hi - x[y]
+            } else {
+                x[y] - classes[y].lo
+            };
             if d != 0.0 {
                 t = t.min(0.99 * room / d.abs());
             }
@@ -174,7 +186,11 @@ fn optimal_corner(classes: &[Class], free: &[usize]) -> Option<f64> {
                 (at >= class.lo - slack && at <= class.hi + slack).then(|| at.clamp(class.lo, class.hi))
             })
             .collect::<Option<_>>()?;
-        let cells: Vec<[f64; 4]> = classes.iter().zip(&x).map(|(c, &xy)| c.cells(xy).map(|q| q.max(0.0))).collect();
+        let cells: Vec<[f64; 4]> = classes
+            .iter()
+            .zip(&x)
+            .map(|(c, &xy)| c.cells(xy).map(|q| q.max(0.0)))
+            .collect();
         if cells.iter().any(|c| c[star] > 1e-12) {
             return None;
         }
@@ -201,7 +217,11 @@ const MAX_NEWTON_STEPS: usize = 40;
 /// The Newton direction on the free classes and `gᵀd` (the Newton
 /// decrement squared), or `None` where a cell has reached 0.
 fn newton_step(classes: &[Class], x: &[f64], free: &[usize]) -> Option<(Vec<f64>, f64)> {
-    let cells: Vec<[f64; 4]> = classes.iter().zip(x).map(|(class, &xy)| class.cells(xy).map(|q| q.max(0.0))).collect();
+    let cells: Vec<[f64; 4]> = classes
+        .iter()
+        .zip(x)
+        .map(|(class, &xy)| class.cells(xy).map(|q| q.max(0.0)))
+        .collect();
     let mut totals = [0.0; 4];
     cells.iter().for_each(|c| (0..4).for_each(|k| totals[k] += c[k]));
     if free.iter().any(|&y| cells[y].iter().any(|&q| q <= 0.0)) {
@@ -209,9 +229,14 @@ fn newton_step(classes: &[Class], x: &[f64], free: &[usize]) -> Option<(Vec<f64>
     }
     let coupling: f64 = totals.iter().map(|q| 1.0 / q).sum();
     // Per free class: the gradient, w = 1/D and α_k = w/q_k (Σ_k α_k = 1).
-    let grad: Vec<f64> =
-        free.iter().map(|&y| (0..4).map(|k| SIGNS[k] * (totals[k] / cells[y][k]).ln()).sum()).collect();
-    let inv_diag: Vec<f64> = free.iter().map(|&y| 1.0 / cells[y].iter().map(|q| 1.0 / q).sum::<f64>()).collect();
+    let grad: Vec<f64> = free
+        .iter()
+        .map(|&y| (0..4).map(|k| SIGNS[k] * (totals[k] / cells[y][k]).ln()).sum())
+        .collect();
+    let inv_diag: Vec<f64> = free
+        .iter()
+        .map(|&y| 1.0 / cells[y].iter().map(|q| 1.0 / q).sum::<f64>())
+        .collect();
     // (diag(D) − c·11ᵀ) d = g  ⇒  d = D⁻¹g + D⁻¹1 · c(1ᵀD⁻¹g) / (1 − c·1ᵀD⁻¹1).
     // The denominator cancels where one cell total Q_* is tiny; with
     // β_ky = q_ky/Q_k it is, exactly,
@@ -244,14 +269,14 @@ pub(super) fn max_conditional_entropy_conic(c: &Compact) -> Result<f64, PairsErr
         .filter(|&(t1, t2, y)| c.p1y[t1 * nc + y] > 0.0 && c.p2y[t2 * nc + y] > 0.0)
         .collect();
     let k = cells.len();
-    let (mut rows, mut cols, mut vals, mut b) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut triplets, mut b): (Vec<(usize, usize, f64)>, Vec<f64>) = (Vec::new(), Vec::new());
     let mut row = 0;
     // Equalities, one per (t1, y) and per (t2, y) but the last t2 of each class
     // (it follows from the others).
     for t1 in 0..n1 {
         for y in 0..nc {
             for (v, _) in cells.iter().enumerate().filter(|(_, cell)| (cell.0, cell.2) == (t1, y)) {
-                (rows.push(row), cols.push(v), vals.push(1.0));
+                triplets.push((row, v, 1.0));
             }
             b.push(c.p1y[t1 * nc + y]);
             row += 1;
@@ -260,7 +285,7 @@ pub(super) fn max_conditional_entropy_conic(c: &Compact) -> Result<f64, PairsErr
     for t2 in 0..n2 - 1 {
         for y in 0..nc {
             for (v, _) in cells.iter().enumerate().filter(|(_, cell)| (cell.1, cell.2) == (t2, y)) {
-                (rows.push(row), cols.push(v), vals.push(1.0));
+                triplets.push((row, v, 1.0));
             }
             b.push(c.p2y[t2 * nc + y]);
             row += 1;
@@ -269,14 +294,16 @@ pub(super) fn max_conditional_entropy_conic(c: &Compact) -> Result<f64, PairsErr
     let equalities = row;
     // Exponential cones: s = (r_v, q_v, Q_{t1t2}) = −A x.
     for (v, &(t1, t2, _)) in cells.iter().enumerate() {
-        (rows.push(row), cols.push(k + v), vals.push(-1.0));
-        (rows.push(row + 1), cols.push(v), vals.push(-1.0));
+        triplets.push((row, k + v, -1.0));
+        triplets.push((row + 1, v, -1.0));
         for (w, _) in cells.iter().enumerate().filter(|(_, o)| (o.0, o.1) == (t1, t2)) {
-            (rows.push(row + 2), cols.push(w), vals.push(-1.0));
+            triplets.push((row + 2, w, -1.0));
         }
         b.extend([0.0; 3]);
         row += 3;
     }
+    let (rows, (cols, vals)): (Vec<usize>, (Vec<usize>, Vec<f64>)) =
+        triplets.into_iter().map(|(r, c, v)| (r, (c, v))).unzip();
     let a = CscMatrix::new_from_triplets(row, 2 * k, rows, cols, vals);
     let p = CscMatrix::zeros((2 * k, 2 * k));
     let mut objective = vec![0.0; 2 * k];

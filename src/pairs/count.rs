@@ -89,7 +89,9 @@ impl PairTable {
 
 fn check_labels(labels: &[usize], classes: usize) -> Result<(), PairsError> {
     match labels.iter().enumerate().find(|(_, y)| **y >= classes) {
-        Some((s, y)) => Err(PairsError::Shape(format!("label {y} of sample {s} is not below {classes} classes"))),
+        Some((s, y)) => Err(PairsError::Shape(format!(
+            "label {y} of sample {s} is not below {classes} classes"
+        ))),
         None => Ok(()),
     }
 }
@@ -107,7 +109,10 @@ impl Codes {
         let fitted: Vec<FittedQuantizer> = (0..width)
             .map(|i| {
                 quantizer.neuron(i).ok_or_else(|| {
-                    PairsError::Shape(format!("neuron {i} is outside the quantizer's {} neurons", quantizer.width()))
+                    PairsError::Shape(format!(
+                        "neuron {i} is outside the quantizer's {} neurons",
+                        quantizer.width()
+                    ))
                 })
             })
             .collect::<Result<_, _>>()?;
@@ -146,7 +151,11 @@ pub(super) fn count_pairs(
     neurons.dedup();
     let columns = neurons.len() * (bins - 1);
     let words = codes.samples.div_ceil(64) + classes;
-    if columns.saturating_mul(words).saturating_mul(1 + usize::from(second.is_some())) > MAX_GRAM_WORDS {
+    if columns
+        .saturating_mul(words)
+        .saturating_mul(1 + usize::from(second.is_some()))
+        > MAX_GRAM_WORDS
+    {
         return map_indices(pairs.len(), |p| {
             let (i, j) = pairs[p];
             let mut table = PairTable::new(bins, bins, classes)?;
@@ -166,13 +175,20 @@ pub(super) fn count_pairs(
         .map(|y| (0..codes.samples).filter(|&s| labels[s] == y).collect())
         .collect();
     let first = map_indices(classes, |y| OneHot::new(codes, &neurons, &by_class[y], |s| s));
-    let permuted = second.map(|order| map_indices(classes, |y| OneHot::new(codes, &neurons, &by_class[y], |s| order[s])));
+    let permuted =
+        second.map(|order| map_indices(classes, |y| OneHot::new(codes, &neurons, &by_class[y], |s| order[s])));
     let second_hot = permuted.as_ref().unwrap_or(&first);
     map_indices(pairs.len(), |p| {
         let (ki, kj) = (position[pairs[p].0], position[pairs[p].1]);
         let mut table = PairTable::new(bins, bins, classes)?;
         for (y, (a, b)) in first.iter().zip(second_hot).enumerate() {
-            fill_class(&mut table, y, bins, |b1, b2| a.dot(ki, b1, b, kj, b2), (a.own(ki), b.own(kj)));
+            fill_class(
+                &mut table,
+                y,
+                bins,
+                |b1, b2| a.dot(ki, b1, b, kj, b2),
+                (a.own(ki), b.own(kj)),
+            );
         }
         Ok(table)
     })
@@ -228,16 +244,22 @@ impl OneHot {
 
 /// Writes class `y` of a table from its cells with both bins `≥ 1` and the
 /// two neurons' own counts.
-fn fill_class(table: &mut PairTable, y: usize, bins: usize, cell: impl Fn(usize, usize) -> u64, (own1, own2): (&[u64], &[u64])) {
+fn fill_class(
+    table: &mut PairTable,
+    y: usize,
+    bins: usize,
+    cell: impl Fn(usize, usize) -> u64,
+    (own1, own2): (&[u64], &[u64]),
+) {
     let mut row_rest = own1.to_vec(); // n_1[b1] minus the cells with b2 ≥ 1
     let mut col_rest = own2.to_vec();
-    for b1 in 1..bins {
-        for b2 in 1..bins {
+    for (b1, rest1) in row_rest.iter_mut().enumerate().skip(1) {
+        for (b2, rest2) in col_rest.iter_mut().enumerate().skip(1) {
             let n = cell(b1, b2);
             let k = table.index(b1, b2, y);
             table.as_mut_slice()[k] = n;
-            row_rest[b1] -= n;
-            col_rest[b2] -= n;
+            *rest1 -= n;
+            *rest2 -= n;
         }
     }
     for b in 1..bins {

@@ -15,7 +15,10 @@ pub(super) const TOLERANCE: f64 = 1e-10;
 
 impl Matrix {
     pub fn from_fn(rows: usize, cols: usize, f: impl Fn(usize, usize) -> f64) -> Self {
-        let data = (0..rows).flat_map(|r| (0..cols).map(move |c| (r, c))).map(|(r, c)| f(r, c)).collect();
+        let data = (0..rows)
+            .flat_map(|r| (0..cols).map(move |c| (r, c)))
+            .map(|(r, c)| f(r, c))
+            .collect();
         Matrix { rows, cols, data }
     }
 
@@ -36,8 +39,7 @@ impl Matrix {
             if row == self.rows {
                 break;
             }
-            let Some(best) =
-                (row..self.rows).max_by(|&a, &b| self.at(a, col).abs().total_cmp(&self.at(b, col).abs()))
+            let Some(best) = (row..self.rows).max_by(|&a, &b| self.at(a, col).abs().total_cmp(&self.at(b, col).abs()))
             else {
                 break;
             };
@@ -123,9 +125,7 @@ pub(super) fn binomial(n: usize, k: usize) -> u64 {
         return 0;
     }
     let k = k.min(n - k);
-    (0..k).fold(1_u64, |acc, i| {
-        acc.saturating_mul((n - i) as u64) / (i as u64 + 1)
-    })
+    (0..k).fold(1_u64, |acc, i| acc.saturating_mul((n - i) as u64) / (i as u64 + 1))
 }
 
 #[cfg(test)]

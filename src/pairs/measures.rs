@@ -183,7 +183,10 @@ impl PairMeasures {
                     [a, b]
                 }
             };
-            (Some(broja_nats(c, plug_in, max_conditional_entropy)?), Some(blackwell(c)?.nats))
+            (
+                Some(broja_nats(c, plug_in, max_conditional_entropy)?),
+                Some(blackwell(c)?.nats),
+            )
         };
         let u = |nats: f64| settings.units.from_nats(nats);
         Ok(PairMeasures {

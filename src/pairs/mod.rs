@@ -68,12 +68,12 @@ mod measures;
 mod null;
 mod table;
 
-pub use analysis::{PairAnalysis, SampleSizeWarning};
+pub use analysis::{PairAnalysis, RankedPair, SampleSizeWarning};
 pub use blackwell::MAX_ENUMERATION;
 pub use count::{MAX_GRAM_WORDS, PairCounts, PairRecorder, all_pairs};
 pub use measures::{
-    Atoms, COLUMNS, PairMeasures, PairSettings, Redundancy, interaction_info, joint_mi, mi_1, mi_2, red_broja, red_broja_conic,
-    red_mmi, red_prec, red_wb,
+    Atoms, COLUMNS, PairMeasures, PairSettings, Redundancy, interaction_info, joint_mi, mi_1, mi_2, red_broja,
+    red_broja_conic, red_mmi, red_prec, red_wb,
 };
 pub use null::{NullModel, NullTest, benjamini_hochberg, null_test};
 pub use table::{MAX_CELLS, PairTable};

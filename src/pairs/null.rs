@@ -55,7 +55,12 @@ impl NullTest {
     /// [`PairsError::Parameter`] for a column not tested.
     pub fn debiased(&self, column: &str) -> Result<Vec<f64>, PairsError> {
         let c = self.index(column)?;
-        Ok(self.observed.iter().zip(&self.null_mean).map(|(o, m)| o[c] - m[c]).collect())
+        Ok(self
+            .observed
+            .iter()
+            .zip(&self.null_mean)
+            .map(|(o, m)| o[c] - m[c])
+            .collect())
     }
 
     /// The p-values of one column, a value per pair.
@@ -68,10 +73,13 @@ impl NullTest {
     }
 
     fn index(&self, column: &str) -> Result<usize, PairsError> {
-        self.columns.iter().position(|&c| c == column).ok_or_else(|| PairsError::Parameter {
-            name: "null-test column",
-            reason: format!("`{column}` is not one of {}", self.columns.join(", ")),
-        })
+        self.columns
+            .iter()
+            .position(|&c| c == column)
+            .ok_or_else(|| PairsError::Parameter {
+                name: "null-test column",
+                reason: format!("`{column}` is not one of {}", self.columns.join(", ")),
+            })
     }
 }
 
@@ -120,7 +128,11 @@ pub fn null_test(
     }
     let settings = settings.closed_forms_only();
     let counts = PairCounts::from_activations(activations, labels, classes, quantizer, pairs)?;
-    let columns: Vec<&'static str> = COLUMNS.iter().copied().filter(|c| !c.ends_with("broja") && !c.ends_with("prec")).collect();
+    let columns: Vec<&'static str> = COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| !c.ends_with("broja") && !c.ends_with("prec"))
+        .collect();
     let values = |tables: &[super::PairTable]| -> Result<Vec<Vec<f64>>> {
         map_indices(tables.len(), |p| {
             let m = PairMeasures::compute(&tables[p], &settings)?;
@@ -132,7 +144,10 @@ pub fn null_test(
     let observed = values(counts.tables())?;
     let codes = Codes::new(activations, quantizer)?;
     let mut rng = StdRng::seed_from_u64(seed);
-    let (mut sum, mut exceed) = (vec![vec![0.0; columns.len()]; pairs.len()], vec![vec![0_u64; columns.len()]; pairs.len()]);
+    let (mut sum, mut exceed) = (
+        vec![vec![0.0; columns.len()]; pairs.len()],
+        vec![vec![0_u64; columns.len()]; pairs.len()],
+    );
     let mut by_class: Vec<Vec<usize>> = vec![Vec::new(); classes];
     labels.iter().enumerate().for_each(|(s, &y)| by_class[y].push(s));
     for _ in 0..shuffles {
@@ -166,7 +181,10 @@ pub fn null_test(
         columns,
         pairs: pairs.to_vec(),
         null_mean: sum.iter().map(|row| row.iter().map(|v| v / s).collect()).collect(),
-        p_value: exceed.iter().map(|row| row.iter().map(|&e| (1.0 + e as f64) / (1.0 + s)).collect()).collect(),
+        p_value: exceed
+            .iter()
+            .map(|row| row.iter().map(|&e| (1.0 + e as f64) / (1.0 + s)).collect())
+            .collect(),
         observed,
     })
 }

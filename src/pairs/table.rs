@@ -19,8 +19,8 @@ use crate::measures::{CountTable, MeasureError};
 /// let mut t = PairTable::from_counts(2, 2, 2, vec![3, 0, 0, 1, 0, 0, 1, 4])?;
 /// t.merge(&PairTable::from_counts(2, 2, 2, vec![1, 0, 0, 0, 0, 0, 0, 0])?)?;
 /// assert_eq!(t.get(0, 0, 0), Some(4));
-/// assert_eq!(t.total(), 13);
-/// assert_eq!(t.class_totals(), vec![5, 8]);
+/// assert_eq!(t.total(), 10);
+/// assert_eq!(t.class_totals(), vec![5, 5]);
 /// assert!(t.merge(&PairTable::new(3, 2, 2)?).is_err());
 /// # Ok::<(), infoablate::Error>(())
 /// ```
@@ -160,14 +160,9 @@ impl PairTable {
         let mut used1 = vec![false; self.bins1];
         let mut used2 = vec![false; self.bins2];
         let mut used_y = vec![false; self.classes];
-        for b1 in 0..self.bins1 {
-            for b2 in 0..self.bins2 {
-                for y in 0..self.classes {
-                    if self.counts[self.index(b1, b2, y)] > 0 {
-                        (used1[b1], used2[b2], used_y[y]) = (true, true, true);
-                    }
-                }
-            }
+        let (b2s, c) = (self.bins2, self.classes);
+        for (k, _) in self.counts.iter().enumerate().filter(|(_, n)| **n > 0) {
+            (used1[k / (b2s * c)], used2[(k / c) % b2s], used_y[k % c]) = (true, true, true);
         }
         let keep = |used: &[bool]| -> Vec<usize> { (0..used.len()).filter(|&k| used[k]).collect() };
         let (k1, k2, ky) = (keep(&used1), keep(&used2), keep(&used_y));
