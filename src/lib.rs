@@ -14,6 +14,7 @@
 //! | [`network`] | the [`Network`](network::Network) and [`Resumable`](network::Resumable) capability traits, the built-in [`Mlp`](network::Mlp) with training and safetensors I/O |
 //! | [`record`] | [`ActivationRecorder`](record::ActivationRecorder): run a network, keep its hidden layers |
 //! | [`measures`] | quantizers, count tables, entropy / mutual information / KL selectivity / class selectivity |
+//! | [`pairs`] | neuron pairs: redundancy, synergy, partial information decomposition |
 //! | [`ablation`] | cumulative ablation schedules and accuracy / loss curves |
 //! | `plot` (feature `plot`) | SVG figures: curves against the random band, measure distributions, scatter |
 //!
