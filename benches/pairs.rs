@@ -4,8 +4,8 @@
 //!
 //! `cargo bench --bench pairs`. Throughput is per pair, so the plain runs
 //! (on the first `PLAIN_PAIRS` pairs) and the fast ones (on all) compare as
-//! a ratio of pairs per second in one run. Activations are synthetic, seeded,
-//! ReLU-like with class-dependent neurons.
+//! a ratio of pairs per second in one run. Activations are synthetic and
+//! seeded (see `synthetic`).
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -13,8 +13,8 @@ use std::time::Duration;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use infoablate::measures::{LayerQuantizer, Quantizer, Units};
 use infoablate::pairs::{
-    NullModel, PairAnalysis, PairCounts, PairMeasures, PairSettings, PairTable, all_pairs, null_test, red_broja_conic,
-    red_prec,
+    NullModel, NullSpec, PairAnalysis, PairCounts, PairMeasures, PairSettings, PairTable, all_pairs, null_test,
+    red_broja_conic, red_prec,
 };
 use ndarray::Array2;
 use rand::rngs::StdRng;
@@ -29,14 +29,25 @@ const PLAIN_PAIRS: usize = 50;
 const SHUFFLES: usize = 10;
 
 fn synthetic() -> (Array2<f32>, Vec<usize>) {
-    let mut rng = StdRng::seed_from_u64(2022);
+    // Neuron j responds to class j % 10 with a noisy gain; every fifth
+    // neuron is a noisy copy of the one before, and every seventh the XOR
+    // of two others' signs, so that redundant and synergistic pairs (the
+    // non-generic cases of the solvers) occur among the generic ones.
+    let mut rng = StdRng::seed_from_u64(11);
     let labels: Vec<usize> = (0..SAMPLES).map(|_| rng.random_range(0..CLASSES)).collect();
-    let bias: Vec<f32> = (0..NEURONS).map(|_| rng.random_range(-0.5..0.5)).collect();
-    let preferred: Vec<usize> = (0..NEURONS).map(|_| rng.random_range(0..CLASSES)).collect();
-    let acts = Array2::from_shape_fn((SAMPLES, NEURONS), |(s, j)| {
-        let boost = if labels[s] == preferred[j] { 0.8 } else { 0.0 };
-        (rng.random_range(-1.0_f32..1.0) + bias[j] + boost).max(0.0)
-    });
+    let gain: Vec<f32> = (0..NEURONS).map(|_| rng.random_range(0.2..1.2)).collect();
+    let mut acts = Array2::<f32>::zeros((SAMPLES, NEURONS));
+    for s in 0..SAMPLES {
+        for j in 0..NEURONS {
+            let tuned = if labels[s] == j % CLASSES { gain[j] } else { 0.0 };
+            let noise: f32 = rng.random_range(-0.8..0.8);
+            acts[[s, j]] = match j {
+                _ if j % 5 == 4 => acts[[s, j - 1]] * rng.random_range(0.9..1.1),
+                _ if j % 7 == 6 => f32::from(u8::from((acts[[s, j - 2]] > 0.0) != (acts[[s, j - 3]] > 0.0))),
+                _ => (tuned + noise).max(0.0),
+            };
+        }
+    }
     (acts, labels)
 }
 
@@ -114,7 +125,22 @@ fn bench(c: &mut Criterion) {
         ("within_class_shuffle_10", NullModel::WithinClassShuffle),
     ] {
         group.bench_function(name, |b| {
-            b.iter(|| null_test(acts.view(), &labels, CLASSES, &q, &pairs, &closed, model, SHUFFLES, 1).unwrap())
+            b.iter(|| {
+                null_test(
+                    acts.view(),
+                    &labels,
+                    CLASSES,
+                    &q,
+                    &pairs,
+                    &closed,
+                    NullSpec {
+                        model,
+                        shuffles: SHUFFLES,
+                        seed: 1,
+                    },
+                )
+                .unwrap()
+            })
         });
     }
     group.finish();

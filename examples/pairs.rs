@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --release --example pairs -- --acts A.npy --labels L.npy --quantizer Q \
-//!     [--bins B] [--threshold T] (--pairs P.csv | --all) --out OUT.csv [--units bits|nats] [--miller-madow]
+//!     [--bins B] [--threshold T] (--pairs P.csv | --all) --out OUT.csv [--nats] [--miller-madow]
 //! ```
 //!
 //! `A.npy`: one layer's activations, samples × neurons (float32/float64);
@@ -20,19 +20,10 @@ mod cli;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, ValueEnum};
+use clap::Parser;
 use infoablate::measures::{Estimator, LayerQuantizer, Quantizer, Units};
 use infoablate::pairs::{PairAnalysis, PairCounts, PairSettings, all_pairs};
 use infoablate::record::Recording;
-
-/// Units of the measures.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum UnitsArg {
-    /// Base-2 logarithms.
-    Bits,
-    /// Natural logarithms.
-    Nats,
-}
 
 /// Measures pairs of neurons (columns) of ACTS against LABELS and writes one CSV row per pair.
 #[derive(Debug, Parser)]
@@ -55,9 +46,9 @@ struct Args {
     /// Output CSV.
     #[arg(long)]
     out: PathBuf,
-    /// Units of every value.
-    #[arg(long, value_enum, default_value = "bits")]
-    units: UnitsArg,
+    /// Natural logarithms (default: bits).
+    #[arg(long)]
+    nats: bool,
     /// Miller–Madow mutual-information terms.
     #[arg(long)]
     miller_madow: bool,
@@ -97,16 +88,15 @@ fn run(args: &Args) -> cli::Result<()> {
         Some(path) => read_pairs(path)?,
         None => all_pairs(acts.ncols()),
     };
-    let settings = PairSettings::default()
-        .with_units(match args.units {
-            UnitsArg::Bits => Units::Bits,
-            UnitsArg::Nats => Units::Nats,
-        })
-        .with_estimator(if args.miller_madow {
+    let settings = PairSettings {
+        units: if args.nats { Units::Nats } else { Units::Bits },
+        estimator: if args.miller_madow {
             Estimator::MillerMadow
         } else {
             Estimator::PlugIn
-        });
+        },
+        closed_forms_only: false,
+    };
     let layer_quantizer = LayerQuantizer::fit(quantizer, acts)?;
     let counts = PairCounts::from_activations(
         acts,

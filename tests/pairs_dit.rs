@@ -158,7 +158,14 @@ fn the_conic_solver_agrees_on_every_textbook_case() {
 fn nats_and_miller_madow() {
     let t = uniform(2, |a, b| a & b);
     let bits = measures(&t);
-    let nats = PairMeasures::compute(&t, &PairSettings::default().with_units(Units::Nats)).unwrap();
+    let nats = PairMeasures::compute(
+        &t,
+        &PairSettings {
+            units: Units::Nats,
+            ..PairSettings::default()
+        },
+    )
+    .unwrap();
     assert_abs_diff_eq!(
         nats.red_broja.unwrap(),
         bits.red_broja.unwrap() * std::f64::consts::LN_2,
@@ -166,7 +173,14 @@ fn nats_and_miller_madow() {
     );
     assert_abs_diff_eq!(nats.red_wb, bits.red_wb * std::f64::consts::LN_2, epsilon = EXACT);
     // Miller–Madow moves the MI terms only: (m_T + m_Y − m_TY − 1)/(2N) nats.
-    let mm = PairMeasures::compute(&t, &PairSettings::default().with_estimator(Estimator::MillerMadow)).unwrap();
+    let mm = PairMeasures::compute(
+        &t,
+        &PairSettings {
+            estimator: Estimator::MillerMadow,
+            ..PairSettings::default()
+        },
+    )
+    .unwrap();
     let n = 4.0;
     assert_abs_diff_eq!(
         mm.mi_1 - bits.mi_1,

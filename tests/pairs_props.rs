@@ -4,8 +4,8 @@
 use approx::assert_abs_diff_eq;
 use infoablate::measures::{LayerQuantizer, Quantizer, Units};
 use infoablate::pairs::{
-    NullModel, PairAnalysis, PairCounts, PairMeasures, PairRecorder, PairSettings, PairTable, all_pairs, null_test,
-    red_broja, red_broja_conic,
+    NullModel, NullSpec, PairAnalysis, PairCounts, PairMeasures, PairRecorder, PairSettings, PairTable, all_pairs,
+    null_test, red_broja, red_broja_conic,
 };
 use ndarray::{Array2, s};
 use proptest::prelude::*;
@@ -214,19 +214,23 @@ fn null_models_keep_what_they_should() {
     let (acts, labels) = activations(3000, 4, 3, 5);
     let q = LayerQuantizer::fit(Quantizer::binary(0.0).unwrap(), acts.view()).unwrap();
     let pairs = all_pairs(4);
-    let settings = PairSettings::default();
-    let within = null_test(
-        acts.view(),
-        &labels,
-        3,
-        &q,
-        &pairs,
-        &settings,
-        NullModel::WithinClassShuffle,
-        19,
-        9,
-    )
-    .unwrap();
+    let run = |model, seed| {
+        null_test(
+            acts.view(),
+            &labels,
+            3,
+            &q,
+            &pairs,
+            &PairSettings::default(),
+            NullSpec {
+                model,
+                shuffles: 19,
+                seed,
+            },
+        )
+        .unwrap()
+    };
+    let within = run(NullModel::WithinClassShuffle, 9);
     // the shuffle keeps p(t1, y) and p(t2, y): mi_1, mi_2, red_mmi and red_wb are unchanged
     for column in ["mi_1", "mi_2", "red_mmi", "red_wb"] {
         for d in within.debiased(column).unwrap() {
@@ -239,30 +243,8 @@ fn null_models_keep_what_they_should() {
     let copy = pairs.iter().position(|&p| p == (0, 3)).unwrap();
     assert_eq!(within.p_values("interaction_info").unwrap()[copy], 1.0);
     assert_eq!(within.p_values("joint_mi").unwrap()[copy], 1.0);
-    let labels_null = null_test(
-        acts.view(),
-        &labels,
-        3,
-        &q,
-        &pairs,
-        &settings,
-        NullModel::LabelPermutation,
-        19,
-        9,
-    )
-    .unwrap();
+    let labels_null = run(NullModel::LabelPermutation, 9);
     assert_eq!(labels_null.p_values("mi_1").unwrap()[copy], 0.05);
-    let again = null_test(
-        acts.view(),
-        &labels,
-        3,
-        &q,
-        &pairs,
-        &settings,
-        NullModel::LabelPermutation,
-        19,
-        9,
-    )
-    .unwrap();
+    let again = run(NullModel::LabelPermutation, 9);
     assert_eq!(again, labels_null);
 }

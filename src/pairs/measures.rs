@@ -7,7 +7,8 @@ use super::table::{Compact, PairTable};
 use crate::Result;
 use crate::measures::{Estimator, Units};
 
-/// How pair measures are computed.
+/// How pair measures are computed, for example
+/// `PairSettings { units: Units::Nats, ..PairSettings::default() }`.
 ///
 /// The estimator applies to the mutual-information terms (`mi_1`, `mi_2`,
 /// `joint_mi`, hence `interaction_info` and `red_mmi`); `red_wb`,
@@ -25,18 +26,6 @@ pub struct PairSettings {
 }
 
 impl PairSettings {
-    /// With this estimator of the mutual-information terms.
-    pub fn with_estimator(mut self, estimator: Estimator) -> Self {
-        self.estimator = estimator;
-        self
-    }
-
-    /// In these units.
-    pub fn with_units(mut self, units: Units) -> Self {
-        self.units = units;
-        self
-    }
-
     /// Without `red_broja` and `red_prec`.
     pub fn closed_forms_only(mut self) -> Self {
         self.closed_forms_only = true;

@@ -75,7 +75,7 @@ pub use measures::{
     Atoms, COLUMNS, PairMeasures, PairSettings, Redundancy, interaction_info, joint_mi, mi_1, mi_2, red_broja,
     red_broja_conic, red_mmi, red_prec, red_wb,
 };
-pub use null::{NullModel, NullTest, benjamini_hochberg, null_test};
+pub use null::{NullModel, NullSpec, NullTest, benjamini_hochberg, null_test};
 pub use table::{MAX_CELLS, PairTable};
 
 /// Errors of pair tables and measures.

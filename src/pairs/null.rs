@@ -28,6 +28,18 @@ pub enum NullModel {
     WithinClassShuffle,
 }
 
+/// A seeded null model and how many draws to take of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct NullSpec {
+    /// The model.
+    pub model: NullModel,
+    /// The number of null samples `S` (at least 1).
+    pub shuffles: usize,
+    /// The seed of the permutations.
+    pub seed: u64,
+}
+
 /// Observed closed-form columns of every pair against a null model.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -95,19 +107,19 @@ impl NullTest {
 ///
 /// ```
 /// use infoablate::measures::{LayerQuantizer, Quantizer};
-/// use infoablate::pairs::{NullModel, PairSettings, null_test};
+/// use infoablate::pairs::{NullModel, NullSpec, PairSettings, null_test};
 /// use ndarray::Array2;
 ///
 /// // Neuron 0 is the class; neuron 1 is noise.
 /// let labels: Vec<usize> = (0..200).map(|s| s % 2).collect();
 /// let acts = Array2::from_shape_fn((200, 2), |(s, i)| if i == 0 { labels[s] as f32 } else { ((s * 7) % 3) as f32 });
 /// let q = LayerQuantizer::fit(Quantizer::binary(0.5)?, acts.view())?;
-/// let test = null_test(acts.view(), &labels, 2, &q, &[(0, 1)], &PairSettings::default(), NullModel::LabelPermutation, 99, 7)?;
+/// let spec = NullSpec { model: NullModel::LabelPermutation, shuffles: 99, seed: 7 };
+/// let test = null_test(acts.view(), &labels, 2, &q, &[(0, 1)], &PairSettings::default(), spec)?;
 /// assert_eq!(test.p_values("mi_1")?, vec![0.01]); // no permutation reaches 1 bit
 /// assert!(test.debiased("mi_1")?[0] > 0.9);
 /// # Ok::<(), infoablate::Error>(())
 /// ```
-#[allow(clippy::too_many_arguments)]
 pub fn null_test(
     activations: ArrayView2<'_, f32>,
     labels: &[usize],
@@ -115,9 +127,7 @@ pub fn null_test(
     quantizer: &LayerQuantizer,
     pairs: &[(usize, usize)],
     settings: &PairSettings,
-    model: NullModel,
-    shuffles: usize,
-    seed: u64,
+    NullSpec { model, shuffles, seed }: NullSpec,
 ) -> Result<NullTest> {
     if shuffles == 0 {
         return Err(PairsError::Parameter {
