@@ -55,19 +55,24 @@ impl PairAnalysis {
     /// [`PairsError::TooFewClasses`] when fewer than two classes have
     /// samples; the errors of [`PairMeasures::compute`].
     pub fn compute(counts: &PairCounts, settings: &PairSettings) -> Result<Self> {
-        let compact: Vec<_> = counts.tables().iter().map(|t| t.compact()).collect::<Result<_, _>>()?;
-        let classes = compact.first().map_or(0, |c| c.c);
-        if !compact.is_empty() && classes < 2 {
+        let classes = counts
+            .tables()
+            .first()
+            .map(|t| t.class_totals().iter().filter(|&&n| n > 0).count());
+        if let Some(classes @ 0..2) = classes {
             return Err(PairsError::TooFewClasses { classes }.into());
         }
-        let measures = map_indices(compact.len(), |p| PairMeasures::of_compact(&compact[p], settings))
-            .into_iter()
-            .collect::<Result<Vec<_>>>()?;
-        let recommended = compact
-            .iter()
-            .map(|c| 10 * (c.n1 * c.n2 * c.c) as u64)
-            .max()
-            .unwrap_or(0);
+        let tables = counts.tables();
+        let results = map_indices(tables.len(), |p| -> Result<(PairMeasures, u64)> {
+            let c = tables[p].compact()?;
+            Ok((PairMeasures::of_compact(&c, settings)?, 10 * (c.n1 * c.n2 * c.c) as u64))
+        });
+        let (mut measures, mut recommended) = (Vec::with_capacity(tables.len()), 0);
+        for result in results {
+            let (m, need) = result?;
+            measures.push(m);
+            recommended = recommended.max(need);
+        }
         let num_samples = counts.num_samples();
         Ok(PairAnalysis {
             settings: *settings,
