@@ -166,6 +166,9 @@ fn bad_pairs_batches_and_labels_are_typed_errors() {
     let err = PairAnalysis::compute(&counts, &PairSettings::default()).unwrap_err();
     assert!(err.to_string().contains("1 class(es)"), "{err}");
     assert!(PairTable::new(1 << 13, 1 << 13, 10).is_err());
+    let too_many = all_pairs(3000);
+    let err = PairCounts::new(3000, 10, 10, &too_many).unwrap_err();
+    assert!(err.to_string().contains("count fewer pairs"), "{err}");
 }
 
 #[test]

@@ -23,6 +23,9 @@ use crate::record::check_finite;
 /// once: 128 MiB.
 pub const MAX_GRAM_WORDS: usize = 1 << 24;
 
+/// The most cells of all the tables of one [`PairCounts`] (1 GiB of counts).
+pub const MAX_COUNTED_CELLS: usize = 1 << 27;
+
 /// Every pair `(i, j)`, `i < j`, of a layer of `width` neurons, in
 /// lexicographic order.
 ///
@@ -374,10 +377,18 @@ impl PairCounts {
     ///
     /// # Errors
     /// [`PairsError::Pair`] for a neuron outside the layer or a pair of a
-    /// neuron with itself; [`PairsError::Shape`] for tables too large.
+    /// neuron with itself; [`PairsError::Shape`] for tables too large
+    /// ([`MAX_CELLS`](super::MAX_CELLS) a table, [`MAX_COUNTED_CELLS`] in all).
     pub fn new(width: usize, bins: usize, classes: usize, pairs: &[(usize, usize)]) -> Result<Self, PairsError> {
         check_pairs(width, pairs)?;
         let empty = PairTable::new(bins, bins, classes)?;
+        let cells = empty.as_slice().len().saturating_mul(pairs.len());
+        if cells > MAX_COUNTED_CELLS {
+            return Err(PairsError::Shape(format!(
+                "{} pairs of {bins} × {bins} bins × {classes} classes need {cells} cells, more than {MAX_COUNTED_CELLS}; count fewer pairs at a time",
+                pairs.len()
+            )));
+        }
         Ok(PairCounts {
             width,
             classes,

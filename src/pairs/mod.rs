@@ -70,7 +70,7 @@ mod table;
 
 pub use analysis::{PairAnalysis, RankedPair, SampleSizeWarning};
 pub use blackwell::MAX_ENUMERATION;
-pub use count::{MAX_GRAM_WORDS, PairCounts, PairRecorder, all_pairs};
+pub use count::{MAX_COUNTED_CELLS, MAX_GRAM_WORDS, PairCounts, PairRecorder, all_pairs};
 pub use measures::{
     Atoms, COLUMNS, PairMeasures, PairSettings, Redundancy, interaction_info, joint_mi, mi_1, mi_2, red_broja,
     red_broja_conic, red_mmi, red_prec, red_wb,
