@@ -247,18 +247,17 @@ impl Compact {
     /// pair as one variable with `n1·n2` values (`which` = 2).
     pub fn marginal_table(&self, which: usize) -> Result<CountTable, MeasureError> {
         let c = self.c;
-        let (bins, bin_of): (usize, &dyn Fn(usize, usize) -> usize) = match which {
-            0 => (self.n1, &|t1, _| t1),
-            1 => (self.n2, &|_, t2| t2),
-            _ => (self.n1 * self.n2, &|t1, t2| t1 * self.n2 + t2),
-        };
+        if which == 2 {
+            return CountTable::from_counts(self.n1 * self.n2, c, self.counts.clone());
+        }
+        let bins = if which == 0 { self.n1 } else { self.n2 };
         let mut counts = vec![0; bins * c];
-        for t1 in 0..self.n1 {
-            for t2 in 0..self.n2 {
-                for y in 0..c {
-                    counts[bin_of(t1, t2) * c + y] += self.counts[(t1 * self.n2 + t2) * c + y];
-                }
-            }
+        for (cell, row) in self.counts.chunks_exact(c).enumerate() {
+            let bin = if which == 0 { cell / self.n2 } else { cell % self.n2 };
+            counts[bin * c..(bin + 1) * c]
+                .iter_mut()
+                .zip(row)
+                .for_each(|(t, &n)| *t += n);
         }
         CountTable::from_counts(bins, c, counts)
     }
