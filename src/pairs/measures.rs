@@ -153,8 +153,8 @@ impl PairMeasures {
     /// Every measure of a pair table (empty bins and classes dropped first).
     ///
     /// # Errors
-    /// [`PairsError::Empty`] for a table with no sample;
-    /// [`PairsError::Solver`] or [`PairsError::TooLarge`] from `red_broja`
+    /// [`PairsError::Empty`](super::PairsError::Empty) for a table with no sample;
+    /// [`PairsError::Solver`](super::PairsError::Solver) or [`PairsError::TooLarge`](super::PairsError::TooLarge) from `red_broja`
     /// or `red_prec` of a large multi-bin table.
     pub fn compute(table: &PairTable, settings: &PairSettings) -> Result<Self> {
         Self::of_compact(&table.compact()?, settings)
@@ -252,7 +252,7 @@ fn closed_forms(table: &PairTable, settings: &PairSettings) -> Result<PairMeasur
 /// `I(T1;Y)` of a pair table, in the settings' units and estimator.
 ///
 /// # Errors
-/// [`PairsError::Empty`] for a table with no sample.
+/// [`PairsError::Empty`](super::PairsError::Empty) for a table with no sample.
 pub fn mi_1(table: &PairTable, settings: &PairSettings) -> Result<f64> {
     Ok(closed_forms(table, settings)?.mi_1)
 }
@@ -260,7 +260,7 @@ pub fn mi_1(table: &PairTable, settings: &PairSettings) -> Result<f64> {
 /// `I(T2;Y)` of a pair table.
 ///
 /// # Errors
-/// [`PairsError::Empty`] for a table with no sample.
+/// [`PairsError::Empty`](super::PairsError::Empty) for a table with no sample.
 pub fn mi_2(table: &PairTable, settings: &PairSettings) -> Result<f64> {
     Ok(closed_forms(table, settings)?.mi_2)
 }
@@ -268,7 +268,7 @@ pub fn mi_2(table: &PairTable, settings: &PairSettings) -> Result<f64> {
 /// `I(T1,T2;Y)` of a pair table: the pair as one variable with `B1·B2` values.
 ///
 /// # Errors
-/// [`PairsError::Empty`] for a table with no sample.
+/// [`PairsError::Empty`](super::PairsError::Empty) for a table with no sample.
 pub fn joint_mi(table: &PairTable, settings: &PairSettings) -> Result<f64> {
     Ok(closed_forms(table, settings)?.joint_mi)
 }
@@ -276,7 +276,7 @@ pub fn joint_mi(table: &PairTable, settings: &PairSettings) -> Result<f64> {
 /// `joint_mi − mi_1 − mi_2` of a pair table (minus McGill's co-information).
 ///
 /// # Errors
-/// [`PairsError::Empty`] for a table with no sample.
+/// [`PairsError::Empty`](super::PairsError::Empty) for a table with no sample.
 pub fn interaction_info(table: &PairTable, settings: &PairSettings) -> Result<f64> {
     Ok(closed_forms(table, settings)?.interaction_info)
 }
@@ -284,7 +284,7 @@ pub fn interaction_info(table: &PairTable, settings: &PairSettings) -> Result<f6
 /// `min(mi_1, mi_2)` of a pair table.
 ///
 /// # Errors
-/// [`PairsError::Empty`] for a table with no sample.
+/// [`PairsError::Empty`](super::PairsError::Empty) for a table with no sample.
 pub fn red_mmi(table: &PairTable, settings: &PairSettings) -> Result<f64> {
     Ok(closed_forms(table, settings)?.red_mmi)
 }
@@ -293,7 +293,7 @@ pub fn red_mmi(table: &PairTable, settings: &PairSettings) -> Result<f64> {
 /// table (plug-in).
 ///
 /// # Errors
-/// [`PairsError::Empty`] for a table with no sample.
+/// [`PairsError::Empty`](super::PairsError::Empty) for a table with no sample.
 pub fn red_wb(table: &PairTable, settings: &PairSettings) -> Result<f64> {
     Ok(closed_forms(table, settings)?.red_wb)
 }
@@ -303,7 +303,7 @@ pub fn red_wb(table: &PairTable, settings: &PairSettings) -> Result<f64> {
 /// exponential-cone solver otherwise.
 ///
 /// # Errors
-/// [`PairsError::Empty`] for a table with no sample; [`PairsError::Solver`]
+/// [`PairsError::Empty`](super::PairsError::Empty) for a table with no sample; [`PairsError::Solver`](super::PairsError::Solver)
 /// when Clarabel fails.
 pub fn red_broja(table: &PairTable, units: Units) -> Result<f64> {
     broja_of_table(table, units, max_conditional_entropy)
@@ -313,8 +313,8 @@ pub fn red_broja(table: &PairTable, units: Units) -> Result<f64> {
 /// the module documentation of [`pairs`](super)).
 ///
 /// # Errors
-/// [`PairsError::Empty`] for a table with no sample;
-/// [`PairsError::TooLarge`] past [`MAX_ENUMERATION`](super::MAX_ENUMERATION).
+/// [`PairsError::Empty`](super::PairsError::Empty) for a table with no sample;
+/// [`PairsError::TooLarge`](super::PairsError::TooLarge) past [`MAX_ENUMERATION`](super::MAX_ENUMERATION).
 pub fn red_prec(table: &PairTable, units: Units) -> Result<f64> {
     Ok(units.from_nats(blackwell(&table.compact()?)?.nats))
 }
