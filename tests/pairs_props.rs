@@ -58,6 +58,29 @@ proptest! {
         prop_assert!((newton - conic).abs() <= SOLVER, "newton {newton}, conic {conic}");
     }
 
+    /// `T2 = f(T1)` is a garbling of `T1`: every redundancy is `I(T2;Y)`
+    /// (Blackwell and BROJA exactly so, Williams–Beer by data processing per class).
+    #[test]
+    fn a_garbled_copy_shares_all_of_its_information(
+        (classes, counts, merge) in (2_usize..6).prop_flat_map(|c| (Just(c), prop::collection::vec(0_u64..9, 4 * c), 0_usize..3))
+    ) {
+        let f = |t1: usize| match merge { 0 => usize::from(t1 >= 2), 1 => usize::from(t1 % 2 == 1), _ => t1.min(2) };
+        let bins2 = if merge == 2 { 3 } else { 2 };
+        let mut joint = vec![0; 4 * bins2 * classes];
+        for t1 in 0..4 {
+            for y in 0..classes {
+                joint[(t1 * bins2 + f(t1)) * classes + y] = counts[t1 * classes + y];
+            }
+        }
+        let t = PairTable::from_counts(4, bins2, classes, joint).unwrap();
+        prop_assume!(t.class_totals().iter().filter(|&&n| n > 0).count() >= 2);
+        let m = PairMeasures::compute(&t, &PairSettings::default()).unwrap();
+        prop_assert!((m.red_prec.unwrap() - m.mi_2).abs() <= ROUNDING, "{m:?}");
+        prop_assert!((m.red_wb - m.mi_2).abs() <= ROUNDING, "{m:?}");
+        prop_assert!((m.red_broja.unwrap() - m.mi_2).abs() <= SOLVER, "{m:?}");
+        prop_assert!((m.joint_mi - m.mi_1).abs() <= ROUNDING, "{m:?}");
+    }
+
     #[test]
     fn multi_bin_pairs_keep_the_invariants(t in (2_usize..5).prop_flat_map(|c| random_table(3, 2, c))) {
         check_invariants(&t);
