@@ -26,6 +26,9 @@ pub enum Error {
     /// Estimating an information measure failed.
     #[error(transparent)]
     Measure(#[from] crate::measures::MeasureError),
+    /// Counting or measuring neuron pairs failed.
+    #[error(transparent)]
+    Pairs(#[from] crate::pairs::PairsError),
     /// Building or running an ablation schedule failed.
     #[error(transparent)]
     Ablation(#[from] crate::ablation::AblationError),

@@ -15,6 +15,9 @@
 //! | [`record`] | [`ActivationRecorder`](record::ActivationRecorder): run a network, keep its hidden layers |
 //! | [`measures`] | quantizers, count tables, entropy / mutual information / KL selectivity / class selectivity, measures of your own |
 //! | [`ablation`] | cumulative ablation schedules, checked [`Plan`](ablation::Plan)s, the [`Engine`](ablation::Engine), the curve [`Metric`](ablation::Metric) and accuracy / loss curves |
+//! | [`measures`] | quantizers, count tables, entropy / mutual information / KL selectivity / class selectivity |
+//! | [`pairs`] | neuron pairs: redundancy, synergy, partial information decomposition |
+//! | [`ablation`] | cumulative ablation schedules and accuracy / loss curves |
 //! | `plot` (feature `plot`) | SVG figures: curves against the random band, measure distributions, scatter |
 //! | [`doc`] | documentation only: the definitions and the PyTorch guide |
 //!
@@ -37,6 +40,7 @@ pub mod doc;
 mod error;
 pub mod measures;
 pub mod network;
+pub mod pairs;
 mod parallel;
 #[cfg(feature = "plot")]
 pub mod plot;

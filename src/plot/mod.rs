@@ -11,13 +11,16 @@
 //! | [`ablation_curves`] | accuracy against fraction ablated, one line per measure × order, random band shaded |
 //! | [`measure_distributions`] | one histogram panel per measure, for one layer |
 //! | [`measure_scatter`] | one measure against another, every neuron, coloured by layer |
+//! | [`pair_heatmap`] | a pair measure over a layer's neurons, `i × j` |
 
 mod curves;
 mod distributions;
+mod heatmap;
 mod scatter;
 
 pub use curves::ablation_curves;
 pub use distributions::measure_distributions;
+pub use heatmap::pair_heatmap;
 pub use scatter::measure_scatter;
 
 use plotters::style::RGBColor;

@@ -1,0 +1,126 @@
+//! Redundancy, synergy and partial information decomposition of neuron pairs.
+//!
+//! ```text
+//! cargo run --release --example pairs -- --acts A.npy --labels L.npy --quantizer Q \
+//!     [--bins B] [--threshold T] (--pairs P.csv | --all) --out OUT.csv [--nats] [--miller-madow]
+//! ```
+//!
+//! `A.npy`: one layer's activations, samples × neurons (float32/float64);
+//! `L.npy`: integer labels (uint8/int32/int64), at least two classes;
+//! `P.csv`: header `i,j`, then one pair a line (0-based neuron indices);
+//! `--all`: every pair `i < j`. Writes `i,j,mi_1,mi_2,joint_mi,
+//! interaction_info,red_mmi,red_wb,red_broja,red_prec` and then the atoms
+//! `unique_1_R,unique_2_R,synergy_R` of each redundancy `R`, one row a pair,
+//! in full precision. Bad input gives one `error: …` line on stderr and exit
+//! status 1 (2 for a bad argument).
+
+#[path = "common/cli.rs"]
+mod cli;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Parser;
+use infoablate::measures::{Estimator, LayerQuantizer, Quantizer, Units};
+use infoablate::pairs::{PairAnalysis, PairCounts, PairSettings, all_pairs};
+use infoablate::record::Recording;
+
+/// Measures pairs of neurons (columns) of ACTS against LABELS and writes one CSV row per pair.
+#[derive(Debug, Parser)]
+struct Args {
+    /// Activations, samples × neurons.
+    #[arg(long)]
+    acts: PathBuf,
+    /// Class labels, one per sample.
+    #[arg(long)]
+    labels: PathBuf,
+    /// The quantizer.
+    #[command(flatten)]
+    quantizer: cli::QuantizerArgs,
+    /// CSV of pairs: header `i,j`, then one pair a line.
+    #[arg(long, conflicts_with = "all", required_unless_present = "all")]
+    pairs: Option<PathBuf>,
+    /// Every pair i < j.
+    #[arg(long)]
+    all: bool,
+    /// Output CSV.
+    #[arg(long)]
+    out: PathBuf,
+    /// Natural logarithms (default: bits).
+    #[arg(long)]
+    nats: bool,
+    /// Miller–Madow mutual-information terms.
+    #[arg(long)]
+    miller_madow: bool,
+}
+
+/// The pairs of a CSV file with header `i,j`.
+fn read_pairs(path: &Path) -> cli::Result<Vec<(usize, usize)>> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    match lines.next() {
+        Some((_, header)) if header.trim().replace(' ', "") == "i,j" => {}
+        _ => return Err(format!("`{}`: the first line must be the header `i,j`", path.display()).into()),
+    }
+    lines
+        .map(|(n, line)| {
+            let bad = || {
+                format!(
+                    "`{}` line {}: `{line}` is not a pair `i,j` of neuron indices",
+                    path.display(),
+                    n + 1
+                )
+            };
+            let (i, j) = line.split_once(',').ok_or_else(bad)?;
+            Ok((
+                i.trim().parse().map_err(|_| bad())?,
+                j.trim().parse().map_err(|_| bad())?,
+            ))
+        })
+        .collect()
+}
+
+fn run(args: &Args) -> cli::Result<()> {
+    let quantizer = args.quantizer.quantizer(Quantizer::binary(0.0)?)?;
+    let recording = Recording::from_npy(&args.acts, &args.labels)?;
+    let acts = recording.layer(0)?;
+    let pairs = match &args.pairs {
+        Some(path) => read_pairs(path)?,
+        None => all_pairs(acts.ncols()),
+    };
+    let settings = PairSettings {
+        units: if args.nats { Units::Nats } else { Units::Bits },
+        estimator: if args.miller_madow {
+            Estimator::MillerMadow
+        } else {
+            Estimator::PlugIn
+        },
+        closed_forms_only: false,
+    };
+    let layer_quantizer = LayerQuantizer::fit(quantizer, acts)?;
+    let counts = PairCounts::from_activations(
+        acts,
+        recording.labels(),
+        recording.num_classes(),
+        &layer_quantizer,
+        &pairs,
+    )?;
+    let analysis = PairAnalysis::compute(&counts, &settings)?;
+    std::fs::write(&args.out, analysis.to_csv()).map_err(|e| format!("cannot write `{}`: {e}", args.out.display()))?;
+    if let Some(warning) = analysis.sample_size_warning() {
+        eprintln!("warning: {warning}");
+    }
+    eprintln!(
+        "{} pairs of {} neurons x {} samples, {} classes, {quantizer}: wrote {}",
+        pairs.len(),
+        acts.ncols(),
+        recording.num_samples(),
+        recording.num_classes(),
+        args.out.display()
+    );
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    cli::finish(run(&cli::parse()))
+}

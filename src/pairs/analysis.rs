@@ -1,0 +1,218 @@
+//! Every measure of every counted pair, and the views a researcher reads:
+//! matrices over the layer, the top pairs, per-neuron means as scores.
+
+use ndarray::Array2;
+
+use super::PairsError;
+use super::count::PairCounts;
+use super::measures::{COLUMNS, PairMeasures, PairSettings};
+use crate::Result;
+use crate::ablation::{Schedule, Scope};
+use crate::measures::{Order, rank};
+use crate::parallel::map_indices;
+
+/// Fewer samples than about `10 · B1 · B2 · C` make the plug-in pair
+/// measures biased upwards; the analysis says so here (the library prints
+/// nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct SampleSizeWarning {
+    /// Samples counted.
+    pub samples: u64,
+    /// `10 · B1 · B2 · C` of the largest table (occupied bins and classes).
+    pub recommended: u64,
+}
+
+impl std::fmt::Display for SampleSizeWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} samples are fewer than the {} (10 · B1 · B2 · C) the pair measures need to be reliable",
+            self.samples, self.recommended
+        )
+    }
+}
+
+/// A pair `(i, j)` and its value of a column.
+pub type RankedPair = ((usize, usize), f64);
+
+/// The measures of every pair of a [`PairCounts`].
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct PairAnalysis {
+    settings: PairSettings,
+    width: usize,
+    num_samples: u64,
+    pairs: Vec<(usize, usize)>,
+    measures: Vec<PairMeasures>,
+    warning: Option<SampleSizeWarning>,
+}
+
+impl PairAnalysis {
+    /// Every measure of every pair (in parallel with the `parallel` feature).
+    ///
+    /// # Errors
+    /// [`PairsError::TooFewClasses`] when fewer than two classes have
+    /// samples; the errors of [`PairMeasures::compute`].
+    pub fn compute(counts: &PairCounts, settings: &PairSettings) -> Result<Self> {
+        let classes = counts
+            .tables()
+            .first()
+            .map(|t| t.class_totals().iter().filter(|&&n| n > 0).count());
+        if let Some(classes @ 0..2) = classes {
+            return Err(PairsError::TooFewClasses { classes }.into());
+        }
+        let tables = counts.tables();
+        let results = map_indices(tables.len(), |p| -> Result<(PairMeasures, u64)> {
+            let c = tables[p].compact()?;
+            Ok((PairMeasures::of_compact(&c, settings)?, 10 * (c.n1 * c.n2 * c.c) as u64))
+        });
+        let (mut measures, mut recommended) = (Vec::with_capacity(tables.len()), 0);
+        for result in results {
+            let (m, need) = result?;
+            measures.push(m);
+            recommended = recommended.max(need);
+        }
+        let num_samples = counts.num_samples();
+        Ok(PairAnalysis {
+            settings: *settings,
+            width: counts.width(),
+            num_samples,
+            pairs: counts.pairs().to_vec(),
+            measures,
+            warning: (num_samples < recommended).then_some(SampleSizeWarning {
+                samples: num_samples,
+                recommended,
+            }),
+        })
+    }
+
+    /// The settings used.
+    pub fn settings(&self) -> &PairSettings {
+        &self.settings
+    }
+
+    /// The pairs, in the order of the counts.
+    pub fn pairs(&self) -> &[(usize, usize)] {
+        &self.pairs
+    }
+
+    /// The measures, one per pair.
+    pub fn measures(&self) -> &[PairMeasures] {
+        &self.measures
+    }
+
+    /// The measures of pair `(i, j)` (either order), if analysed.
+    pub fn get(&self, i: usize, j: usize) -> Option<&PairMeasures> {
+        let k = self.pairs.iter().position(|&p| p == (i, j) || p == (j, i))?;
+        Some(&self.measures[k])
+    }
+
+    /// Set when there are fewer samples than the measures need.
+    pub fn sample_size_warning(&self) -> Option<&SampleSizeWarning> {
+        self.warning.as_ref()
+    }
+
+    /// One column (a name of [`COLUMNS`]), a value per pair.
+    ///
+    /// # Errors
+    /// [`PairsError::Parameter`] for another name or a column not computed
+    /// (`red_broja`, `red_prec` and their atoms with
+    /// [`PairSettings::closed_forms_only`]).
+    pub fn column(&self, name: &str) -> Result<Vec<f64>, PairsError> {
+        self.measures
+            .iter()
+            .map(|m| m.get(name))
+            .collect::<Option<Vec<f64>>>()
+            .filter(|_| COLUMNS.contains(&name))
+            .ok_or_else(|| PairsError::Parameter {
+                name: "pair column",
+                reason: format!("`{name}` is not one of the computed columns ({})", COLUMNS.join(", ")),
+            })
+    }
+
+    /// The `width × width` symmetric matrix of a column over the layer's
+    /// neurons; `NaN` on the diagonal and for pairs not analysed.
+    ///
+    /// # Errors
+    /// As [`column`](PairAnalysis::column).
+    pub fn matrix(&self, name: &str) -> Result<Array2<f64>, PairsError> {
+        let values = self.column(name)?;
+        let mut m = Array2::from_elem((self.width, self.width), f64::NAN);
+        for (&(i, j), v) in self.pairs.iter().zip(values) {
+            (m[[i, j]], m[[j, i]]) = (v, v);
+        }
+        Ok(m)
+    }
+
+    /// The `k` pairs with the highest (`Descending`) or lowest (`Ascending`)
+    /// value of a column, ties to the lower pair.
+    ///
+    /// # Errors
+    /// As [`column`](PairAnalysis::column).
+    pub fn top_k(&self, name: &str, k: usize, order: Order) -> Result<Vec<RankedPair>, PairsError> {
+        let values = self.column(name)?;
+        let entries: Vec<(usize, usize, f64)> = self.pairs.iter().zip(&values).map(|(&(i, j), &v)| (i, j, v)).collect();
+        let ranked = rank(&entries, order);
+        let value = |p: (usize, usize)| values[self.pairs.iter().position(|&q| q == p).unwrap_or(0)];
+        Ok(ranked.into_iter().take(k).map(|p| (p, value(p))).collect())
+    }
+
+    /// Per neuron, the mean of a column over the analysed pairs that contain
+    /// it (`NaN` for a neuron in none): scores for rankings and schedules.
+    ///
+    /// # Errors
+    /// As [`column`](PairAnalysis::column).
+    pub fn neuron_means(&self, name: &str) -> Result<Vec<f64>, PairsError> {
+        let values = self.column(name)?;
+        let (mut sum, mut count) = (vec![0.0; self.width], vec![0_usize; self.width]);
+        for (&(i, j), v) in self.pairs.iter().zip(values) {
+            for n in [i, j] {
+                sum[n] += v;
+                count[n] += 1;
+            }
+        }
+        Ok(sum
+            .iter()
+            .zip(&count)
+            .map(|(s, &c)| if c == 0 { f64::NAN } else { s / c as f64 })
+            .collect())
+    }
+
+    /// A schedule that ablates hidden layer `layer`'s neurons by their
+    /// [`neuron_means`](PairAnalysis::neuron_means) of a column, for
+    /// example the most synergistic first:
+    /// `analysis.schedule("synergy_broja", 0, Order::Descending)`.
+    ///
+    /// # Errors
+    /// As [`column`](PairAnalysis::column).
+    pub fn schedule(&self, name: &str, layer: usize, order: Order) -> Result<Schedule, PairsError> {
+        let mut per_layer = vec![Vec::new(); layer];
+        per_layer.push(self.neuron_means(name)?);
+        Ok(Schedule::by_scores(
+            format!("mean pairwise {name}"),
+            per_layer,
+            order,
+            Scope::Layer(layer),
+        ))
+    }
+
+    /// The analysis as CSV: `i,j` then every computed column of [`COLUMNS`],
+    /// one row a pair, values in full precision (`{:?}`).
+    pub fn to_csv(&self) -> String {
+        let columns: Vec<&str> = COLUMNS
+            .iter()
+            .copied()
+            .filter(|c| self.measures.first().is_none_or(|m| m.get(c).is_some()))
+            .collect();
+        let mut out = format!("i,j,{}\n", columns.join(","));
+        for (&(i, j), m) in self.pairs.iter().zip(&self.measures) {
+            out.push_str(&format!("{i},{j}"));
+            for c in &columns {
+                out.push_str(&format!(",{:?}", m.get(c).unwrap_or(f64::NAN)));
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
