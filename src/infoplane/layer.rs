@@ -11,6 +11,9 @@ use crate::measures::{
 };
 use crate::record::Recording;
 
+/// Relative difference below which a null value ties the observed one.
+const TIE: f64 = 1e-12;
+
 /// The label-permutation null of a layer's plug-in `I(T;Y)`.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -21,7 +24,7 @@ pub struct PermutationNull {
     pub mean: f64,
     /// Standard deviation of the null values (divisor `S`).
     pub sd: f64,
-    /// `(1 + #{null ≥ observed}) / (1 + S)`.
+    /// `(1 + #{null ≥ observed}) / (1 + S)`, ties within `10⁻¹²` relative.
     pub p_value: f64,
     /// The observed plug-in value minus the null mean.
     pub debiased: f64,
@@ -33,7 +36,10 @@ impl PermutationNull {
         let s = null.len() as f64;
         let mean = null.iter().sum::<f64>() / s;
         let sd = (null.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / s).sqrt();
-        let above = null.iter().filter(|&&v| v >= observed).count() as f64;
+        // Equal values summed in another order differ by rounding: within
+        // TIE of the observed value counts as reaching it.
+        let floor = observed - TIE * observed.abs().max(1.0);
+        let above = null.iter().filter(|&&v| v >= floor).count() as f64;
         PermutationNull {
             permutations: null.len(),
             mean,
