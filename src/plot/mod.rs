@@ -14,10 +14,12 @@
 
 mod curves;
 mod distributions;
+mod infoplane;
 mod scatter;
 
 pub use curves::ablation_curves;
 pub use distributions::measure_distributions;
+pub use infoplane::{LayerQuantity, information_plane, layer_quantity_over_training};
 pub use scatter::measure_scatter;
 
 use plotters::style::RGBColor;
