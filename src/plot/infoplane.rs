@@ -122,9 +122,9 @@ fn paths(
 pub fn information_plane(title: &str, trace: &InfoPlaneTrace, x: LayerQuantity, y: LayerQuantity) -> Result<String> {
     let series = paths(trace, |_, p| x.value(p), y);
     let last = trace.snapshots.len().saturating_sub(1).max(1);
-    figure(title, (&x.axis(trace), &y.axis(trace)), &series, &|_, t| {
-        time_color(t as f64 / last as f64)
-    })
+    let marker = |_, t| time_color(t as f64 / last as f64);
+    let note = "markers: first snapshot yellow, last dark blue";
+    figure(title, (&x.axis(trace), &y.axis(trace)), &series, (&marker, Some(note)))
 }
 
 /// One layer quantity against optimizer steps, one line per layer.
@@ -133,9 +133,12 @@ pub fn information_plane(title: &str, trace: &InfoPlaneTrace, x: LayerQuantity, 
 /// As [`information_plane`].
 pub fn layer_quantity_over_training(title: &str, trace: &InfoPlaneTrace, quantity: LayerQuantity) -> Result<String> {
     let series = paths(trace, |t, _| Some(trace.snapshots[t].step as f64), quantity);
-    figure(title, ("optimizer steps", &quantity.axis(trace)), &series, &|j, _| {
-        color(j)
-    })
+    figure(
+        title,
+        ("optimizer steps", &quantity.axis(trace)),
+        &series,
+        (&|j, _| color(j), None),
+    )
 }
 
 fn figure(title: &str, axes: (&str, &str), series: &[(usize, Vec<PathPoint>)], markers: Markers<'_>) -> Result<String> {
