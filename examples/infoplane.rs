@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo run --release --example infoplane -- [--data DIR] [--out DIR] [--epochs E] \
-//!     [--hidden 32,16,12,8] [--train N] [--analysis N] [--noise-variance S2] \
+//!     [--hidden 10,7,5,4,3] [--train N] [--analysis N] [--noise-variance S2] \
 //!     [--quantizer Q --bins B] [--permutations S] [--lr LR] [--seed SEED] [--act relu,tanh]
 //! ```
 //!
@@ -46,7 +46,7 @@ struct Args {
     #[arg(long, default_value_t = 30)]
     epochs: usize,
     /// Hidden layer widths, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "32,16,12,8")]
+    #[arg(long, value_delimiter = ',', default_value = "10,7,5,4,3")]
     hidden: Vec<usize>,
     /// Training samples (a stratified subsample; 0 for all but the analysis set).
     #[arg(long, default_value_t = 0)]
@@ -57,6 +57,7 @@ struct Args {
     /// σ² of the Gaussian noise model of I(X;T); 0 for no I(X;T).
     #[arg(long, default_value_t = 0.1)]
     noise_variance: f64,
+    /// The per-neuron quantizer (default: equal-width, 8 bins).
     #[command(flatten)]
     quantizer: cli::QuantizerArgs,
     /// Label permutations of the I(T;Y) null.
@@ -94,7 +95,9 @@ fn run(args: &Args) -> Result<()> {
         n => stratified_subsample(&rest, n, args.seed)?,
     };
     let settings = InfoPlaneSettings {
-        quantizer: args.quantizer.quantizer(Quantizer::equal_width(30)?)?,
+        // 8 bins (not the library's 30) keep the narrow layers' codewords
+        // below saturation at N = 1000.
+        quantizer: args.quantizer.quantizer(Quantizer::equal_width(8)?)?,
         permutations: args.permutations,
         noise_variance: (args.noise_variance != 0.0).then_some(args.noise_variance),
         seed: args.seed,
@@ -124,7 +127,11 @@ fn run(args: &Args) -> Result<()> {
         let trace = train_one(args, activation, &train, &analysis, &test, &settings)?;
         write_outputs(&args.out, activation, &trace)?;
     }
-    println!("\nwrote {} in {:.1} s", args.out.display(), started.elapsed().as_secs_f64());
+    println!(
+        "\nwrote {} in {:.1} s",
+        args.out.display(),
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
@@ -185,8 +192,44 @@ fn train_one(
             );
         }
     }
-    println!("(* saturated: distinct codewords / N above {})", settings.saturation_threshold);
+    println!(
+        "(* saturated: distinct codewords / N above {})",
+        settings.saturation_threshold
+    );
+    print_compression(&trace);
     Ok(trace)
+}
+
+/// Per layer: `H(T)` and `I(T;Y)` at the start, at their peak (and its
+/// epoch) and at the end. A compression phase is an `H(T)` that falls after
+/// its peak while the layer is not saturated.
+fn print_compression(trace: &InfoPlaneTrace) {
+    println!("layer  H(T): start  peak (epoch)  end   drop | I(T;Y): start  end | saturated at end");
+    let Some(first) = trace.snapshots.first() else { return };
+    for (j, start) in first.layers.iter().enumerate() {
+        let path: Vec<_> = trace
+            .snapshots
+            .iter()
+            .filter_map(|s| Some((s.epoch, s.layers.get(j)?)))
+            .collect();
+        let (peak_epoch, peak) = path
+            .iter()
+            .map(|(e, l)| (*e, l.entropy))
+            .fold((0, f64::NEG_INFINITY), |best, p| if p.1 > best.1 { p } else { best });
+        let end = path.last().map_or(start, |(_, l)| l);
+        println!(
+            "{:>5} {:>12.3} {:>5.3} ({:>3}) {:>6.3} {:>6.3} | {:>12.3} {:>5.3} | {}",
+            start.layer,
+            start.entropy,
+            peak,
+            peak_epoch,
+            end.entropy,
+            peak - end.entropy,
+            start.mutual_info,
+            end.mutual_info,
+            end.saturated
+        );
+    }
 }
 
 fn write_outputs(out: &Path, activation: Activation, trace: &InfoPlaneTrace) -> Result<()> {
