@@ -335,3 +335,31 @@ fn an_observer_error_stops_training() {
     ));
     assert_eq!(observer.0, 2);
 }
+
+#[cfg(feature = "plot")]
+#[test]
+fn figures_draw_every_layer_and_say_what_is_missing() {
+    use infoablate::plot::{LayerQuantity, information_plane, layer_quantity_over_training};
+    let data = xor();
+    let mut mlp = xor_mlp();
+    let mut observer = InfoPlaneObserver::new(&data, InfoPlaneSettings::default()).unwrap();
+    observer.observe(&mlp, 0, 0).unwrap();
+    let config = TrainConfig {
+        epochs: 2,
+        batch_size: 4,
+        ..TrainConfig::default()
+    };
+    mlp.train_observed(&data, &config, &mut observer).unwrap();
+    let trace = observer.into_trace();
+    let plane = information_plane("plane", &trace, LayerQuantity::Entropy, LayerQuantity::MutualInfo).unwrap();
+    assert!(plane.contains("layer 0") && plane.contains("layer 1") && plane.contains("H(T), codewords"));
+    // Four samples in 4 codewords: saturated, and the figure says so.
+    assert!(plane.contains("hollow: saturated"));
+    let over = layer_quantity_over_training("tc", &trace, LayerQuantity::TotalCorrelation).unwrap();
+    assert!(over.contains("optimizer steps") && over.contains("total correlation"));
+    // No noise model: no I(X;T) to draw.
+    assert!(matches!(
+        information_plane("plane", &trace, LayerQuantity::InputInfo, LayerQuantity::MutualInfo),
+        Err(Error::Plot(_))
+    ));
+}
