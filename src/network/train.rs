@@ -281,7 +281,7 @@ impl Mlp {
                     w_state[k].step(config.optimizer, t, &mut self.weights[k], &gw);
                     b_state[k].step(config.optimizer, t, &mut self.biases[k], &gb);
                 }
-                if every.is_some_and(|k| t as usize % k == 0) {
+                if every.is_some_and(|k| (t as usize).is_multiple_of(k)) {
                     observer.at_step(self, epoch, t as usize)?;
                 }
             }
