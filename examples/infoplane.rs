@@ -200,11 +200,15 @@ fn train_one(
     Ok(trace)
 }
 
-/// Per layer: `H(T)` and `I(T;Y)` at the start, at their peak (and its
-/// epoch) and at the end. A compression phase is an `H(T)` that falls after
-/// its peak while the layer is not saturated.
+/// Fraction of its largest value at which a layer's `I(T;Y)` counts as fitted.
+const FITTED: f64 = 0.95;
+
+/// Per layer: `H(T)` at the start, at the end of fitting (the first snapshot
+/// whose `I(T;Y)` reaches 95 % of the layer's largest) and at the end. A
+/// compression phase is an `H(T)` that falls after fitting in a layer that is
+/// not saturated.
 fn print_compression(trace: &InfoPlaneTrace) {
-    println!("layer  H(T): start  peak (epoch)  end   drop | I(T;Y): start  end | saturated at end");
+    println!("layer | H(T): start  fitted (epoch)  end  end−fitted | I(T;Y): start  end | saturated at end");
     let Some(first) = trace.snapshots.first() else { return };
     for (j, start) in first.layers.iter().enumerate() {
         let path: Vec<_> = trace
@@ -212,19 +216,22 @@ fn print_compression(trace: &InfoPlaneTrace) {
             .iter()
             .filter_map(|s| Some((s.epoch, s.layers.get(j)?)))
             .collect();
-        let (peak_epoch, peak) = path
+        let best = path
             .iter()
-            .map(|(e, l)| (*e, l.entropy))
-            .fold((0, f64::NEG_INFINITY), |best, p| if p.1 > best.1 { p } else { best });
+            .map(|(_, l)| l.mutual_info)
+            .fold(f64::NEG_INFINITY, f64::max);
+        let Some(&(fit_epoch, fitted)) = path.iter().find(|(_, l)| l.mutual_info >= FITTED * best) else {
+            continue;
+        };
         let end = path.last().map_or(start, |(_, l)| l);
         println!(
-            "{:>5} {:>12.3} {:>5.3} ({:>3}) {:>6.3} {:>6.3} | {:>12.3} {:>5.3} | {}",
+            "{:>5} | {:>11.3} {:>7.3} ({:>3}) {:>6.3} {:>+9.3} | {:>13.3} {:>5.3} | {}",
             start.layer,
             start.entropy,
-            peak,
-            peak_epoch,
+            fitted.entropy,
+            fit_epoch,
             end.entropy,
-            peak - end.entropy,
+            end.entropy - fitted.entropy,
             start.mutual_info,
             end.mutual_info,
             end.saturated
