@@ -2,7 +2,7 @@
 
 use plotters::prelude::*;
 
-use super::{FONT, LIGHT_GRID, PlotError, SIZE, color, draw_error, padded_range};
+use super::{PlotError, SIZE, color, data_ranges, draw_error, legend_and_present, xy_chart};
 use crate::Result;
 use crate::infoplane::{InfoPlaneTrace, LayerPoint};
 
@@ -168,25 +168,10 @@ fn draw(
     (marker, note): Markers<'_>,
 ) -> std::result::Result<(), Box<dyn std::error::Error>> {
     let all = || series.iter().flat_map(|(_, p)| p.iter());
-    let (x_lo, x_hi) = padded_range(all().map(|p| p.0)).unwrap_or((0.0, 1.0));
-    let (y_lo, y_hi) = padded_range(all().map(|p| p.1)).unwrap_or((0.0, 1.0));
     let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
     root.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, (FONT, 22))
-        .margin(12)
-        .x_label_area_size(48)
-        .y_label_area_size(64)
-        .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)?;
-    chart
-        .configure_mesh()
-        .x_desc(x_desc)
-        .y_desc(y_desc)
-        .light_line_style(LIGHT_GRID)
-        .max_light_lines(2)
-        .label_style((FONT, 14))
-        .axis_desc_style((FONT, 16))
-        .draw()?;
+    let ranges = data_ranges(all().map(|p| (p.0, p.1)));
+    let mut chart = xy_chart(&root, title, ranges, (x_desc, y_desc))?;
     for (j, (layer, points)) in series.iter().enumerate() {
         let c = color(j);
         chart
@@ -211,13 +196,5 @@ fn draw(
             .label("hollow: saturated (distinct codewords / N above threshold)")
             .legend(|(x, y)| Circle::new((x + 10, y), 4, BLACK.stroke_width(2)));
     }
-    chart
-        .configure_series_labels()
-        .label_font((FONT, 15))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::LowerRight)
-        .draw()?;
-    root.present()?;
-    Ok(())
+    legend_and_present(&mut chart, &root, SeriesLabelPosition::LowerRight)
 }
