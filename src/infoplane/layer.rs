@@ -9,6 +9,7 @@ use crate::Result;
 use crate::measures::{
     Estimator, InfoMeasure, LayerCounts, LayerQuantizer, MeasureSettings, Scores, entropy, mutual_information,
 };
+use crate::parallel::map_items;
 use crate::record::Recording;
 
 /// Relative difference below which a null value ties the observed one.
@@ -144,10 +145,13 @@ pub struct LayerPoint {
 /// ```
 pub fn measure_layers(recording: &Recording, settings: &InfoPlaneSettings) -> Result<Vec<LayerPoint>> {
     settings.validate()?;
-    recording
-        .iter()
-        .map(|(layer, acts)| measure_layer(layer, acts, recording, settings))
-        .collect()
+    let layers: Vec<(usize, ArrayView2<'_, f32>)> = recording.iter().collect();
+    // Layers in parallel (feature `parallel`), in order either way.
+    map_items(&layers, |&(layer, acts)| {
+        measure_layer(layer, acts, recording, settings)
+    })
+    .into_iter()
+    .collect()
 }
 
 fn measure_layer(
