@@ -363,3 +363,28 @@ fn figures_draw_every_layer_and_say_what_is_missing() {
         Err(Error::Plot(_))
     ));
 }
+
+#[test]
+fn the_permutation_null_is_the_plug_in_mi_of_the_permuted_tables() {
+    use infoablate::infoplane::Codewords;
+    use infoablate::measures::{Estimator, LayerQuantizer, mutual_information};
+    use infoablate::rand::seq::SliceRandom;
+    let mut rng = StdRng::seed_from_u64(9);
+    let labels: Vec<usize> = (0..300).map(|_| rng.random_range(0..5)).collect();
+    let acts = Array2::from_shape_fn((300, 3), |(s, i)| (labels[s] * (i + 1)) as f32 + rng.random::<f32>());
+    let quantizer = LayerQuantizer::fit(Quantizer::equal_width(4).unwrap(), acts.view()).unwrap();
+    let words = Codewords::new(acts.view(), &quantizer).unwrap();
+    let null = words.permutation_null(&labels, 5, 7, 42, Units::Bits).unwrap();
+    // The same permutations, by hand: one seeded RNG shuffling one vector in turn.
+    let mut rng = StdRng::seed_from_u64(42);
+    let mut shuffled = labels.clone();
+    for &value in &null {
+        shuffled.shuffle(&mut rng);
+        let table = words.table(&shuffled, 5).unwrap();
+        assert_eq!(
+            value,
+            mutual_information(&table, Estimator::PlugIn, Units::Bits).unwrap()
+        );
+    }
+    assert_eq!(null.len(), 7);
+}
