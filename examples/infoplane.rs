@@ -264,6 +264,8 @@ fn write_outputs(out: &Path, activation: Activation, trace: &InfoPlaneTrace) -> 
         ("entropy", LayerQuantity::Entropy),
         ("distinct_fraction", LayerQuantity::DistinctFraction),
         ("total_correlation", LayerQuantity::TotalCorrelation),
+        ("neuron_mean_mutual_info", LayerQuantity::NeuronMean("mutual_info")),
+        ("neuron_mean_csi", LayerQuantity::NeuronMean("csi")),
     ];
     for (name, quantity) in over {
         let title = format!("{activation}: {name} over training");

@@ -357,6 +357,15 @@ fn figures_draw_every_layer_and_say_what_is_missing() {
     assert!(plane.contains("hollow: saturated"));
     let over = layer_quantity_over_training("tc", &trace, LayerQuantity::TotalCorrelation).unwrap();
     assert!(over.contains("optimizer steps") && over.contains("total correlation"));
+    let mean_mi = layer_quantity_over_training("mi", &trace, LayerQuantity::NeuronMean("mutual_info")).unwrap();
+    assert!(mean_mi.contains("mean mutual_info over the neurons"));
+    let first = &trace.snapshots[0].layers[0];
+    let summary = first.neurons.iter().find(|s| s.measure == "mutual_info").unwrap();
+    assert_eq!(
+        LayerQuantity::NeuronMean("mutual_info").value(first),
+        Some(summary.mean)
+    );
+    assert_eq!(LayerQuantity::NeuronMean("no_such_measure").value(first), None);
     // No noise model: no I(X;T) to draw.
     assert!(matches!(
         information_plane("plane", &trace, LayerQuantity::InputInfo, LayerQuantity::MutualInfo),

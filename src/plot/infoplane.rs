@@ -25,6 +25,9 @@ pub enum LayerQuantity {
     TotalCorrelation,
     /// Distinct codewords over samples.
     DistinctFraction,
+    /// The mean of a per-neuron measure (`entropy`, `mutual_info`,
+    /// `kl_selectivity`, `csi`) over the layer's neurons.
+    NeuronMean(&'static str),
 }
 
 impl LayerQuantity {
@@ -39,6 +42,7 @@ impl LayerQuantity {
             LayerQuantity::SumNeuronMi => Some(point.sum_neuron_mi),
             LayerQuantity::TotalCorrelation => Some(point.total_correlation),
             LayerQuantity::DistinctFraction => Some(point.distinct_fraction),
+            LayerQuantity::NeuronMean(name) => point.neurons.iter().find(|s| s.measure == name).map(|s| s.mean),
         }
     }
 
@@ -55,6 +59,8 @@ impl LayerQuantity {
             LayerQuantity::SumNeuronMi => format!("Σ_i I(T_i;Y) ({units})"),
             LayerQuantity::TotalCorrelation => format!("total correlation ({units})"),
             LayerQuantity::DistinctFraction => "distinct codewords / samples (fraction)".into(),
+            LayerQuantity::NeuronMean("csi") => "mean csi over the neurons (index, dimensionless)".into(),
+            LayerQuantity::NeuronMean(name) => format!("mean {name} over the neurons, plug-in ({units})"),
         }
     }
 }
