@@ -32,6 +32,9 @@ pub enum Error {
     /// Building or running an ablation schedule failed.
     #[error(transparent)]
     Ablation(#[from] crate::ablation::AblationError),
+    /// Estimating a layer's information-plane quantities failed.
+    #[error(transparent)]
+    InfoPlane(#[from] crate::infoplane::InfoPlaneError),
     /// Drawing a figure failed.
     #[cfg(feature = "plot")]
     #[error(transparent)]

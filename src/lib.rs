@@ -38,6 +38,7 @@ pub mod ablation;
 pub mod data;
 pub mod doc;
 mod error;
+pub mod infoplane;
 pub mod measures;
 pub mod network;
 pub mod pairs;

@@ -25,7 +25,7 @@ pub use clamps::Clamps;
 #[cfg(feature = "mlp")]
 pub use mlp::{Init, Mlp};
 #[cfg(feature = "mlp")]
-pub use train::{EpochReport, Optimizer, TrainConfig};
+pub use train::{EpochReport, Optimizer, TrainConfig, TrainObserver};
 #[cfg(feature = "mlp")]
 pub use weights::WeightsError;
 

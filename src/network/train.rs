@@ -122,6 +122,45 @@ pub struct EpochReport {
     pub train_accuracy: f64,
 }
 
+/// Sees the network while [`Mlp::train_observed`] trains it: after every
+/// epoch, and every [`every_steps`](TrainObserver::every_steps) optimizer
+/// steps if it asks. The information-plane observer of
+/// [`infoplane`](crate::infoplane) is one.
+pub trait TrainObserver {
+    /// Optimizer steps between calls of [`at_step`](TrainObserver::at_step);
+    /// `None` (the default) for epoch ends only.
+    fn every_steps(&self) -> Option<usize> {
+        None
+    }
+
+    /// Called after optimizer step `step` (counted over the run, from 1) of
+    /// epoch `epoch` when `step` is a multiple of
+    /// [`every_steps`](TrainObserver::every_steps).
+    ///
+    /// # Errors
+    /// Whatever the observer fails with; training stops.
+    fn at_step(&mut self, network: &Mlp, epoch: usize, step: usize) -> Result<()> {
+        let _ = (network, epoch, step);
+        Ok(())
+    }
+
+    /// Called after every epoch with its report and the steps taken so far.
+    ///
+    /// # Errors
+    /// Whatever the observer fails with; training stops.
+    fn at_epoch(&mut self, network: &Mlp, report: &EpochReport, step: usize) -> Result<()>;
+}
+
+/// The epoch callback of [`Mlp::train`] as an observer.
+struct EpochFn<'a>(&'a mut dyn FnMut(&EpochReport));
+
+impl TrainObserver for EpochFn<'_> {
+    fn at_epoch(&mut self, _: &Mlp, report: &EpochReport, _: usize) -> Result<()> {
+        (self.0)(report);
+        Ok(())
+    }
+}
+
 /// Optimizer state for one parameter tensor.
 struct Moments<D: ndarray::Dimension> {
     first: ndarray::Array<f32, D>,
@@ -204,7 +243,23 @@ impl Mlp {
         config: &TrainConfig,
         on_epoch: &mut dyn FnMut(&EpochReport),
     ) -> Result<Vec<EpochReport>> {
+        self.train_observed(data, config, &mut EpochFn(on_epoch))
+    }
+
+    /// As [`train`](Mlp::train), showing the network to `observer` after
+    /// every epoch and, if it asks, every [`every_steps`](TrainObserver::every_steps)
+    /// optimizer steps. An observer's error stops the training and is returned.
+    ///
+    /// # Errors
+    /// As [`train`](Mlp::train), and whatever the observer returns.
+    pub fn train_observed(
+        &mut self,
+        data: &Dataset,
+        config: &TrainConfig,
+        observer: &mut dyn TrainObserver,
+    ) -> Result<Vec<EpochReport>> {
         config.validate()?;
+        let every = observer.every_steps().filter(|&k| k > 0);
         check_classes(self.num_classes(), data.num_classes())?;
         validate_inputs(data.inputs(), self.input_width())?;
         let mut rng = StdRng::seed_from_u64(config.seed);
@@ -226,13 +281,16 @@ impl Mlp {
                     w_state[k].step(config.optimizer, t, &mut self.weights[k], &gw);
                     b_state[k].step(config.optimizer, t, &mut self.biases[k], &gb);
                 }
+                if every.is_some_and(|k| (t as usize).is_multiple_of(k)) {
+                    observer.at_step(self, epoch, t as usize)?;
+                }
             }
             let report = EpochReport {
                 epoch,
                 train_loss: epoch_metric.loss_sum() / data.len() as f64,
                 train_accuracy: epoch_metric.correct() as f64 / data.len() as f64,
             };
-            on_epoch(&report);
+            observer.at_epoch(self, &report, t as usize)?;
             reports.push(report);
         }
         Ok(reports)

@@ -16,13 +16,20 @@
 mod curves;
 mod distributions;
 mod heatmap;
+mod infoplane;
 mod scatter;
 
 pub use curves::ablation_curves;
 pub use distributions::measure_distributions;
 pub use heatmap::pair_heatmap;
+pub use infoplane::{LayerQuantity, information_plane, layer_quantity_over_training};
 pub use scatter::measure_scatter;
 
+use std::ops::Range;
+
+use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
+use plotters::prelude::*;
 use plotters::style::RGBColor;
 
 use crate::measures::Scores;
@@ -75,6 +82,63 @@ pub(crate) fn draw_error<E: std::fmt::Display>(figure: &str) -> impl Fn(E) -> Pl
         figure: figure.to_string(),
         message: e.to_string(),
     }
+}
+
+/// The charts of [`xy_chart`].
+pub(crate) type XyChart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// Draws the series labels of `chart` at `position` in the crate's style and
+/// writes the figure.
+pub(crate) fn legend_and_present<'a, 'b: 'a>(
+    chart: &mut XyChart<'a, 'b>,
+    root: &DrawingArea<SVGBackend<'b>, Shift>,
+    position: SeriesLabelPosition,
+) -> std::result::Result<(), Box<dyn std::error::Error>> {
+    chart
+        .configure_series_labels()
+        .label_font((FONT, 15))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .position(position)
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
+
+/// An `f64 × f64` chart on `area` in the crate's style: caption, margins,
+/// light grid, fonts and the two axis labels.
+pub(crate) fn xy_chart<'a, 'b>(
+    area: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    title: &str,
+    (x, y): (Range<f64>, Range<f64>),
+    (x_desc, y_desc): (&str, &str),
+) -> std::result::Result<XyChart<'a, 'b>, Box<dyn std::error::Error>> {
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, (FONT, 22))
+        .margin(12)
+        .x_label_area_size(48)
+        .y_label_area_size(64)
+        .build_cartesian_2d(x, y)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .light_line_style(LIGHT_GRID)
+        .max_light_lines(2)
+        .label_style((FONT, 14))
+        .axis_desc_style((FONT, 16))
+        .draw()?;
+    Ok(chart)
+}
+
+/// The padded ranges ([`padded_range`]) of the points' `x` and `y`, `0..1`
+/// where there is no finite value.
+pub(crate) fn data_ranges(points: impl Iterator<Item = (f64, f64)> + Clone) -> (Range<f64>, Range<f64>) {
+    let range = |values: &mut dyn Iterator<Item = f64>| {
+        let (lo, hi) = padded_range(values).unwrap_or((0.0, 1.0));
+        lo..hi
+    };
+    (range(&mut points.clone().map(|p| p.0)), range(&mut points.map(|p| p.1)))
 }
 
 /// `[lo, hi]` widened to a non-empty range with a 5 % margin.

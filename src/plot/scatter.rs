@@ -2,7 +2,7 @@
 
 use plotters::prelude::*;
 
-use super::{FONT, LIGHT_GRID, PlotError, SIZE, color, draw_error, measure_axis, padded_range};
+use super::{PlotError, SIZE, color, data_ranges, draw_error, legend_and_present, measure_axis, xy_chart};
 use crate::Result;
 use crate::measures::Scores;
 
@@ -63,27 +63,11 @@ fn draw(
     (x_desc, y_desc): (&str, &str),
     series: &[(usize, Vec<(f64, f64)>)],
 ) -> std::result::Result<(), Box<dyn std::error::Error>> {
-    let all = || series.iter().flat_map(|(_, p)| p.iter());
-    let (x_lo, x_hi) = padded_range(all().map(|p| p.0)).unwrap_or((0.0, 1.0));
-    let (y_lo, y_hi) = padded_range(all().map(|p| p.1)).unwrap_or((0.0, 1.0));
+    let (x, y) = data_ranges(series.iter().flat_map(|(_, p)| p.iter().copied()));
+    let (d_lo, d_hi) = (x.start.max(y.start), x.end.min(y.end));
     let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
     root.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, (FONT, 22))
-        .margin(12)
-        .x_label_area_size(48)
-        .y_label_area_size(64)
-        .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)?;
-    chart
-        .configure_mesh()
-        .x_desc(x_desc)
-        .y_desc(y_desc)
-        .light_line_style(LIGHT_GRID)
-        .max_light_lines(2)
-        .label_style((FONT, 14))
-        .axis_desc_style((FONT, 16))
-        .draw()?;
-    let (d_lo, d_hi) = (x_lo.max(y_lo), x_hi.min(y_hi));
+    let mut chart = xy_chart(&root, title, (x, y), (x_desc, y_desc))?;
     if d_lo < d_hi {
         chart
             .draw_series(LineSeries::new(
@@ -100,13 +84,5 @@ fn draw(
             .label(format!("layer {layer}"))
             .legend(move |(x, y)| Circle::new((x + 10, y), 4, c.filled()));
     }
-    chart
-        .configure_series_labels()
-        .label_font((FONT, 15))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperLeft)
-        .draw()?;
-    root.present()?;
-    Ok(())
+    legend_and_present(&mut chart, &root, SeriesLabelPosition::UpperLeft)
 }

@@ -1,0 +1,155 @@
+//! A layer's codewords: the tuple of its neurons' bins, as one variable.
+
+use std::collections::HashMap;
+
+use ndarray::ArrayView2;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+
+use crate::Result;
+use crate::measures::{CountTable, LayerQuantizer, MeasureError, Units};
+
+/// Every sample's codeword of one layer, numbered by first occurrence.
+///
+/// # Examples
+///
+/// ```
+/// use infoablate::infoplane::Codewords;
+/// use infoablate::measures::{Estimator, LayerQuantizer, Quantizer, Units, entropy};
+/// use ndarray::array;
+///
+/// // Two binary neurons: codewords (0,1), (1,0), (0,1), (1,1).
+/// let acts = array![[0.0_f32, 2.0], [3.0, 0.0], [0.0, 1.0], [1.0, 1.0]];
+/// let q = LayerQuantizer::fit(Quantizer::binary(0.0)?, acts.view())?;
+/// let words = Codewords::new(acts.view(), &q)?;
+/// assert_eq!(words.ids(), &[0, 1, 0, 2]);
+/// assert_eq!(words.distinct(), 3);
+/// let table = words.table(&[0, 1, 0, 1], 2)?;
+/// assert_eq!(entropy(&table, Estimator::PlugIn, Units::Bits)?, 1.5);
+/// # Ok::<(), infoablate::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Codewords {
+    ids: Vec<usize>,
+    distinct: usize,
+}
+
+impl Codewords {
+    /// Bins every neuron (column) of `activations` (`samples × neurons`)
+    /// with its fitted quantizer and numbers the distinct rows of bins.
+    ///
+    /// # Errors
+    /// [`MeasureError::Mismatch`] when the quantizer is for another width,
+    /// [`MeasureError::Empty`] for no sample.
+    pub fn new(activations: ArrayView2<'_, f32>, quantizer: &LayerQuantizer) -> Result<Self, MeasureError> {
+        let (samples, width) = activations.dim();
+        if quantizer.width() != width {
+            return Err(MeasureError::Mismatch {
+                what: format!("a quantizer for {} neurons, a layer of {width}", quantizer.width()),
+            });
+        }
+        if samples == 0 {
+            return Err(MeasureError::Empty {
+                what: "the layer's activations".into(),
+            });
+        }
+        // Bin indices are below MAX_BINS = 2^16: a row of u16 is exact.
+        let mut bins = vec![0_u16; samples * width];
+        for (j, column) in activations.columns().into_iter().enumerate() {
+            let fitted = quantizer.neuron(j).ok_or_else(|| MeasureError::Mismatch {
+                what: format!("no fitted quantizer for neuron {j}"),
+            })?;
+            for (s, &a) in column.iter().enumerate() {
+                bins[s * width + j] = fitted.bin(a) as u16;
+            }
+        }
+        let mut seen: HashMap<&[u16], usize> = HashMap::with_capacity(samples);
+        let ids = (0..samples)
+            .map(|s| {
+                let next = seen.len();
+                *seen.entry(&bins[s * width..(s + 1) * width]).or_insert(next)
+            })
+            .collect();
+        let distinct = seen.len();
+        Ok(Codewords { ids, distinct })
+    }
+
+    /// Each sample's codeword number, `0 … distinct − 1` in order of first occurrence.
+    pub fn ids(&self) -> &[usize] {
+        &self.ids
+    }
+
+    /// `D`, the number of distinct codewords.
+    pub fn distinct(&self) -> usize {
+        self.distinct
+    }
+
+    /// The count table `n[c][y]`, `distinct × num_classes`.
+    ///
+    /// # Errors
+    /// [`MeasureError::Mismatch`] for a label count other than the samples,
+    /// [`MeasureError::Parameter`] for a label `≥ num_classes` (or no class).
+    pub fn table(&self, labels: &[usize], num_classes: usize) -> Result<CountTable, MeasureError> {
+        if labels.len() != self.ids.len() {
+            return Err(MeasureError::Mismatch {
+                what: format!("{} labels for {} codewords", labels.len(), self.ids.len()),
+            });
+        }
+        if let Some(&y) = labels.iter().find(|&&y| y >= num_classes) {
+            return Err(MeasureError::Parameter {
+                name: "labels",
+                reason: format!("label {y} with {num_classes} classes"),
+            });
+        }
+        let mut counts = vec![0_u64; self.distinct * num_classes];
+        for (&c, &y) in self.ids.iter().zip(labels) {
+            counts[c * num_classes + y] += 1;
+        }
+        CountTable::from_counts(self.distinct, num_classes, counts)
+    }
+
+    /// The plug-in `I(T;Y)` for `permutations` seeded permutations of the
+    /// labels over the samples (the codewords kept), in order.
+    ///
+    /// The marginals `n[c]` and `n[y]` do not change under a permutation, so
+    /// only the joint counts are recounted, into one reused table; each value
+    /// is summed exactly as [`mutual_information`](crate::measures::mutual_information) sums the plug-in estimate
+    /// (cells in row-major order, `n[c][y]/N · ln(n[c][y]·N / (n[c]·n[y]))`),
+    /// so it equals that function on the permuted table.
+    ///
+    /// # Errors
+    /// As [`table`](Codewords::table).
+    pub fn permutation_null(
+        &self,
+        labels: &[usize],
+        num_classes: usize,
+        permutations: usize,
+        seed: u64,
+        units: Units,
+    ) -> Result<Vec<f64>> {
+        let observed = self.table(labels, num_classes)?;
+        let (codeword_totals, class_totals) = (observed.bin_totals(), observed.class_totals());
+        let n = labels.len() as f64;
+        let mut rng = StdRng::seed_from_u64(seed);
+        let mut shuffled = labels.to_vec();
+        let mut joint = vec![0_u64; self.distinct * num_classes];
+        let mut null = Vec::new();
+        for _ in 0..permutations {
+            shuffled.shuffle(&mut rng);
+            joint.fill(0);
+            for (&c, &y) in self.ids.iter().zip(&shuffled) {
+                joint[c * num_classes + y] += 1;
+            }
+            let mut nats = 0.0;
+            for (row, &nc) in joint.chunks_exact(num_classes).zip(&codeword_totals) {
+                for (&count, &ny) in row.iter().zip(&class_totals).filter(|(count, _)| **count > 0) {
+                    let ratio = (count as f64 * n) / (nc as f64 * ny as f64);
+                    nats += count as f64 / n * ratio.ln();
+                }
+            }
+            null.push(units.from_nats(nats));
+        }
+        Ok(null)
+    }
+}
