@@ -7,18 +7,19 @@
 
 mod cifar;
 mod idx;
+mod source;
 mod split;
 
 pub use cifar::{cifar10_class_names, load_cifar10, load_cifar10_dir};
 pub use idx::{fashion_mnist_class_names, load_idx, load_mnist_dir, mnist_class_names};
+pub use source::MAX_DECODED_BYTES;
 pub use split::{stratified_split, stratified_subsample};
 
-use std::io::Read;
 use std::path::Path;
 
 use ndarray::{Array2, ArrayView2, Axis};
 
-use crate::{Error, Result};
+use crate::Result;
 
 /// Which part of a data set's standard train/test division to load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -313,37 +314,20 @@ impl Dataset {
     }
 }
 
-/// Reads a whole file, decompressing it if it starts with the gzip magic
-/// bytes `1f 8b` (whatever its name).
-fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>> {
-    let raw = std::fs::read(path).map_err(|e| Error::io("read", path, e))?;
-    if !raw.starts_with(&[0x1f, 0x8b]) {
-        return Ok(raw);
-    }
-    // The gzip trailer holds the decompressed size mod 2^32: a capacity hint
-    // only, capped so that a forged trailer cannot force a huge allocation.
-    let hint = match raw.len().checked_sub(4).and_then(|i| raw.get(i..)) {
-        Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]) as usize,
-        _ => 0,
-    };
-    let mut out = Vec::with_capacity(hint.min(raw.len().saturating_mul(1032)).min(1 << 30));
-    flate2::read::MultiGzDecoder::new(raw.as_slice())
-        .read_to_end(&mut out)
-        .map_err(|e| DataError::Format {
-            path: path.display().to_string(),
-            reason: format!("corrupt gzip data: {e}"),
-        })?;
-    Ok(out)
-}
-
 /// A pixel byte as an `f32` value `p / 255` in `[0, 1]`.
 fn scale_pixel(p: u8) -> f32 {
     f32::from(p) / 255.0
 }
 
-/// Converts bytes to `f32` values `p / 255` in `[0, 1]`.
-fn scale_pixels(bytes: &[u8]) -> Vec<f32> {
-    bytes.iter().map(|&p| scale_pixel(p)).collect()
+/// Converts the bytes of `path` to `f32` values `p / 255` in `[0, 1]`,
+/// appended to `out`; an allocation failure is an error naming the file.
+fn extend_scaled(out: &mut Vec<f32>, bytes: &[u8], path: &Path) -> Result<()> {
+    out.try_reserve(bytes.len()).map_err(|_| DataError::Format {
+        path: path.display().to_string(),
+        reason: format!("cannot allocate {} pixel values", bytes.len()),
+    })?;
+    out.extend(bytes.iter().map(|&p| scale_pixel(p)));
+    Ok(())
 }
 
 /// The first of `names` that is a file in `dir`.

@@ -1,9 +1,11 @@
 //! Activations recorded anywhere (a PyTorch forward hook, say), read from
 //! NumPy `.npy` files (feature `npy`).
 
+use std::io::Read;
 use std::path::Path;
 
 use ndarray::{Array2, ArrayD, Ix1, Ix2};
+use ndarray_npy::npy::header::Header;
 use ndarray_npy::{ReadNpyError, ReadNpyExt, ReadableElement};
 
 use super::Recording;
@@ -80,8 +82,116 @@ impl From<NpyError> for Error {
     }
 }
 
+/// The largest `.npy` file [`Recording::from_npy`] reads: 16 GiB. The file
+/// is read whole, then the array is built from it, so the memory needed is
+/// about twice the file; a file above the cap is refused before anything is
+/// allocated.
+pub const MAX_NPY_FILE_BYTES: u64 = 1 << 34;
+
+/// The largest `.npy` header [`Recording::from_npy`] accepts, in bytes (the
+/// most a version-1.0 header can hold; NumPy itself refuses headers above
+/// 10 000 bytes by default). A version-2.0 header may declare up to 4 GiB:
+/// it is refused before it is read.
+pub const MAX_NPY_HEADER_BYTES: usize = u16::MAX as usize;
+
+/// The `.npy` magic string.
+const MAGIC: &[u8] = b"\x93NUMPY";
+
+/// Reads the whole file, refusing one above [`MAX_NPY_FILE_BYTES`] and
+/// reporting an allocation failure as an error (not an abort).
 fn read_bytes(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| Error::io("read", path, e))
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io("read", path, e))?;
+    let len = file.metadata().map_err(|e| Error::io("read", path, e))?.len();
+    if len > MAX_NPY_FILE_BYTES {
+        return Err(format_error(
+            path,
+            format!("{len} bytes, above the {MAX_NPY_FILE_BYTES}-byte limit of `.npy` files"),
+        )
+        .into());
+    }
+    let mut bytes = Vec::new();
+    // `len ≤ MAX_NPY_FILE_BYTES` fits in `usize` on 64-bit targets; elsewhere
+    // the reservation fails cleanly.
+    bytes
+        .try_reserve_exact(usize::try_from(len).unwrap_or(usize::MAX))
+        .map_err(|_| format_error(path, format!("cannot allocate {len} bytes to read it")))?;
+    file.read_to_end(&mut bytes).map_err(|e| Error::io("read", path, e))?;
+    Ok(bytes)
+}
+
+fn format_error(path: &Path, reason: String) -> NpyError {
+    NpyError::Format {
+        path: name(path),
+        reason,
+    }
+}
+
+/// Checks what the header declares against the bytes present, before any
+/// array is allocated: the magic string, a header length within
+/// [`MAX_NPY_HEADER_BYTES`] and the file, and — for a plain dtype such as
+/// `<f4` — a data size (shape product × item size) equal to the bytes after
+/// the header.
+fn check_declared_sizes(bytes: &[u8], path: &Path) -> Result<(), NpyError> {
+    let invalid = |reason: String| format_error(path, format!("not a valid .npy file ({reason})"));
+    if !bytes.starts_with(MAGIC) {
+        return Err(invalid("no \\x93NUMPY magic string".into()));
+    }
+    let (header_len, prefix) = match bytes.get(MAGIC.len()) {
+        Some(1) => (
+            bytes.get(8..10).map(|b| usize::from(u16::from_le_bytes([b[0], b[1]]))),
+            10,
+        ),
+        Some(2 | 3) => (
+            bytes
+                .get(8..12)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize),
+            12,
+        ),
+        Some(v) => return Err(invalid(format!("unknown format version {v}"))),
+        None => return Err(invalid("truncated before the version".into())),
+    };
+    let header_len = header_len.ok_or_else(|| invalid("truncated before the header length".into()))?;
+    if header_len > MAX_NPY_HEADER_BYTES {
+        return Err(invalid(format!(
+            "the header length field says {header_len} bytes, above the limit {MAX_NPY_HEADER_BYTES}"
+        )));
+    }
+    let data_start = prefix + header_len;
+    if data_start > bytes.len() {
+        return Err(invalid(format!(
+            "the header length field says {header_len} bytes but the file has {} bytes",
+            bytes.len()
+        )));
+    }
+    let header = Header::from_reader(&mut &bytes[..data_start]).map_err(|e| invalid(e.to_string()))?;
+    // A plain numeric descriptor such as `'<f4'` (shown as a Python literal):
+    // byte order, kind, item size. Other descriptors are refused by dtype
+    // later, before any allocation.
+    let descriptor = header.type_descriptor.to_string();
+    let item_size = descriptor
+        .strip_prefix('\'')
+        .and_then(|d| d.strip_suffix('\''))
+        .filter(|d| d.len() > 2 && matches!(d.as_bytes()[1], b'f' | b'i' | b'u' | b'b'))
+        .and_then(|d| d[2..].parse::<u64>().ok());
+    let Some(item_size) = item_size else {
+        return Ok(());
+    };
+    let present = (bytes.len() - data_start) as u64;
+    let declared = header
+        .shape
+        .iter()
+        .try_fold(item_size, |acc, &d| acc.checked_mul(d as u64));
+    if declared != Some(present) {
+        let declared = declared.map_or_else(|| "more than 2^64".to_string(), |d| d.to_string());
+        return Err(format_error(
+            path,
+            format!(
+                "the header declares shape {:?} of {}: {declared} bytes of data, but the file holds {present}",
+                header.shape, descriptor
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn name(path: &Path) -> String {
@@ -90,6 +200,7 @@ fn name(path: &Path) -> String {
 
 /// Reads the file as `T`; `Ok(None)` when its dtype is another.
 fn try_read<T: ReadableElement>(bytes: &[u8], path: &Path) -> Result<Option<ArrayD<T>>, NpyError> {
+    check_declared_sizes(bytes, path)?;
     match ArrayD::<T>::read_npy(bytes) {
         Ok(array) => Ok(Some(array)),
         Err(ReadNpyError::WrongDescriptor(_)) => Ok(None),
@@ -102,8 +213,7 @@ fn try_read<T: ReadableElement>(bytes: &[u8], path: &Path) -> Result<Option<Arra
 
 /// The dtype descriptor of the file's header, for error messages.
 fn descriptor(bytes: &[u8]) -> String {
-    ndarray_npy::npy::header::Header::from_reader(&mut &bytes[..])
-        .map_or_else(|_| "unknown".to_string(), |h| h.type_descriptor.to_string())
+    Header::from_reader(&mut &bytes[..]).map_or_else(|_| "unknown".to_string(), |h| h.type_descriptor.to_string())
 }
 
 fn check_rank<T>(array: &ArrayD<T>, expected: usize, what: &'static str, path: &Path) -> Result<(), NpyError> {
