@@ -166,7 +166,7 @@ fn run(args: &Args) -> cli::Result<()> {
     schedule.neurons(&mlp.hidden_widths())?;
     let curve = Engine::new(&mlp, &eval)?.replacement(replacement).run(&schedule)?;
     let out = &args.out;
-    std::fs::write(out, curve.to_csv()).map_err(|e| infoablate::Error::io("write", out, e))?;
+    infoablate::atomic_file::write(out, curve.to_csv())?;
     eprintln!(
         "{} curve, {} neurons, {} replacement: accuracy {:.4} → {:.4}, AUC {:.4}; written to {}",
         curve.label.measure,

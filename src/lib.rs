@@ -23,6 +23,7 @@
 //! repository).
 
 pub mod ablation;
+pub mod atomic_file;
 pub mod data;
 mod error;
 pub mod guide;

@@ -79,11 +79,7 @@ pub fn idx(data: &[u8]) {
     };
     let scratch = Scratch::new();
     let maybe_gzip = |bytes: &[u8], bit: u8| {
-        if flags & bit != 0 {
-            gzip(bytes)
-        } else {
-            bytes.to_vec()
-        }
+        if flags & bit != 0 { gzip(bytes) } else { bytes.to_vec() }
     };
     let images = scratch.write("images", &maybe_gzip(images, 1));
     let labels = scratch.write("labels", &maybe_gzip(labels, 2));
@@ -151,7 +147,12 @@ pub fn ranking(data: &[u8]) {
 /// Every file below `dir` (none if it does not exist), sorted.
 pub fn corpus_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|entries| entries.filter_map(|e| Some(e.ok()?.path())).filter(|p| p.is_file()).collect())
+        .map(|entries| {
+            entries
+                .filter_map(|e| Some(e.ok()?.path()))
+                .filter(|p| p.is_file())
+                .collect()
+        })
         .unwrap_or_default();
     files.sort();
     files

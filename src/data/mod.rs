@@ -160,6 +160,24 @@ pub enum DataError {
     },
 }
 
+/// The largest class count a [`Dataset`] or a
+/// [`Recording`](crate::record::Recording) may have: 65 536 (labels up to
+/// 65535). Tables are sized by the class count, so a larger one would let a
+/// caller's typo or a hostile file size them.
+pub const MAX_CLASSES: usize = 1 << 16;
+
+/// [`DataError::Parameter`] for a class count of 0 or above [`MAX_CLASSES`].
+pub(crate) fn check_num_classes(num_classes: usize) -> Result<(), DataError> {
+    if (1..=MAX_CLASSES).contains(&num_classes) {
+        Ok(())
+    } else {
+        Err(DataError::Parameter {
+            name: "num_classes",
+            reason: format!("{num_classes} is outside 1 ..= {MAX_CLASSES} (MAX_CLASSES)"),
+        })
+    }
+}
+
 /// Inputs (`samples × features`, `f32`), integer labels `0…C−1`, the class
 /// count and optional class names. Constructed only through validation, so a
 /// `Dataset` is never empty, never holds NaN, and every label is in range.
@@ -201,7 +219,8 @@ impl Dataset {
     ///
     /// # Errors
     /// [`DataError::Empty`], [`DataError::LengthMismatch`],
-    /// [`DataError::LabelOutOfRange`], [`DataError::NonFinite`].
+    /// [`DataError::LabelOutOfRange`], [`DataError::NonFinite`],
+    /// [`DataError::Parameter`] for `num_classes` above [`MAX_CLASSES`].
     pub fn new(inputs: Array2<f32>, labels: Vec<usize>, num_classes: usize) -> Result<Self> {
         if inputs.nrows() == 0 || inputs.ncols() == 0 || labels.is_empty() {
             return Err(DataError::Empty.into());
@@ -214,6 +233,7 @@ impl Dataset {
             .into());
         }
         check_labels(&labels, num_classes)?;
+        check_num_classes(num_classes)?;
         if let Some(((sample, feature), &value)) = inputs.indexed_iter().find(|(_, v)| !v.is_finite()) {
             return Err(DataError::NonFinite { sample, feature, value }.into());
         }

@@ -17,7 +17,7 @@
 use ndarray::ArrayView2;
 
 use super::MeasureError;
-use super::counts::{CountTable, LayerCounts, Moments};
+use super::counts::{CountTable, LayerCounts, Moments, check_table_cells};
 use super::parallel::map_mut;
 use super::quantize::{BinnerUser, LayerQuantizer};
 use crate::Result;
@@ -248,6 +248,7 @@ impl LayerAccumulator {
         }
         let bins = quantizer.bins();
         let width = quantizer.width();
+        check_table_cells(num_classes, bins, width)?;
         let chunks = (0..width)
             .step_by(CHUNK)
             .map(|start| {

@@ -12,8 +12,8 @@ use super::Recording;
 use crate::{Error, Result};
 
 /// The largest label [`Recording::from_npy`] accepts (count tables have a
-/// column per class).
-const MAX_LABEL: i64 = u16::MAX as i64;
+/// column per class): [`MAX_CLASSES`](crate::data::MAX_CLASSES)` − 1`.
+const MAX_LABEL: i64 = crate::data::MAX_CLASSES as i64 - 1;
 
 /// A `.npy` file that cannot be read as activations or labels; every message
 /// names the file.
@@ -286,7 +286,7 @@ fn read_labels(path: &Path) -> Result<Vec<usize>> {
             let reason = if label < 0 {
                 "negative"
             } else if label > MAX_LABEL {
-                "above the supported maximum 65535"
+                "above the supported maximum 65535 (MAX_CLASSES − 1)"
             } else {
                 return Ok(label as usize);
             };
