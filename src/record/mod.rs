@@ -12,7 +12,7 @@ mod npy;
 
 pub use dense::{DenseRecorder, MAX_LAYER_INDEX, Recording};
 #[cfg(feature = "npy")]
-pub use npy::NpyError;
+pub use npy::{MAX_NPY_FILE_BYTES, MAX_NPY_HEADER_BYTES, NpyError};
 
 use ndarray::ArrayView2;
 
