@@ -204,6 +204,13 @@ fn labels_that_would_size_huge_count_tables_are_refused_naming_the_label() {
             "{message}"
         );
     }
+    // Equal-frequency keeps `bins − 1` edges per neuron: refused before fitting.
+    let err = LayerQuantizer::fit(Quantizer::equal_frequency(65_536).unwrap(), acts.view()).unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("65535 bin edges per neuron × 10000 neurons = 655350000 edges"),
+        "{message}"
+    );
     // usize::MAX classes: the product overflows, still a typed error.
     let q = LayerQuantizer::fit(Quantizer::binary(0.0).unwrap(), acts.view()).unwrap();
     let err = LayerCounts::from_activations(0, acts.view(), &[0, 1], usize::MAX, &q).unwrap_err();

@@ -34,6 +34,23 @@ pub(super) fn check_table_cells(classes: usize, bins: usize, neurons: usize) -> 
     })
 }
 
+/// [`MeasureError::Parameter`] unless a layer's fitted bin edges, `edges ×
+/// neurons` values, fit in [`MAX_COUNT_CELLS`] (an equal-frequency quantizer
+/// keeps `bins − 1` edges per neuron).
+pub(super) fn check_edge_count(edges: usize, neurons: usize) -> Result<(), MeasureError> {
+    match edges.checked_mul(neurons) {
+        Some(n) if n <= MAX_COUNT_CELLS => Ok(()),
+        n => Err(MeasureError::Parameter {
+            name: "bins",
+            reason: format!(
+                "{edges} bin edges per neuron × {neurons} neurons = {} edges, above the limit of \
+                 {MAX_COUNT_CELLS} (MAX_COUNT_CELLS)",
+                n.map_or_else(|| "more than 2^64".to_string(), |n| n.to_string())
+            ),
+        }),
+    }
+}
+
 /// The joint counts `n[b][y]` of one neuron's bins and the class labels,
 /// `bins × classes`.
 ///

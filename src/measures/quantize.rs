@@ -11,6 +11,7 @@ use std::fmt;
 use ndarray::{ArrayView1, ArrayView2};
 
 use super::MeasureError;
+use super::counts::check_edge_count;
 use super::parallel::map_indices;
 use crate::Result;
 use crate::network::{Activation, NetworkError};
@@ -516,7 +517,9 @@ impl LayerQuantizer {
     ///
     /// # Errors
     /// [`MeasureError::Empty`] for no sample, [`MeasureError::Parameter`] for
-    /// a NaN or infinite activation.
+    /// a NaN or infinite activation or more fitted bin edges than
+    /// [`MAX_COUNT_CELLS`](super::MAX_COUNT_CELLS) (equal-frequency: `bins − 1`
+    /// per neuron).
     pub fn fit(quantizer: Quantizer, activations: ArrayView2<'_, f32>) -> Result<Self> {
         if activations.nrows() == 0 {
             return Err(MeasureError::Empty {
@@ -527,6 +530,7 @@ impl LayerQuantizer {
         if quantizer.num_params() == 0 {
             return Ok(Self::fixed(quantizer, activations.ncols())?);
         }
+        check_edge_count(quantizer.num_params(), activations.ncols())?;
         if quantizer.fits_from_range() {
             let mut ranges = Ranges::new(activations.ncols());
             ranges.observe(activations)?;
