@@ -19,6 +19,11 @@
 //!
 //! Coming from PyTorch? See the [`guide`].
 //!
+//! Every file the crate writes goes through [`atomic_file`]: whole or not at
+//! all. Bad input is a typed error naming what is wrong, and sizes read from
+//! files are checked against documented caps before anything is allocated
+//! (see "Reliability" in the README).
+//!
 //! Every quantity follows one definition file (`docs/measures.md` in the
 //! repository).
 
