@@ -35,10 +35,14 @@ pub fn parse_ranking(text: &str, shown: &str) -> Result<Vec<(usize, usize)>, Str
             let parsed = line
                 .split_once(',')
                 .and_then(|(l, n)| Some((l.trim().parse().ok()?, n.trim().parse().ok()?)));
-            parsed.ok_or(format!(
-                "`{shown}` row {}: expected `layer,neuron`, got `{line}`",
-                row + 2
-            ))
+            parsed.ok_or_else(|| {
+                // At most 60 characters of the row: the message stays one short line.
+                let mut got: String = line.chars().take(60).collect();
+                if got.len() < line.len() {
+                    got.push('…');
+                }
+                format!("`{shown}` row {}: expected `layer,neuron`, got `{got}`", row + 2)
+            })
         })
         .collect()
 }
