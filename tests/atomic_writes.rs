@@ -2,9 +2,12 @@
 //! writer, a full disk, a refused rename — leaves the old file intact and no
 //! temporary file behind.
 
+mod common;
+
 use std::io::{Error as IoError, ErrorKind, Write};
 use std::path::{Path, PathBuf};
 
+use common::TempDir;
 use infoablate::Error;
 use infoablate::atomic_file::{write, write_with};
 use infoablate::measures::{MeasureSettings, Quantizer, Scores, analyze};
@@ -12,23 +15,6 @@ use infoablate::network::{Activation, Init, Mlp};
 use infoablate::record::Recording;
 use ndarray::Array2;
 use rand::SeedableRng;
-
-/// A scratch directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("infoablate-atomic-{}-{name}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// The names in `dir`, sorted.
 fn names(dir: &Path) -> Vec<String> {
@@ -49,7 +35,7 @@ fn scores(width: usize) -> Scores {
 
 #[test]
 fn an_injected_writer_error_leaves_the_old_file_and_no_temporary() {
-    let t = TempDir::new("injected");
+    let t = TempDir::new("atomic-injected");
     let path = t.0.join("curve.csv");
     write(&path, "k,accuracy\n0,0.9\n").unwrap();
     for fail_after in [0, 1, 10_000, 1 << 20] {
@@ -71,7 +57,7 @@ fn an_injected_writer_error_leaves_the_old_file_and_no_temporary() {
 
 #[test]
 fn a_refused_rename_removes_the_temporary() {
-    let t = TempDir::new("rename");
+    let t = TempDir::new("atomic-rename");
     // The destination is a non-empty directory: the rename over it fails.
     let path = t.0.join("taken");
     std::fs::create_dir_all(path.join("inside")).unwrap();
@@ -86,7 +72,7 @@ fn a_refused_rename_removes_the_temporary() {
 
 #[test]
 fn scores_and_models_are_written_through_the_atomic_writer() {
-    let t = TempDir::new("library");
+    let t = TempDir::new("atomic-library");
     let csv = t.0.join("scores.csv");
     let s = scores(3);
     s.save_csv(&csv, Some(0)).unwrap();

@@ -3,61 +3,16 @@
 //! a typed error naming what is wrong, quickly, without allocating what the
 //! input claims.
 
-use std::io::Write;
+mod common;
+
 use std::path::PathBuf;
 
+use common::{TempDir, gzip, idx_images, idx_labels};
 use infoablate::Error;
 use infoablate::data::{DataError, Dataset, MAX_CLASSES, MAX_DECODED_BYTES, load_cifar10, load_idx};
 use infoablate::measures::{CountTable, LayerCounts, LayerQuantizer, MAX_COUNT_CELLS, MeasureError, Quantizer};
 use infoablate::record::{MAX_LAYER_INDEX, RecordError, Recording};
 use ndarray::{Array2, array};
-
-/// A scratch directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("infoablate-hostile-{}-{name}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
-        let path = self.0.join(name);
-        std::fs::write(&path, bytes).unwrap();
-        path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    e.write_all(bytes).unwrap();
-    e.finish().unwrap()
-}
-
-fn idx_images(n: u32, rows: u32, cols: u32, pixels: &[u8]) -> Vec<u8> {
-    let mut v = Vec::new();
-    for w in [0x803, n, rows, cols] {
-        v.extend(u32::to_be_bytes(w));
-    }
-    v.extend(pixels);
-    v
-}
-
-fn idx_labels(labels: &[u8]) -> Vec<u8> {
-    let mut v = Vec::new();
-    for w in [0x801, labels.len() as u32] {
-        v.extend(u32::to_be_bytes(w));
-    }
-    v.extend(labels);
-    v
-}
 
 fn data_err(e: Error) -> DataError {
     match e {
@@ -82,7 +37,7 @@ fn zeros_bomb(mebibytes: usize) -> Vec<u8> {
 
 #[test]
 fn gzip_bomb_after_a_one_pixel_idx_is_refused_without_inflating_it() {
-    let t = TempDir::new("bomb");
+    let t = TempDir::new("hostile-bomb");
     let mut file = gzip(&idx_images(1, 1, 1, &[7]));
     file.extend(zeros_bomb(1536)); // 1.5 GiB of zeros in a 1.6 MB file
     assert!(file.len() < 4 << 20);
@@ -116,7 +71,7 @@ fn gzip_bomb_after_a_one_pixel_idx_is_refused_without_inflating_it() {
 
 #[test]
 fn idx_header_declaring_more_than_the_cap_is_refused_before_reading() {
-    let t = TempDir::new("idx-cap");
+    let t = TempDir::new("hostile-idx-cap");
     // 2^16 × 2^8 × 2^7 = 2^31 bytes declared, gzipped so the length is unknown.
     let images = t.write("images.gz", &gzip(&idx_images(1 << 16, 1 << 8, 1 << 7, &[0; 64])));
     let labels = t.write("labels", &idx_labels(&[0]));
@@ -140,7 +95,7 @@ fn idx_header_declaring_more_than_the_cap_is_refused_before_reading() {
 
 #[test]
 fn cifar_gzip_bomb_is_refused_at_the_cap() {
-    let t = TempDir::new("cifar-bomb");
+    let t = TempDir::new("hostile-cifar-bomb");
     // 1 GiB + 1 MiB of zeros: label 0, black pixels, so every record is valid.
     let bomb = zeros_bomb(1025);
     let err = load_cifar10(&[t.write("batch.bin.gz", &bomb)]).unwrap_err();
@@ -153,7 +108,7 @@ fn cifar_gzip_bomb_is_refused_at_the_cap() {
 
 #[test]
 fn huge_class_counts_are_refused_everywhere() {
-    let t = TempDir::new("classes");
+    let t = TempDir::new("hostile-classes");
     let images = t.write("images", &idx_images(2, 1, 1, &[0, 255]));
     let labels = t.write("labels", &idx_labels(&[0, 1]));
     for classes in [MAX_CLASSES + 1, usize::MAX] {
@@ -307,7 +262,7 @@ mod npy {
 
     #[test]
     fn the_good_files_load() {
-        let t = TempDir::new("npy-good");
+        let t = TempDir::new("hostile-npy-good");
         let (acts, labels) = good(&t);
         let rec = Recording::from_npy(&acts, &labels).unwrap();
         assert_eq!(rec.layer(0).unwrap(), array![[1.0_f32], [2.0]].view());
@@ -315,7 +270,7 @@ mod npy {
 
     #[test]
     fn a_header_claiming_a_huge_shape_is_refused_before_allocating() {
-        let t = TempDir::new("npy-shape");
+        let t = TempDir::new("hostile-npy-shape");
         let (acts, labels) = good(&t);
         let lying = npy(
             1,
@@ -370,7 +325,7 @@ mod npy {
 
     #[test]
     fn a_version_2_header_length_of_4_gib_is_refused_before_reading_it() {
-        let t = TempDir::new("npy-v2");
+        let t = TempDir::new("hostile-npy-v2");
         let (_, labels) = good(&t);
         let mut file = npy(
             2,
@@ -401,7 +356,7 @@ mod npy {
 
     #[test]
     fn labels_up_to_65535_load_and_are_refused_when_counting() {
-        let t = TempDir::new("npy-labels");
+        let t = TempDir::new("hostile-npy-labels");
         let acts = Array2::from_shape_fn((2, 10_000), |(i, j)| (i * j % 5) as f32);
         let acts = t.write(
             "acts.npy",
