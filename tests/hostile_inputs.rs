@@ -215,6 +215,14 @@ fn recording_layer_indices_are_bounded() {
     }
     let rec = Recording::new(vec![MAX_LAYER_INDEX], one(), vec![0], 1).unwrap();
     assert_eq!(rec.layers(), &[MAX_LAYER_INDEX]);
+    // Counts of a layer past the cap (scores and schedules index by layer).
+    let acts = array![[1.0_f32, 2.0]];
+    let q = LayerQuantizer::fit(Quantizer::binary(0.0).unwrap(), acts.view()).unwrap();
+    for layer in [MAX_LAYER_INDEX + 1, usize::MAX] {
+        let err = measure_err(LayerCounts::from_activations(layer, acts.view(), &[0], 1, &q).unwrap_err());
+        assert!(matches!(err, MeasureError::Parameter { name: "layer", .. }), "{err:?}");
+    }
+    assert!(LayerCounts::from_activations(MAX_LAYER_INDEX, acts.view(), &[0], 1, &q).is_ok());
 }
 
 #[cfg(feature = "npy")]

@@ -22,7 +22,7 @@ use super::parallel::map_mut;
 use super::quantize::{BinnerUser, LayerQuantizer};
 use crate::Result;
 use crate::data::DataError;
-use crate::record::check_finite;
+use crate::record::{MAX_LAYER_INDEX, check_finite};
 
 /// Neurons per chunk.
 const CHUNK: usize = 64;
@@ -244,6 +244,12 @@ impl LayerAccumulator {
             return Err(MeasureError::Parameter {
                 name: "num_classes",
                 reason: "must be positive".into(),
+            });
+        }
+        if layer > MAX_LAYER_INDEX {
+            return Err(MeasureError::Parameter {
+                name: "layer",
+                reason: format!("hidden layer {layer} is above {MAX_LAYER_INDEX} (MAX_LAYER_INDEX)"),
             });
         }
         let bins = quantizer.bins();

@@ -314,7 +314,9 @@ impl LayerCounts {
     /// these activations or others).
     ///
     /// # Errors
-    /// [`MeasureError::Parameter`] for `num_classes == 0`, [`MeasureError::Mismatch`]
+    /// [`MeasureError::Parameter`] for `num_classes == 0`, a `layer` above
+    /// [`MAX_LAYER_INDEX`](crate::record::MAX_LAYER_INDEX) or tables of more than
+    /// [`MAX_COUNT_CELLS`] cells, [`MeasureError::Mismatch`]
     /// when the activations and labels disagree on the sample count,
     /// [`NetworkError::Shape`](crate::network::NetworkError::Shape) when the
     /// quantizer has another width, [`DataError::LabelOutOfRange`](crate::data::DataError::LabelOutOfRange),
