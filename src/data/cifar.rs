@@ -27,7 +27,9 @@ const CLASSES: usize = 10;
 /// # Errors
 /// [`DataError::Parameter`] for an empty `paths`; naming the file:
 /// [`DataError::EmptyFile`], [`DataError::Format`] for a length that is not
-/// a multiple of 3073 bytes, a label byte `≥ 10` or corrupt gzip data; and
+/// a multiple of 3073 bytes, a label byte `≥ 10`, corrupt gzip data or
+/// more than [`MAX_DECODED_BYTES`] once decompressed (a gzipped file is
+/// inflated no further than that); and
 /// [`Error::Io`](crate::Error::Io) when a file cannot be read.
 ///
 /// # Examples

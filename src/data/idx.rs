@@ -25,8 +25,16 @@ const LABELS_MAGIC: u32 = 0x0000_0801;
 /// Each names the file concerned: [`DataError::Magic`],
 /// [`DataError::Truncated`], [`DataError::TrailingBytes`],
 /// [`DataError::EmptyFile`] (`N = 0`), [`DataError::CountMismatch`],
-/// [`DataError::Format`] for a label `≥ num_classes`, zero-sized images or
-/// corrupt gzip data, and [`Error::Io`](crate::Error::Io) when a file cannot be read.
+/// [`DataError::Format`] for a label `≥ num_classes`, zero-sized images,
+/// corrupt gzip data or a header declaring more than [`MAX_DECODED_BYTES`],
+/// [`DataError::Parameter`] for `num_classes` outside `1 ..=`
+/// [`MAX_CLASSES`](super::MAX_CLASSES), and [`Error::Io`](crate::Error::Io)
+/// when a file cannot be read.
+///
+/// Memory stays bounded by what the headers declare: a gzipped file is
+/// inflated only as far as its header's size (and a little beyond, to tell
+/// how many bytes trail), a plain file's length is checked before its body
+/// is read.
 ///
 /// # Examples
 ///

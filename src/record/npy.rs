@@ -98,7 +98,8 @@ pub const MAX_NPY_HEADER_BYTES: usize = u16::MAX as usize;
 const MAGIC: &[u8] = b"\x93NUMPY";
 
 /// Reads the whole file, refusing one above [`MAX_NPY_FILE_BYTES`] and
-/// reporting an allocation failure as an error (not an abort).
+/// reporting an allocation failure as an error (not an abort), then checks
+/// the sizes its header declares.
 fn read_bytes(path: &Path) -> Result<Vec<u8>> {
     let mut file = std::fs::File::open(path).map_err(|e| Error::io("read", path, e))?;
     let len = file.metadata().map_err(|e| Error::io("read", path, e))?.len();
@@ -116,6 +117,7 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>> {
         .try_reserve_exact(usize::try_from(len).unwrap_or(usize::MAX))
         .map_err(|_| format_error(path, format!("cannot allocate {len} bytes to read it")))?;
     file.read_to_end(&mut bytes).map_err(|e| Error::io("read", path, e))?;
+    check_declared_sizes(&bytes, path)?;
     Ok(bytes)
 }
 
@@ -200,7 +202,6 @@ fn name(path: &Path) -> String {
 
 /// Reads the file as `T`; `Ok(None)` when its dtype is another.
 fn try_read<T: ReadableElement>(bytes: &[u8], path: &Path) -> Result<Option<ArrayD<T>>, NpyError> {
-    check_declared_sizes(bytes, path)?;
     match ArrayD::<T>::read_npy(bytes) {
         Ok(array) => Ok(Some(array)),
         Err(ReadNpyError::WrongDescriptor(_)) => Ok(None),
@@ -310,7 +311,10 @@ impl Recording {
     /// # Errors
     /// [`Error::Io`] for a file that cannot be read; [`NpyError`] (inside
     /// [`RecordError::Npy`](super::RecordError::Npy)) for a wrong dtype or
-    /// rank, an invalid file, a negative label or mismatched lengths;
+    /// rank, an invalid file, a header whose shape does not match the bytes
+    /// present or whose length passes [`MAX_NPY_HEADER_BYTES`], a file above
+    /// [`MAX_NPY_FILE_BYTES`], a negative label or one above 65535, or
+    /// mismatched lengths (all checked before the array is allocated);
     /// [`RecordError::NonFinite`](super::RecordError::NonFinite) naming
     /// neuron and sample of a NaN or infinity; [`DataError::Empty`](crate::data::DataError::Empty)
     /// for no sample.
