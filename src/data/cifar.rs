@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use ndarray::Array2;
 
 use super::source::{MAX_DECODED_BYTES, Source};
-use super::{DataError, Dataset, Split, extend_scaled, find_file};
+use super::{DataError, Dataset, Split, extend_scaled, find_file, reserve_values};
 use crate::Result;
 
 /// Pixels per image: 32×32 in 3 colour planes.
@@ -92,7 +92,9 @@ pub fn load_cifar10(paths: &[impl AsRef<Path>]) -> Result<Dataset> {
             }
             .into());
         }
-        labels.reserve(bytes.len() / RECORD);
+        let records = bytes.len() / RECORD;
+        labels.reserve(records);
+        reserve_values(&mut inputs, records * PIXELS, path)?;
         for (i, record) in bytes.chunks_exact(RECORD).enumerate() {
             let Some((&label, pixels)) = record.split_first() else {
                 continue;

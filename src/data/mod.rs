@@ -342,11 +342,18 @@ fn scale_pixel(p: u8) -> f32 {
 /// Converts the bytes of `path` to `f32` values `p / 255` in `[0, 1]`,
 /// appended to `out`; an allocation failure is an error naming the file.
 fn extend_scaled(out: &mut Vec<f32>, bytes: &[u8], path: &Path) -> Result<()> {
-    out.try_reserve(bytes.len()).map_err(|_| DataError::Format {
-        path: path.display().to_string(),
-        reason: format!("cannot allocate {} pixel values", bytes.len()),
-    })?;
+    reserve_values(out, bytes.len(), path)?;
     out.extend(bytes.iter().map(|&p| scale_pixel(p)));
+    Ok(())
+}
+
+/// Room for `n` more pixel values of `path`; an allocation failure is an
+/// error naming the file.
+fn reserve_values(out: &mut Vec<f32>, n: usize, path: &Path) -> Result<()> {
+    out.try_reserve(n).map_err(|_| DataError::Format {
+        path: path.display().to_string(),
+        reason: format!("cannot allocate {n} pixel values"),
+    })?;
     Ok(())
 }
 
