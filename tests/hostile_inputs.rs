@@ -347,10 +347,10 @@ mod npy {
             "{message}"
         );
         // Within the cap but past the end of the file.
-        file[8..12].copy_from_slice(&60_000_u32.to_le_bytes());
+        file[8..12].copy_from_slice(&9_000_u32.to_le_bytes());
         let message = npy_err(Recording::from_npy(t.write("v2b.npy", &file), &labels)).to_string();
         assert!(
-            message.contains("says 60000 bytes but the file has 132 bytes"),
+            message.contains("says 9000 bytes but the file has 132 bytes"),
             "{message}"
         );
         // A well-formed version 2.0 file loads.
@@ -360,6 +360,43 @@ mod npy {
             &[0; 8],
         );
         assert!(Recording::from_npy(t.write("v2c.npy", &v2), &labels).is_ok());
+    }
+
+    #[test]
+    fn deeply_nested_headers_are_refused_before_parsing() {
+        // The header parser takes time exponential in the nesting: 25
+        // unclosed `[` took minutes (found by the `npy` fuzz target).
+        let t = TempDir::new("hostile-npy-nesting");
+        let (_, labels) = good(&t);
+        let clock = std::time::Instant::now();
+        for header in [
+            "[".repeat(25),
+            "{'a': ".repeat(30),
+            format!("{}1{}", "(".repeat(5), ")".repeat(5)),
+        ] {
+            let path = t.write("deep.npy", &npy(1, &header, &[]));
+            let message = npy_err(Recording::from_npy(&path, &labels)).to_string();
+            assert!(
+                message.contains("nests brackets") && message.contains("more than the 4"),
+                "{message}"
+            );
+        }
+        assert!(clock.elapsed().as_secs_f64() < 1.0, "{:?}", clock.elapsed());
+        // Brackets inside strings do not count; depth 4 is parsed (and refused as a shape).
+        let quoted = npy(
+            1,
+            "{'descr': '<f4(((((', 'fortran_order': False, 'shape': (2, 1), }",
+            &[0; 8],
+        );
+        let message = npy_err(Recording::from_npy(t.write("quoted.npy", &quoted), &labels)).to_string();
+        assert!(!message.contains("nests brackets"), "{message}");
+        let four = npy(
+            1,
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (((2,),),), }",
+            &[0; 8],
+        );
+        let message = npy_err(Recording::from_npy(t.write("four.npy", &four), &labels)).to_string();
+        assert!(!message.contains("nests brackets"), "{message}");
     }
 
     #[test]

@@ -88,11 +88,49 @@ impl From<NpyError> for Error {
 /// allocated.
 pub const MAX_NPY_FILE_BYTES: u64 = 1 << 34;
 
-/// The largest `.npy` header [`Recording::from_npy`] accepts, in bytes (the
-/// most a version-1.0 header can hold; NumPy itself refuses headers above
-/// 10 000 bytes by default). A version-2.0 header may declare up to 4 GiB:
-/// it is refused before it is read.
-pub const MAX_NPY_HEADER_BYTES: usize = u16::MAX as usize;
+/// The largest `.npy` header [`Recording::from_npy`] accepts, in bytes:
+/// NumPy's own default limit (`np.load(max_header_size=10000)`); the
+/// headers it writes for plain arrays are 118 bytes and up. A version-2.0
+/// header may declare up to 4 GiB: it is refused before it is read.
+pub const MAX_NPY_HEADER_BYTES: usize = 10_000;
+
+/// The deepest bracket nesting accepted in a `.npy` header. NumPy writes a
+/// dict holding a shape tuple (depth 2); a structured dtype's descriptor, a
+/// list of tuples, adds two. The header parser (`py_literal`, on `pest`)
+/// takes time exponential in the depth — 20 unclosed `[` take seconds, 25
+/// minutes — so deeper headers are refused before it runs.
+const MAX_NPY_HEADER_DEPTH: usize = 4;
+
+/// The deepest nesting of `(`, `[` and `{` in a header, outside string
+/// literals (unclosed brackets count).
+fn bracket_depth(header: &[u8]) -> usize {
+    let (mut depth, mut deepest) = (0_usize, 0);
+    let mut quote = None;
+    let mut escaped = false;
+    for &b in header {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if b == b'\\' {
+                    escaped = true;
+                } else if b == q {
+                    quote = None;
+                }
+            }
+            None => match b {
+                b'\'' | b'"' => quote = Some(b),
+                b'(' | b'[' | b'{' => {
+                    depth += 1;
+                    deepest = deepest.max(depth);
+                }
+                b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+                _ => {}
+            },
+        }
+    }
+    deepest
+}
 
 /// The `.npy` magic string.
 const MAGIC: &[u8] = b"\x93NUMPY";
@@ -163,6 +201,12 @@ fn check_declared_sizes(bytes: &[u8], path: &Path) -> Result<(), NpyError> {
         return Err(invalid(format!(
             "the header length field says {header_len} bytes but the file has {} bytes",
             bytes.len()
+        )));
+    }
+    let depth = bracket_depth(&bytes[prefix..data_start]);
+    if depth > MAX_NPY_HEADER_DEPTH {
+        return Err(invalid(format!(
+            "the header nests brackets {depth} deep, more than the {MAX_NPY_HEADER_DEPTH} of any NumPy header"
         )));
     }
     let header = Header::from_reader(&mut &bytes[..data_start]).map_err(|e| invalid(e.to_string()))?;
