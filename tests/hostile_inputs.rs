@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use common::{TempDir, gzip, idx_images, idx_labels};
 use infoablate::Error;
 use infoablate::data::{DataError, Dataset, MAX_CLASSES, MAX_DECODED_BYTES, load_cifar10, load_idx};
@@ -227,6 +225,8 @@ fn recording_layer_indices_are_bounded() {
 
 #[cfg(feature = "npy")]
 mod npy {
+    use std::path::PathBuf;
+
     use infoablate::record::{MAX_NPY_HEADER_BYTES, NpyError};
 
     use super::*;
