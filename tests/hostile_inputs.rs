@@ -332,6 +332,26 @@ mod npy {
     }
 
     #[test]
+    fn an_unknown_dtype_with_a_huge_shape_is_a_dtype_error_without_allocating() {
+        // ndarray-npy allocates the array before it compares descriptors, so
+        // `'<;4'` with a shape of 10^10 floats once asked for 37 GiB (found
+        // by the `npy` fuzz target).
+        let t = TempDir::new("hostile-npy-descr");
+        let (acts, labels) = good(&t);
+        for descr in ["<;4", "<u4", "<i2", "=f4"] {
+            let header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': (10000000000, 1000), }}");
+            let file = t.write("odd.npy", &npy(1, &header, &[]));
+            let e = npy_err(Recording::from_npy(&file, &labels));
+            assert!(
+                matches!(&e, NpyError::Dtype { found, .. } if found.contains(descr)),
+                "{e:?}"
+            );
+            let e = npy_err(Recording::from_npy(&acts, &file));
+            assert!(matches!(&e, NpyError::Dtype { .. }), "{e:?}");
+        }
+    }
+
+    #[test]
     fn a_version_2_header_length_of_4_gib_is_refused_before_reading_it() {
         let t = TempDir::new("hostile-npy-v2");
         let (_, labels) = good(&t);

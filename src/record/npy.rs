@@ -6,7 +6,7 @@ use std::path::Path;
 
 use ndarray::{Array2, ArrayD, Ix1, Ix2};
 use ndarray_npy::npy::header::Header;
-use ndarray_npy::{ReadNpyError, ReadNpyExt, ReadableElement};
+use ndarray_npy::{ReadNpyExt, ReadableElement};
 
 use super::Recording;
 use crate::{Error, Result};
@@ -135,10 +135,36 @@ fn bracket_depth(header: &[u8]) -> usize {
 /// The `.npy` magic string.
 const MAGIC: &[u8] = b"\x93NUMPY";
 
+/// The dtype descriptors read, as ndarray-npy names them, with their item
+/// sizes. Only a file whose descriptor is one of these reaches ndarray-npy,
+/// which allocates the array before it compares descriptors.
+const DESCRIPTORS: [(&str, u64); 11] = [
+    ("<f4", 4),
+    (">f4", 4),
+    ("<f8", 8),
+    (">f8", 8),
+    ("|u1", 1),
+    ("u1", 1),
+    ("B", 1),
+    ("<i4", 4),
+    (">i4", 4),
+    ("<i8", 8),
+    (">i8", 8),
+];
+
+/// A file read whole, its header checked.
+struct NpyFile {
+    bytes: Vec<u8>,
+    /// The descriptor when it is a plain string such as `<f4`.
+    descriptor: Option<String>,
+    /// The descriptor as the header writes it, for messages.
+    shown: String,
+}
+
 /// Reads the whole file, refusing one above [`MAX_NPY_FILE_BYTES`] and
 /// reporting an allocation failure as an error (not an abort), then checks
 /// the sizes its header declares.
-fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+fn read_file(path: &Path) -> Result<NpyFile> {
     let mut file = std::fs::File::open(path).map_err(|e| Error::io("read", path, e))?;
     let len = file.metadata().map_err(|e| Error::io("read", path, e))?.len();
     if len > MAX_NPY_FILE_BYTES {
@@ -155,8 +181,17 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>> {
         .try_reserve_exact(usize::try_from(len).unwrap_or(usize::MAX))
         .map_err(|_| format_error(path, format!("cannot allocate {len} bytes to read it")))?;
     file.read_to_end(&mut bytes).map_err(|e| Error::io("read", path, e))?;
-    check_declared_sizes(&bytes, path)?;
-    Ok(bytes)
+    let header = check_header(&bytes, path)?;
+    let shown = header.type_descriptor.to_string();
+    let descriptor = shown
+        .strip_prefix('\'')
+        .and_then(|d| d.strip_suffix('\''))
+        .map(str::to_string);
+    Ok(NpyFile {
+        bytes,
+        descriptor,
+        shown,
+    })
 }
 
 fn format_error(path: &Path, reason: String) -> NpyError {
@@ -167,11 +202,11 @@ fn format_error(path: &Path, reason: String) -> NpyError {
 }
 
 /// Checks what the header declares against the bytes present, before any
-/// array is allocated: the magic string, a header length within
-/// [`MAX_NPY_HEADER_BYTES`] and the file, and — for a plain dtype such as
-/// `<f4` — a data size (shape product × item size) equal to the bytes after
-/// the header.
-fn check_declared_sizes(bytes: &[u8], path: &Path) -> Result<(), NpyError> {
+/// array is allocated, and returns it: the magic string, a header length
+/// within [`MAX_NPY_HEADER_BYTES`] and the file, a bracket nesting within
+/// [`MAX_NPY_HEADER_DEPTH`], and — for a dtype that is read — a data size
+/// (shape product × item size) equal to the bytes after the header.
+fn check_header(bytes: &[u8], path: &Path) -> Result<Header, NpyError> {
     let invalid = |reason: String| format_error(path, format!("not a valid .npy file ({reason})"));
     if !bytes.starts_with(MAGIC) {
         return Err(invalid("no \\x93NUMPY magic string".into()));
@@ -210,17 +245,14 @@ fn check_declared_sizes(bytes: &[u8], path: &Path) -> Result<(), NpyError> {
         )));
     }
     let header = Header::from_reader(&mut &bytes[..data_start]).map_err(|e| invalid(e.to_string()))?;
-    // A plain numeric descriptor such as `'<f4'` (shown as a Python literal):
-    // byte order, kind, item size. Other descriptors are refused by dtype
-    // later, before any allocation.
-    let descriptor = header.type_descriptor.to_string();
-    let item_size = descriptor
-        .strip_prefix('\'')
-        .and_then(|d| d.strip_suffix('\''))
-        .filter(|d| d.len() > 2 && matches!(d.as_bytes()[1], b'f' | b'i' | b'u' | b'b'))
-        .and_then(|d| d[2..].parse::<u64>().ok());
+    let shown = header.type_descriptor.to_string();
+    let item_size = DESCRIPTORS
+        .iter()
+        .find(|(d, _)| shown.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) == Some(d))
+        .map(|&(_, size)| size);
+    // Other descriptors are refused by dtype, without reading the data.
     let Some(item_size) = item_size else {
-        return Ok(());
+        return Ok(header);
     };
     let present = (bytes.len() - data_start) as u64;
     let declared = header
@@ -232,33 +264,25 @@ fn check_declared_sizes(bytes: &[u8], path: &Path) -> Result<(), NpyError> {
         return Err(format_error(
             path,
             format!(
-                "the header declares shape {:?} of {}: {declared} bytes of data, but the file holds {present}",
-                header.shape, descriptor
+                "the header declares shape {:?} of {shown}: {declared} bytes of data, but the file holds {present}",
+                header.shape
             ),
         ));
     }
-    Ok(())
+    Ok(header)
 }
 
 fn name(path: &Path) -> String {
     path.display().to_string()
 }
 
-/// Reads the file as `T`; `Ok(None)` when its dtype is another.
-fn try_read<T: ReadableElement>(bytes: &[u8], path: &Path) -> Result<Option<ArrayD<T>>, NpyError> {
-    match ArrayD::<T>::read_npy(bytes) {
-        Ok(array) => Ok(Some(array)),
-        Err(ReadNpyError::WrongDescriptor(_)) => Ok(None),
-        Err(e) => Err(NpyError::Format {
-            path: name(path),
-            reason: format!("not a valid .npy file ({e})"),
-        }),
-    }
-}
-
-/// The dtype descriptor of the file's header, for error messages.
-fn descriptor(bytes: &[u8]) -> String {
-    Header::from_reader(&mut &bytes[..]).map_or_else(|_| "unknown".to_string(), |h| h.type_descriptor.to_string())
+/// Reads the file as `T`, whose descriptor its header names (checked by
+/// [`check_header`], so the array ndarray-npy allocates is the data present).
+fn read_as<T: ReadableElement>(file: &NpyFile, path: &Path) -> Result<ArrayD<T>, NpyError> {
+    ArrayD::<T>::read_npy(&file.bytes[..]).map_err(|e| NpyError::Format {
+        path: name(path),
+        reason: format!("not a valid .npy file ({e})"),
+    })
 }
 
 fn check_rank<T>(array: &ArrayD<T>, expected: usize, what: &'static str, path: &Path) -> Result<(), NpyError> {
@@ -275,52 +299,57 @@ fn check_rank<T>(array: &ArrayD<T>, expected: usize, what: &'static str, path: &
 }
 
 fn read_activations(path: &Path) -> Result<Array2<f32>> {
-    let bytes = read_bytes(path)?;
-    let array = if let Some(a) = try_read::<f32>(&bytes, path)? {
-        check_rank(&a, 2, "samples × neurons", path)?;
-        a
-    } else if let Some(a) = try_read::<f64>(&bytes, path)? {
-        check_rank(&a, 2, "samples × neurons", path)?;
-        if let Some((index, &v)) = a
-            .indexed_iter()
-            .find(|(_, v)| v.is_finite() && !(**v as f32).is_finite())
-        {
-            return Err(NpyError::Format {
+    let file = read_file(path)?;
+    let array = match file.descriptor.as_deref() {
+        Some("<f4" | ">f4") => {
+            let a = read_as::<f32>(&file, path)?;
+            check_rank(&a, 2, "samples × neurons", path)?;
+            a
+        }
+        Some("<f8" | ">f8") => {
+            let a = read_as::<f64>(&file, path)?;
+            check_rank(&a, 2, "samples × neurons", path)?;
+            if let Some((index, &v)) = a
+                .indexed_iter()
+                .find(|(_, v)| v.is_finite() && !(**v as f32).is_finite())
+            {
+                return Err(NpyError::Format {
+                    path: name(path),
+                    reason: format!(
+                        "value {v} at sample {}, neuron {} exceeds the float32 range",
+                        index[0], index[1]
+                    ),
+                }
+                .into());
+            }
+            a.mapv(|v| v as f32)
+        }
+        _ => {
+            return Err(NpyError::Dtype {
                 path: name(path),
-                reason: format!(
-                    "value {v} at sample {}, neuron {} exceeds the float32 range",
-                    index[0], index[1]
-                ),
+                found: file.shown,
+                expected: "float32 or float64",
             }
             .into());
         }
-        a.mapv(|v| v as f32)
-    } else {
-        return Err(NpyError::Dtype {
-            path: name(path),
-            found: descriptor(&bytes),
-            expected: "float32 or float64",
-        }
-        .into());
     };
     Ok(array.into_dimensionality::<Ix2>().expect("rank checked"))
 }
 
 fn read_labels(path: &Path) -> Result<Vec<usize>> {
-    let bytes = read_bytes(path)?;
-    let labels: ArrayD<i64> = if let Some(a) = try_read::<u8>(&bytes, path)? {
-        a.mapv(i64::from)
-    } else if let Some(a) = try_read::<i32>(&bytes, path)? {
-        a.mapv(i64::from)
-    } else if let Some(a) = try_read::<i64>(&bytes, path)? {
-        a
-    } else {
-        return Err(NpyError::Dtype {
-            path: name(path),
-            found: descriptor(&bytes),
-            expected: "uint8, int32 or int64",
+    let file = read_file(path)?;
+    let labels: ArrayD<i64> = match file.descriptor.as_deref() {
+        Some("|u1" | "u1" | "B") => read_as::<u8>(&file, path)?.mapv(i64::from),
+        Some("<i4" | ">i4") => read_as::<i32>(&file, path)?.mapv(i64::from),
+        Some("<i8" | ">i8") => read_as::<i64>(&file, path)?,
+        _ => {
+            return Err(NpyError::Dtype {
+                path: name(path),
+                found: file.shown,
+                expected: "uint8, int32 or int64",
+            }
+            .into());
         }
-        .into());
     };
     check_rank(&labels, 1, "one label per sample", path)?;
     let labels = labels.into_dimensionality::<Ix1>().expect("rank checked");
