@@ -18,6 +18,8 @@
 
 #[path = "common/cli.rs"]
 mod cli;
+#[path = "common/ranking.rs"]
+mod ranking;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -123,30 +125,6 @@ fn parse_scope(text: &str) -> Result<Scope, String> {
     }
 }
 
-/// The explicit order of a `layer,neuron` CSV.
-fn read_ranking(path: &PathBuf) -> cli::Result<Vec<(usize, usize)>> {
-    let shown = path.display();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
-    let mut lines = text.lines();
-    if lines.next().map(str::trim) != Some("layer,neuron") {
-        return Err(format!("`{shown}`: the header must be `layer,neuron`").into());
-    }
-    let neurons = lines
-        .filter(|l| !l.trim().is_empty())
-        .enumerate()
-        .map(|(row, line)| {
-            let parsed = line
-                .split_once(',')
-                .and_then(|(l, n)| Some((l.trim().parse().ok()?, n.trim().parse().ok()?)));
-            parsed.ok_or(format!(
-                "`{shown}` row {}: expected `layer,neuron`, got `{line}`",
-                row + 2
-            ))
-        })
-        .collect::<Result<_, String>>()?;
-    Ok(neurons)
-}
-
 fn run(args: &Args) -> cli::Result<()> {
     let mlp = Mlp::load_safetensors(&args.model, args.act)?;
     let eval = load_mnist_dir(&args.data, args.eval.into())?;
@@ -169,7 +147,7 @@ fn run(args: &Args) -> cli::Result<()> {
     };
     let schedule = match (&args.ranking, args.measure.as_deref(), &recording) {
         (Some(path), _, _) => {
-            let schedule = Schedule::explicit(read_ranking(path)?);
+            let schedule = Schedule::explicit(ranking::read_ranking(path)?);
             if args.scope != Scope::Global && schedule.scope() != args.scope {
                 return Err(format!("the ranking's neurons are not all in --scope {}", args.scope).into());
             }
@@ -190,7 +168,7 @@ fn run(args: &Args) -> cli::Result<()> {
     schedule.neurons(&mlp.hidden_widths())?;
     let curve = Engine::new(&mlp, &eval)?.replacement(replacement).run(&schedule)?;
     let out = &args.out;
-    std::fs::write(out, curve.to_csv()).map_err(|e| infoablate::Error::io("write", out, e))?;
+    infoablate::atomic_file::write(out, curve.to_csv())?;
     eprintln!(
         "{} curve, {} neurons, {} replacement: accuracy {:.4} → {:.4}, AUC {:.4}; written to {}",
         curve.label.measure,

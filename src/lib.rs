@@ -15,9 +15,7 @@
 //! | [`record`] | [`ActivationRecorder`](record::ActivationRecorder): run a network, keep its hidden layers |
 //! | [`measures`] | quantizers, count tables, entropy / mutual information / KL selectivity / class selectivity, measures of your own |
 //! | [`ablation`] | cumulative ablation schedules, checked [`Plan`](ablation::Plan)s, the [`Engine`](ablation::Engine), the curve [`Metric`](ablation::Metric) and accuracy / loss curves |
-//! | [`measures`] | quantizers, count tables, entropy / mutual information / KL selectivity / class selectivity |
 //! | [`pairs`] | neuron pairs: redundancy, synergy, partial information decomposition |
-//! | [`ablation`] | cumulative ablation schedules and accuracy / loss curves |
 //! | `plot` (feature `plot`) | SVG figures: curves against the random band, measure distributions, scatter |
 //! | [`doc`] | documentation only: the definitions and the PyTorch guide |
 //!
@@ -29,12 +27,18 @@
 //! `default-features = false` the crate is the traits, the measures and the
 //! engine, for models of your own.
 //!
+//! Every file the crate writes goes through [`atomic_file`]: whole or not at
+//! all. Bad input is a typed error naming what is wrong, and sizes read from
+//! files are checked against documented caps before anything is allocated
+//! (see "Reliability" in the README).
+//!
 //! Coming from PyTorch? See the [guide](doc::pytorch).
 //!
 //! Every quantity follows one definition file, included here as
 //! [`doc::definitions`].
 
 pub mod ablation;
+pub mod atomic_file;
 pub mod data;
 pub mod doc;
 mod error;

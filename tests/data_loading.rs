@@ -2,10 +2,12 @@
 //! equivalence, the shipped MNIST sample, and (when present) the full data
 //! sets in `../shared/data`.
 
-use std::io::Write;
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use common::{TempDir, gzip, idx_images, idx_labels};
 use infoablate::Error;
 use infoablate::data::{
     DataError, Dataset, Split, cifar10_class_names, fashion_mnist_class_names, load_cifar10, load_cifar10_dir,
@@ -14,54 +16,6 @@ use infoablate::data::{
 use ndarray::{Array2, array};
 
 // ---------------------------------------------------------------- helpers
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("infoablate-data-loading-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
-        let path = self.0.join(name);
-        std::fs::write(&path, bytes).unwrap();
-        path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    enc.write_all(bytes).unwrap();
-    enc.finish().unwrap()
-}
-
-fn idx_images(n: u32, rows: u32, cols: u32, pixels: &[u8]) -> Vec<u8> {
-    let mut v: Vec<u8> = [0x803, n, rows, cols]
-        .iter()
-        .flat_map(|w: &u32| w.to_be_bytes())
-        .collect();
-    v.extend(pixels);
-    v
-}
-
-fn idx_labels(labels: &[u8]) -> Vec<u8> {
-    let mut v: Vec<u8> = [0x801, labels.len() as u32]
-        .iter()
-        .flat_map(|w: &u32| w.to_be_bytes())
-        .collect();
-    v.extend(labels);
-    v
-}
 
 /// Three 2×3 images with labels 2, 0, 1.
 fn small_idx() -> (Vec<u8>, Vec<u8>) {
@@ -87,7 +41,7 @@ fn data_err(e: Error) -> DataError {
 
 #[test]
 fn idx_loads_and_scales() {
-    let t = TempDir::new("idx-ok");
+    let t = TempDir::new("data-loading-idx-ok");
     let (img, lab) = small_idx();
     let data = load_idx(t.write("img", &img), t.write("lab", &lab), 3).unwrap();
     assert_eq!((data.len(), data.num_features(), data.num_classes()), (3, 6, 3));
@@ -100,7 +54,7 @@ fn idx_loads_and_scales() {
 
 #[test]
 fn truncated_idx_is_an_error_with_byte_counts() {
-    let t = TempDir::new("idx-truncated");
+    let t = TempDir::new("data-loading-idx-truncated");
     let (img, lab) = small_idx();
     let short = t.write("short-images", &img[..img.len() - 5]);
     let err = load_idx(&short, t.write("lab", &lab), 3).unwrap_err();
@@ -138,7 +92,7 @@ fn truncated_idx_is_an_error_with_byte_counts() {
 
 #[test]
 fn trailing_bytes_are_an_error() {
-    let t = TempDir::new("idx-trailing");
+    let t = TempDir::new("data-loading-idx-trailing");
     let (mut img, lab) = small_idx();
     img.push(0);
     let err = load_idx(t.write("long-images", &img), t.write("lab", &lab), 3).unwrap_err();
@@ -155,7 +109,7 @@ fn trailing_bytes_are_an_error() {
 
 #[test]
 fn wrong_magic_names_found_and_expected() {
-    let t = TempDir::new("idx-magic");
+    let t = TempDir::new("data-loading-idx-magic");
     let (img, lab) = small_idx();
     let (img_path, lab_path) = (t.write("img", &img), t.write("lab", &lab));
     // Images and labels swapped.
@@ -180,7 +134,7 @@ fn wrong_magic_names_found_and_expected() {
 
 #[test]
 fn image_and_label_counts_must_agree() {
-    let t = TempDir::new("idx-count");
+    let t = TempDir::new("data-loading-idx-count");
     let (img, _) = small_idx();
     let err = load_idx(t.write("img", &img), t.write("lab", &idx_labels(&[0, 1])), 3).unwrap_err();
     let msg = err.to_string();
@@ -197,7 +151,7 @@ fn image_and_label_counts_must_agree() {
 
 #[test]
 fn idx_label_out_of_range_names_the_file() {
-    let t = TempDir::new("idx-label");
+    let t = TempDir::new("data-loading-idx-label");
     let (img, lab) = small_idx();
     let err = load_idx(t.write("img", &img), t.write("my-labels", &lab), 2).unwrap_err();
     let msg = err.to_string();
@@ -210,7 +164,7 @@ fn idx_label_out_of_range_names_the_file() {
 
 #[test]
 fn empty_data_sets_are_errors() {
-    let t = TempDir::new("idx-empty");
+    let t = TempDir::new("data-loading-idx-empty");
     let err = load_idx(
         t.write("img", &idx_images(0, 28, 28, &[])),
         t.write("lab", &idx_labels(&[])),
@@ -245,7 +199,7 @@ fn nan_inputs_are_rejected() {
 
 #[test]
 fn corrupt_gzip_and_missing_files_are_errors() {
-    let t = TempDir::new("idx-corrupt");
+    let t = TempDir::new("data-loading-idx-corrupt");
     let (img, lab) = small_idx();
     let mut gz = gzip(&img);
     let mid = gz.len() / 2;
@@ -259,7 +213,7 @@ fn corrupt_gzip_and_missing_files_are_errors() {
 
 #[test]
 fn gzip_and_plain_load_identically() {
-    let t = TempDir::new("gzip-plain");
+    let t = TempDir::new("data-loading-gzip-plain");
     let (img, lab) = small_idx();
     let plain = load_idx(t.write("img", &img), t.write("lab", &lab), 3).unwrap();
     let gz = load_idx(t.write("img.gz", &gzip(&img)), t.write("lab.gz", &gzip(&lab)), 3).unwrap();
@@ -281,7 +235,7 @@ fn gzip_and_plain_load_identically() {
 
 #[test]
 fn mnist_dir_finds_standard_and_dotted_names() {
-    let t = TempDir::new("mnist-dir");
+    let t = TempDir::new("data-loading-mnist-dir");
     let (img, lab) = small_idx();
     t.write("train-images-idx3-ubyte.gz", &gzip(&img));
     t.write("train-labels.idx1-ubyte", &lab);
@@ -302,7 +256,7 @@ fn mnist_dir_finds_standard_and_dotted_names() {
 
 #[test]
 fn cifar_length_must_be_a_multiple_of_3073() {
-    let t = TempDir::new("cifar-length");
+    let t = TempDir::new("data-loading-cifar-length");
     let mut batch = cifar_records(&[1, 2]);
     batch.pop();
     let err = load_cifar10(&[t.write("cut.bin", &batch)]).unwrap_err();
@@ -316,7 +270,7 @@ fn cifar_length_must_be_a_multiple_of_3073() {
 
 #[test]
 fn cifar_label_must_be_below_10() {
-    let t = TempDir::new("cifar-label");
+    let t = TempDir::new("data-loading-cifar-label");
     let err = load_cifar10(&[t.write("bad-label.bin", &cifar_records(&[0, 9, 10]))]).unwrap_err();
     let msg = err.to_string();
     assert!(
@@ -327,7 +281,7 @@ fn cifar_label_must_be_below_10() {
 
 #[test]
 fn cifar_batches_concatenate_in_order() {
-    let t = TempDir::new("cifar-dir");
+    let t = TempDir::new("data-loading-cifar-dir");
     t.write("data_batch_2.bin", &cifar_records(&[7, 8]));
     t.write("data_batch_1.bin.gz", &gzip(&cifar_records(&[5])));
     t.write("data_batch_4.bin", &cifar_records(&[0]));
@@ -343,7 +297,7 @@ fn cifar_batches_concatenate_in_order() {
     t.write("test_batch.bin", &cifar_records(&[1]));
     assert_eq!(load_cifar10_dir(&t.0, Split::Test).unwrap().labels(), &[1]);
 
-    let empty = TempDir::new("cifar-dir-empty");
+    let empty = TempDir::new("data-loading-cifar-dir-empty");
     let msg = load_cifar10_dir(&empty.0, Split::Train).unwrap_err().to_string();
     assert!(
         msg.contains("data_batch_1.bin") && msg.contains("data_batch_5.bin.gz"),

@@ -48,7 +48,7 @@ pub struct Report<'a> {
 }
 
 fn save(path: &Path, contents: &str) -> infoablate::Result<()> {
-    std::fs::write(path, contents).map_err(|e| infoablate::Error::io("write", path, e))
+    infoablate::atomic_file::write(path, contents)
 }
 
 fn scope_file(scope: Scope) -> String {

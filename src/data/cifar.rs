@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use ndarray::Array2;
 
-use super::{DataError, Dataset, Split, find_file, read_maybe_gzip, scale_pixel};
+use super::source::{MAX_DECODED_BYTES, Source};
+use super::{DataError, Dataset, Split, extend_scaled, find_file, reserve_values};
 use crate::Result;
 
 /// Pixels per image: 32×32 in 3 colour planes.
@@ -26,7 +27,9 @@ const CLASSES: usize = 10;
 /// # Errors
 /// [`DataError::Parameter`] for an empty `paths`; naming the file:
 /// [`DataError::EmptyFile`], [`DataError::Format`] for a length that is not
-/// a multiple of 3073 bytes, a label byte `≥ 10` or corrupt gzip data; and
+/// a multiple of 3073 bytes, a label byte `≥ 10`, corrupt gzip data or
+/// more than [`MAX_DECODED_BYTES`] once decompressed (a gzipped file is
+/// inflated no further than that); and
 /// [`Error::Io`](crate::Error::Io) when a file cannot be read.
 ///
 /// # Examples
@@ -67,8 +70,15 @@ pub fn load_cifar10(paths: &[impl AsRef<Path>]) -> Result<Dataset> {
     let mut inputs = Vec::new();
     for path in paths {
         let path = path.as_ref();
-        let bytes = read_maybe_gzip(path)?;
+        let mut source = Source::open(path)?;
         let name = || path.display().to_string();
+        if let Some(len) = source.known_len().filter(|&len| len > MAX_DECODED_BYTES) {
+            return Err(too_long(path, &format!("{len} bytes")));
+        }
+        let bytes = source.read_up_to(MAX_DECODED_BYTES + 1)?;
+        if bytes.len() as u64 > MAX_DECODED_BYTES {
+            return Err(too_long(path, &format!("more than {MAX_DECODED_BYTES} bytes")));
+        }
         if bytes.is_empty() {
             return Err(DataError::EmptyFile { path: name() }.into());
         }
@@ -84,7 +94,7 @@ pub fn load_cifar10(paths: &[impl AsRef<Path>]) -> Result<Dataset> {
         }
         let records = bytes.len() / RECORD;
         labels.reserve(records);
-        inputs.reserve(records * PIXELS);
+        reserve_values(&mut inputs, records * PIXELS, path)?;
         for (i, record) in bytes.chunks_exact(RECORD).enumerate() {
             let Some((&label, pixels)) = record.split_first() else {
                 continue;
@@ -98,7 +108,7 @@ pub fn load_cifar10(paths: &[impl AsRef<Path>]) -> Result<Dataset> {
                 .into());
             }
             labels.push(label);
-            inputs.extend(pixels.iter().map(|&p| scale_pixel(p)));
+            extend_scaled(&mut inputs, pixels, path)?;
         }
     }
     let inputs = Array2::from_shape_vec((labels.len(), PIXELS), inputs).map_err(|e| DataError::Format {
@@ -106,6 +116,15 @@ pub fn load_cifar10(paths: &[impl AsRef<Path>]) -> Result<Dataset> {
         reason: format!("cannot shape the pixels: {e}"),
     })?;
     Dataset::new(inputs, labels, CLASSES)?.with_class_names(cifar10_class_names())
+}
+
+/// A file whose decoded content exceeds [`MAX_DECODED_BYTES`].
+fn too_long(path: &Path, size: &str) -> crate::Error {
+    DataError::Format {
+        path: path.display().to_string(),
+        reason: format!("{size} of records, above the limit of {MAX_DECODED_BYTES} bytes per file"),
+    }
+    .into()
 }
 
 /// Loads the train or test part of a CIFAR-10 binary directory.

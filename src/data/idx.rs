@@ -5,7 +5,8 @@ use std::path::Path;
 
 use ndarray::Array2;
 
-use super::{DataError, Dataset, Split, find_file, read_maybe_gzip, scale_pixels};
+use super::source::{MAX_DECODED_BYTES, Source};
+use super::{DataError, Dataset, Split, extend_scaled, find_file};
 use crate::Result;
 
 const IMAGES_MAGIC: u32 = 0x0000_0803;
@@ -24,8 +25,16 @@ const LABELS_MAGIC: u32 = 0x0000_0801;
 /// Each names the file concerned: [`DataError::Magic`],
 /// [`DataError::Truncated`], [`DataError::TrailingBytes`],
 /// [`DataError::EmptyFile`] (`N = 0`), [`DataError::CountMismatch`],
-/// [`DataError::Format`] for a label `≥ num_classes`, zero-sized images or
-/// corrupt gzip data, and [`Error::Io`](crate::Error::Io) when a file cannot be read.
+/// [`DataError::Format`] for a label `≥ num_classes`, zero-sized images,
+/// corrupt gzip data or a header declaring more than [`MAX_DECODED_BYTES`],
+/// [`DataError::Parameter`] for `num_classes` outside `1 ..=`
+/// [`MAX_CLASSES`](super::MAX_CLASSES), and [`Error::Io`](crate::Error::Io)
+/// when a file cannot be read.
+///
+/// Memory stays bounded by what the headers declare: a gzipped file is
+/// inflated only as far as its header's size (and a little beyond, to tell
+/// how many bytes trail), a plain file's length is checked before its body
+/// is read.
 ///
 /// # Examples
 ///
@@ -54,10 +63,8 @@ const LABELS_MAGIC: u32 = 0x0000_0801;
 /// ```
 pub fn load_idx(images: impl AsRef<Path>, labels: impl AsRef<Path>, num_classes: usize) -> Result<Dataset> {
     let (images, labels) = (images.as_ref(), labels.as_ref());
-    let image_bytes = read_maybe_gzip(images)?;
-    let (n_images, rows, cols, pixels) = parse(images, &image_bytes, IMAGES_MAGIC, "IDX images")?;
-    let label_bytes = read_maybe_gzip(labels)?;
-    let (n_labels, _, _, label_data) = parse(labels, &label_bytes, LABELS_MAGIC, "IDX labels")?;
+    let (n_images, rows, cols, pixels) = parse(&mut Source::open(images)?, IMAGES_MAGIC, "IDX images")?;
+    let (n_labels, _, _, label_data) = parse(&mut Source::open(labels)?, LABELS_MAGIC, "IDX labels")?;
     if n_images != n_labels {
         return Err(DataError::CountMismatch {
             images_path: images.display().to_string(),
@@ -78,7 +85,10 @@ pub fn load_idx(images: impl AsRef<Path>, labels: impl AsRef<Path>, num_classes:
         ));
     }
     let features = rows * cols;
-    let inputs = Array2::from_shape_vec((n_images, features), scale_pixels(pixels))
+    let mut values = Vec::new();
+    extend_scaled(&mut values, &pixels, images)?;
+    drop(pixels);
+    let inputs = Array2::from_shape_vec((n_images, features), values)
         .map_err(|e| format_error(images, format!("cannot shape the pixels: {e}")))?;
     Dataset::new(
         inputs,
@@ -87,31 +97,30 @@ pub fn load_idx(images: impl AsRef<Path>, labels: impl AsRef<Path>, num_classes:
     )
 }
 
-/// Checks an IDX file's header and length; returns `(N, rows, cols, body)`
-/// (`rows = cols = 1` for a labels file).
-fn parse<'a>(
-    path: &Path,
-    bytes: &'a [u8],
-    magic: u32,
-    format: &'static str,
-) -> Result<(usize, usize, usize, &'a [u8])> {
+/// Reads an IDX file's header, then exactly the body it declares (at most
+/// [`MAX_DECODED_BYTES`]), then checks that nothing follows; returns
+/// `(N, rows, cols, body)` (`rows = cols = 1` for a labels file).
+fn parse(source: &mut Source<'_>, magic: u32, format: &'static str) -> Result<(usize, usize, usize, Vec<u8>)> {
     let header_words = if magic == IMAGES_MAGIC { 4 } else { 2 };
     let header_len = 4 * header_words;
+    let header = source.read_up_to(header_len as u64)?;
     let word = |i: usize| {
-        bytes
+        header
             .get(4 * i..4 * i + 4)
             .and_then(|w| <[u8; 4]>::try_from(w).ok())
             .map(u32::from_be_bytes)
     };
-    let truncated = |expected: u64| DataError::Truncated {
-        path: path.display().to_string(),
+    let name = source.name();
+    let truncated = |expected: u64, actual: u64| DataError::Truncated {
+        path: name.clone(),
         expected,
-        actual: bytes.len() as u64,
+        actual,
     };
-    let found = word(0).ok_or_else(|| truncated(header_len as u64))?;
+    let header_truncated = || truncated(header_len as u64, header.len() as u64);
+    let found = word(0).ok_or_else(header_truncated)?;
     if found != magic {
         return Err(DataError::Magic {
-            path: path.display().to_string(),
+            path: source.name(),
             format,
             found,
             expected: magic,
@@ -120,36 +129,68 @@ fn parse<'a>(
     }
     let mut dims = [1_usize; 3];
     for (i, dim) in dims.iter_mut().enumerate().take(header_words - 1) {
-        *dim = word(i + 1).ok_or_else(|| truncated(header_len as u64))? as usize;
+        *dim = word(i + 1).ok_or_else(header_truncated)? as usize;
     }
     let [n, rows, cols] = dims;
     if n == 0 {
-        return Err(DataError::EmptyFile {
-            path: path.display().to_string(),
-        }
-        .into());
+        return Err(DataError::EmptyFile { path: source.name() }.into());
     }
     if rows == 0 || cols == 0 {
-        return Err(format_error(path, format!("zero-sized images ({rows}×{cols})")));
+        return Err(format_error(
+            source.path(),
+            format!("zero-sized images ({rows}×{cols})"),
+        ));
     }
     let body_len = n
         .checked_mul(rows)
         .and_then(|x| x.checked_mul(cols))
         .filter(|&x| x.checked_add(header_len).is_some())
-        .ok_or_else(|| format_error(path, format!("header dimensions {n}×{rows}×{cols} overflow")))?;
-    let expected = header_len + body_len;
-    if bytes.len() < expected {
-        return Err(truncated(expected as u64).into());
-    }
-    if bytes.len() > expected {
-        return Err(DataError::TrailingBytes {
-            path: path.display().to_string(),
-            expected: expected as u64,
-            actual: bytes.len() as u64,
+        .ok_or_else(|| format_error(source.path(), format!("header dimensions {n}×{rows}×{cols} overflow")))?
+        as u64;
+    let expected = header_len as u64 + body_len;
+    // A plain file's length is known: compare before reading the body.
+    if let Some(len) = source.known_len() {
+        if len < expected {
+            return Err(truncated(expected, len).into());
         }
-        .into());
+        if len > expected {
+            return Err(trailing(source, expected, len));
+        }
     }
-    Ok((n, rows, cols, &bytes[header_len..]))
+    if body_len > MAX_DECODED_BYTES {
+        return Err(format_error(
+            source.path(),
+            format!(
+                "the header declares {n}×{rows}×{cols} = {body_len} bytes, above the limit of {MAX_DECODED_BYTES} bytes"
+            ),
+        ));
+    }
+    let body = source.read_up_to(body_len)?;
+    let got = header_len as u64 + body.len() as u64;
+    if got < expected {
+        return Err(truncated(expected, got).into());
+    }
+    match source.rest_len(TRAILING_COUNT_LIMIT)? {
+        Some(0) => Ok((n, rows, cols, body)),
+        Some(rest) => Err(trailing(source, expected, expected + rest)),
+        None => Err(format_error(
+            source.path(),
+            format!("more than {TRAILING_COUNT_LIMIT} bytes follow the {expected} bytes its header declares"),
+        )),
+    }
+}
+
+/// Trailing bytes beyond this many are not counted (a gzip stream would
+/// have to be inflated to count them).
+const TRAILING_COUNT_LIMIT: u64 = 1 << 20;
+
+fn trailing(source: &Source<'_>, expected: u64, actual: u64) -> crate::Error {
+    DataError::TrailingBytes {
+        path: source.name(),
+        expected,
+        actual,
+    }
+    .into()
 }
 
 fn format_error(path: &Path, reason: String) -> crate::Error {
@@ -262,13 +303,18 @@ mod tests {
         v
     }
 
+    /// `parse` of in-memory bytes, as a plain file.
+    fn parse_bytes(bytes: &[u8]) -> Result<(usize, usize, usize, Vec<u8>)> {
+        let mut source = Source::new(Path::new("x"), bytes, Some(bytes.len() as u64));
+        parse(&mut source, IMAGES_MAGIC, "IDX images")
+    }
+
     #[test]
     fn parse_checks_header_and_length() {
-        let p = Path::new("x");
         let ok = images(2, 1, 2, &[1, 2, 3, 4]);
-        let (n, r, c, body) = parse(p, &ok, IMAGES_MAGIC, "IDX images").unwrap();
-        assert_eq!((n, r, c, body), (2, 1, 2, &[1_u8, 2, 3, 4][..]));
-        let err = |b: &[u8]| parse(p, b, IMAGES_MAGIC, "IDX images").unwrap_err().to_string();
+        let (n, r, c, body) = parse_bytes(&ok).unwrap();
+        assert_eq!((n, r, c, &body[..]), (2, 1, 2, &[1_u8, 2, 3, 4][..]));
+        let err = |b: &[u8]| parse_bytes(b).unwrap_err().to_string();
         assert!(err(&ok[..3]).contains("truncated"));
         assert!(err(&ok[..10]).contains("truncated"));
         assert!(err(&ok[..19]).contains("20 bytes expected, 19 found"));

@@ -9,23 +9,22 @@
 mod cifar;
 #[cfg(feature = "datasets")]
 mod idx;
+#[cfg(feature = "datasets")]
+mod source;
 mod split;
 
 #[cfg(feature = "datasets")]
 pub use cifar::{cifar10_class_names, load_cifar10, load_cifar10_dir};
 #[cfg(feature = "datasets")]
 pub use idx::{fashion_mnist_class_names, load_idx, load_mnist_dir, mnist_class_names};
+#[cfg(feature = "datasets")]
+pub use source::MAX_DECODED_BYTES;
 pub use split::{stratified_split, stratified_subsample};
 
-#[cfg(feature = "datasets")]
-use std::io::Read;
-#[cfg(feature = "datasets")]
 use std::path::Path;
 
 use ndarray::{Array2, ArrayView2, Axis};
 
-#[cfg(feature = "datasets")]
-use crate::Error;
 use crate::Result;
 
 /// Which part of a data set's standard train/test division to load.
@@ -167,6 +166,24 @@ pub enum DataError {
     },
 }
 
+/// The largest class count a [`Dataset`] or a
+/// [`Recording`](crate::record::Recording) may have: 65 536 (labels up to
+/// 65535). Tables are sized by the class count, so a larger one would let a
+/// caller's typo or a hostile file size them.
+pub const MAX_CLASSES: usize = 1 << 16;
+
+/// [`DataError::Parameter`] for a class count of 0 or above [`MAX_CLASSES`].
+pub(crate) fn check_num_classes(num_classes: usize) -> Result<(), DataError> {
+    if (1..=MAX_CLASSES).contains(&num_classes) {
+        Ok(())
+    } else {
+        Err(DataError::Parameter {
+            name: "num_classes",
+            reason: format!("{num_classes} is outside 1 ..= {MAX_CLASSES} (MAX_CLASSES)"),
+        })
+    }
+}
+
 /// Inputs (`samples × features`, `f32`), integer labels `0…C−1`, the class
 /// count and optional class names. Constructed only through validation, so a
 /// `Dataset` is never empty, never holds NaN, and every label is in range.
@@ -208,7 +225,8 @@ impl Dataset {
     ///
     /// # Errors
     /// [`DataError::Empty`], [`DataError::LengthMismatch`],
-    /// [`DataError::LabelOutOfRange`], [`DataError::NonFinite`].
+    /// [`DataError::LabelOutOfRange`], [`DataError::NonFinite`],
+    /// [`DataError::Parameter`] for `num_classes` above [`MAX_CLASSES`].
     pub fn new(inputs: Array2<f32>, labels: Vec<usize>, num_classes: usize) -> Result<Self> {
         if inputs.nrows() == 0 || inputs.ncols() == 0 || labels.is_empty() {
             return Err(DataError::Empty.into());
@@ -221,6 +239,7 @@ impl Dataset {
             .into());
         }
         check_labels(&labels, num_classes)?;
+        check_num_classes(num_classes)?;
         if let Some(((sample, feature), &value)) = inputs.indexed_iter().find(|(_, v)| !v.is_finite()) {
             return Err(DataError::NonFinite { sample, feature, value }.into());
         }
@@ -321,40 +340,30 @@ impl Dataset {
     }
 }
 
-/// Reads a whole file, decompressing it if it starts with the gzip magic
-/// bytes `1f 8b` (whatever its name).
-#[cfg(feature = "datasets")]
-fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>> {
-    let raw = std::fs::read(path).map_err(|e| Error::io("read", path, e))?;
-    if !raw.starts_with(&[0x1f, 0x8b]) {
-        return Ok(raw);
-    }
-    // The gzip trailer holds the decompressed size mod 2^32: a capacity hint
-    // only, capped so that a forged trailer cannot force a huge allocation.
-    let hint = match raw.len().checked_sub(4).and_then(|i| raw.get(i..)) {
-        Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]) as usize,
-        _ => 0,
-    };
-    let mut out = Vec::with_capacity(hint.min(raw.len().saturating_mul(1032)).min(1 << 30));
-    flate2::read::MultiGzDecoder::new(raw.as_slice())
-        .read_to_end(&mut out)
-        .map_err(|e| DataError::Format {
-            path: path.display().to_string(),
-            reason: format!("corrupt gzip data: {e}"),
-        })?;
-    Ok(out)
-}
-
 /// A pixel byte as an `f32` value `p / 255` in `[0, 1]`.
 #[cfg(feature = "datasets")]
 fn scale_pixel(p: u8) -> f32 {
     f32::from(p) / 255.0
 }
 
-/// Converts bytes to `f32` values `p / 255` in `[0, 1]`.
+/// Converts the bytes of `path` to `f32` values `p / 255` in `[0, 1]`,
+/// appended to `out`; an allocation failure is an error naming the file.
 #[cfg(feature = "datasets")]
-fn scale_pixels(bytes: &[u8]) -> Vec<f32> {
-    bytes.iter().map(|&p| scale_pixel(p)).collect()
+fn extend_scaled(out: &mut Vec<f32>, bytes: &[u8], path: &Path) -> Result<()> {
+    reserve_values(out, bytes.len(), path)?;
+    out.extend(bytes.iter().map(|&p| scale_pixel(p)));
+    Ok(())
+}
+
+/// Room for `n` more pixel values of `path`; an allocation failure is an
+/// error naming the file.
+#[cfg(feature = "datasets")]
+fn reserve_values(out: &mut Vec<f32>, n: usize, path: &Path) -> Result<()> {
+    out.try_reserve(n).map_err(|_| DataError::Format {
+        path: path.display().to_string(),
+        reason: format!("cannot allocate {n} pixel values"),
+    })?;
+    Ok(())
 }
 
 /// The first of `names` that is a file in `dir`.

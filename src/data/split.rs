@@ -46,13 +46,19 @@ use crate::Result;
 /// # Ok::<(), infoablate::Error>(())
 /// ```
 pub fn stratified_split(data: &Dataset, holdout: usize, seed: u64) -> Result<(Dataset, Dataset)> {
-    if holdout == 0 || holdout >= data.len() {
+    let len = data.len();
+    if holdout == 0 || holdout >= len {
+        let reason = if len < 2 {
+            format!("{holdout}: a data set of {len} sample cannot be split (both parts need a sample)")
+        } else {
+            format!(
+                "{holdout} must be between 1 and {} (the data set has {len} samples)",
+                len - 1
+            )
+        };
         return Err(DataError::Parameter {
             name: "holdout",
-            reason: format!(
-                "{holdout} must be between 1 and {} (the data set has {0} samples)",
-                data.len() - 1
-            ),
+            reason,
         }
         .into());
     }
@@ -238,6 +244,20 @@ mod tests {
         assert!(stratified_split(&d, 0, 1).is_err());
         assert!(stratified_split(&d, 1000, 1).is_err());
         assert!(stratified_split(&d, 999, 1).is_ok());
+        let message = |d: &Dataset, holdout| stratified_split(d, holdout, 1).unwrap_err().to_string();
+        let four = d.head(4).unwrap();
+        assert_eq!(
+            message(&four, 0),
+            "invalid holdout: 0 must be between 1 and 3 (the data set has 4 samples)"
+        );
+        assert_eq!(
+            message(&four, 4),
+            "invalid holdout: 4 must be between 1 and 3 (the data set has 4 samples)"
+        );
+        assert_eq!(
+            message(&d.head(1).unwrap(), 1),
+            "invalid holdout: 1: a data set of 1 sample cannot be split (both parts need a sample)"
+        );
         assert!(stratified_subsample(&d, 0, 1).is_err());
         assert_eq!(stratified_subsample(&d, 1000, 1).unwrap(), d);
         assert_eq!(stratified_subsample(&d, 5000, 1).unwrap(), d);

@@ -17,12 +17,12 @@
 use ndarray::ArrayView2;
 
 use super::MeasureError;
-use super::counts::{CountTable, LayerCounts, Moments};
+use super::counts::{CountTable, LayerCounts, Moments, check_table_cells};
 use super::quantize::{BinnerUser, LayerQuantizer};
 use crate::Result;
 use crate::data::DataError;
 use crate::parallel::map_mut;
-use crate::record::check_finite;
+use crate::record::{MAX_LAYER_INDEX, check_finite};
 
 /// Neurons per chunk.
 const CHUNK: usize = 64;
@@ -246,8 +246,15 @@ impl LayerAccumulator {
                 reason: "must be positive".into(),
             });
         }
+        if layer > MAX_LAYER_INDEX {
+            return Err(MeasureError::Parameter {
+                name: "layer",
+                reason: format!("hidden layer {layer} is above {MAX_LAYER_INDEX} (MAX_LAYER_INDEX)"),
+            });
+        }
         let bins = quantizer.bins();
         let width = quantizer.width();
+        check_table_cells(num_classes, bins, width)?;
         let chunks = (0..width)
             .step_by(CHUNK)
             .map(|start| {
@@ -397,7 +404,9 @@ impl LayerCounts {
     /// these activations or others).
     ///
     /// # Errors
-    /// [`MeasureError::Parameter`] for `num_classes == 0`, [`MeasureError::Mismatch`]
+    /// [`MeasureError::Parameter`] for `num_classes == 0`, a `layer` above
+    /// [`MAX_LAYER_INDEX`](crate::record::MAX_LAYER_INDEX) or tables of more than
+    /// [`MAX_COUNT_CELLS`](super::MAX_COUNT_CELLS) cells, [`MeasureError::Mismatch`]
     /// when the activations and labels disagree on the sample count,
     /// [`NetworkError::Shape`](crate::network::NetworkError::Shape) when the
     /// quantizer has another width, [`DataError::LabelOutOfRange`](crate::data::DataError::LabelOutOfRange),

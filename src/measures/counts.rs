@@ -3,6 +3,49 @@
 use super::MeasureError;
 use super::quantize::LayerQuantizer;
 
+/// The most count cells (`classes × bins × neurons`, 8 bytes each) one
+/// layer's count tables may have: 2^27, 1 GiB of counts. Labels decide the
+/// class count, so a hostile label (65535 in a two-class file) would
+/// otherwise size tables of many gigabytes; such a layer is refused before
+/// anything is allocated. A larger study can score its neurons in groups
+/// (each group its own activations) or merge fewer classes.
+pub const MAX_COUNT_CELLS: usize = 1 << 27;
+
+/// [`MeasureError::Parameter`] unless one layer's tables, `classes × bins ×
+/// neurons` cells, fit in [`MAX_COUNT_CELLS`].
+pub(super) fn check_table_cells(classes: usize, bins: usize, neurons: usize) -> Result<(), MeasureError> {
+    let cells = classes.checked_mul(bins).and_then(|c| c.checked_mul(neurons));
+    if cells.is_some_and(|c| c <= MAX_COUNT_CELLS) {
+        return Ok(());
+    }
+    let cells = cells.map_or_else(|| "more than 2^64".to_string(), |c| c.to_string());
+    Err(MeasureError::Parameter {
+        name: "num_classes",
+        reason: format!(
+            "{classes} classes (labels up to {}) × {bins} bins × {neurons} neurons = {cells} count cells, \
+             above the limit of {MAX_COUNT_CELLS} (MAX_COUNT_CELLS)",
+            classes.saturating_sub(1)
+        ),
+    })
+}
+
+/// [`MeasureError::Parameter`] unless a layer's fitted bin edges, `edges ×
+/// neurons` values, fit in [`MAX_COUNT_CELLS`] (an equal-frequency quantizer
+/// keeps `bins − 1` edges per neuron).
+pub(super) fn check_edge_count(edges: usize, neurons: usize) -> Result<(), MeasureError> {
+    match edges.checked_mul(neurons) {
+        Some(n) if n <= MAX_COUNT_CELLS => Ok(()),
+        n => Err(MeasureError::Parameter {
+            name: "bins",
+            reason: format!(
+                "{edges} bin edges per neuron × {neurons} neurons = {} edges, above the limit of \
+                 {MAX_COUNT_CELLS} (MAX_COUNT_CELLS)",
+                n.map_or_else(|| "more than 2^64".to_string(), |n| n.to_string())
+            ),
+        }),
+    }
+}
+
 /// The joint counts `n[b][y]` of one neuron's bins and the class labels,
 /// `bins × classes`.
 ///
@@ -37,22 +80,56 @@ impl CountTable {
     /// An all-zero table.
     ///
     /// # Errors
-    /// [`MeasureError::Parameter`] when `bins` or `classes` is 0.
+    /// [`MeasureError::Parameter`] when `bins` or `classes` is 0 or the table
+    /// would have more than [`MAX_COUNT_CELLS`] cells.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use infoablate::measures::CountTable;
+    ///
+    /// assert_eq!(CountTable::new(3, 2)?.as_slice(), &[0; 6]);
+    /// assert!(CountTable::new(0, 2).is_err());
+    /// assert!(CountTable::new(usize::MAX, 2).is_err()); // no overflow, no allocation
+    /// # Ok::<(), infoablate::measures::MeasureError>(())
+    /// ```
     pub fn new(bins: usize, classes: usize) -> Result<Self, MeasureError> {
+        if bins == 0 || classes == 0 {
+            return Err(MeasureError::Parameter {
+                name: "count table",
+                reason: format!("{bins} bins × {classes} classes: both must be positive"),
+            });
+        }
+        check_table_cells(classes, bins, 1)?;
         Self::from_counts(bins, classes, vec![0; bins * classes])
     }
 
     /// A table from its counts, row-major (`counts[b * classes + y]`).
     ///
     /// # Errors
-    /// [`MeasureError::Parameter`] when `bins` or `classes` is 0 or the
-    /// length is not `bins × classes`.
+    /// [`MeasureError::Parameter`] when `bins` or `classes` is 0, the
+    /// length is not `bins × classes`, or the counts add up to more than
+    /// `u64::MAX`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use infoablate::measures::CountTable;
+    ///
+    /// assert_eq!(CountTable::from_counts(1, 2, vec![u64::MAX - 1, 1])?.total(), u64::MAX);
+    /// assert!(CountTable::from_counts(1, 2, vec![u64::MAX, 1]).is_err());
+    /// assert!(CountTable::from_counts(usize::MAX, 2, vec![0; 2]).is_err());
+    /// # Ok::<(), infoablate::measures::MeasureError>(())
+    /// ```
     pub fn from_counts(bins: usize, classes: usize, counts: Vec<u64>) -> Result<Self, MeasureError> {
-        if bins == 0 || classes == 0 || counts.len() != bins * classes {
+        if bins == 0 || classes == 0 || bins.checked_mul(classes) != Some(counts.len()) {
             return Err(MeasureError::Parameter {
                 name: "count table",
                 reason: format!("{} counts for {bins} bins × {classes} classes", counts.len()),
             });
+        }
+        if counts.iter().try_fold(0_u64, |sum, &n| sum.checked_add(n)).is_none() {
+            return Err(total_overflow());
         }
         Ok(CountTable { bins, classes, counts })
     }
@@ -82,7 +159,8 @@ impl CountTable {
         self.counts.chunks_exact(self.classes)
     }
 
-    /// `N`, the number of samples counted.
+    /// `N`, the number of samples counted (at most `u64::MAX`: the
+    /// constructors and [`merge`](CountTable::merge) refuse more).
     pub fn total(&self) -> u64 {
         self.counts.iter().sum()
     }
@@ -105,7 +183,9 @@ impl CountTable {
     /// sample set, for the table of the union).
     ///
     /// # Errors
-    /// [`MeasureError::Mismatch`] for another shape.
+    /// [`MeasureError::Mismatch`] for another shape, [`MeasureError::Parameter`]
+    /// when the union would count more than `u64::MAX` samples (the table
+    /// is then left as it was).
     pub fn merge(&mut self, other: &CountTable) -> Result<(), MeasureError> {
         if (self.bins, self.classes) != (other.bins, other.classes) {
             return Err(MeasureError::Mismatch {
@@ -115,8 +195,20 @@ impl CountTable {
                 ),
             });
         }
+        // Every cell is at most its table's total, so a union whose total
+        // fits cannot overflow a cell.
+        if self.total().checked_add(other.total()).is_none() {
+            return Err(total_overflow());
+        }
         self.counts.iter_mut().zip(&other.counts).for_each(|(a, &b)| *a += b);
         Ok(())
+    }
+}
+
+fn total_overflow() -> MeasureError {
+    MeasureError::Parameter {
+        name: "count table",
+        reason: "the counts add up to more than u64::MAX samples".into(),
     }
 }
 
@@ -248,7 +340,8 @@ impl LayerCounts {
         self.num_classes
     }
 
-    /// Number of samples counted.
+    /// Number of samples counted (the sum of the class counts, which every
+    /// constructor and merge keeps within `u64`).
     pub fn num_samples(&self) -> u64 {
         self.class_counts.iter().sum()
     }
@@ -291,9 +384,13 @@ impl LayerCounts {
     ///
     /// # Errors
     /// [`MeasureError::Mismatch`] for another layer, width, class count or
-    /// quantizer.
+    /// quantizer; [`MeasureError::Parameter`] when the union would count
+    /// more than `u64::MAX` samples. After an error `self` is unchanged.
     pub fn merge(&mut self, other: &LayerCounts) -> Result<(), MeasureError> {
         let mismatch = |what: String| Err(MeasureError::Mismatch { what });
+        if self.num_samples().checked_add(other.num_samples()).is_none() {
+            return Err(total_overflow());
+        }
         if self.layer != other.layer {
             return mismatch(format!("counts of hidden layers {} and {}", self.layer, other.layer));
         }

@@ -82,7 +82,7 @@ mod stats;
 mod stream;
 
 pub use analyze::{analyze, analyze_streaming, analyze_streaming_with, analyze_with};
-pub use counts::{CountTable, LayerCounts, Moments};
+pub use counts::{CountTable, LayerCounts, MAX_COUNT_CELLS, Moments};
 pub use estimate::{Estimator, Units, class_entropy, entropy, joint_entropy, kl_selectivity, mutual_information};
 pub use measure::{
     ClassSelectivityIndex, Entropy, InfoMeasure, KlSelectivity, MutualInformation, OutgoingWeightNorm, RandomScore,

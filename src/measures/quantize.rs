@@ -11,6 +11,7 @@ use std::fmt;
 use ndarray::{ArrayView1, ArrayView2};
 
 use super::MeasureError;
+use super::counts::check_edge_count;
 use crate::Result;
 use crate::network::{Activation, NetworkError};
 use crate::parallel::map_indices;
@@ -505,7 +506,9 @@ impl LayerQuantizer {
     ///
     /// # Errors
     /// [`MeasureError::Empty`] for no sample, [`MeasureError::Parameter`] for
-    /// a NaN or infinite activation.
+    /// a NaN or infinite activation or more fitted bin edges than
+    /// [`MAX_COUNT_CELLS`](super::MAX_COUNT_CELLS) (equal-frequency: `bins − 1`
+    /// per neuron).
     pub fn fit(quantizer: Quantizer, activations: ArrayView2<'_, f32>) -> Result<Self> {
         if activations.nrows() == 0 {
             return Err(MeasureError::Empty {
@@ -516,11 +519,12 @@ impl LayerQuantizer {
         match quantizer.fit_needs() {
             Fit::Nothing => return Ok(Self::fixed(quantizer, activations.ncols())?),
             Fit::Range => {
+                check_edge_count(quantizer.num_params(), activations.ncols())?;
                 let mut ranges = Ranges::new(activations.ncols());
                 ranges.observe(activations)?;
                 return Self::from_ranges(quantizer, &ranges);
             }
-            Fit::Values => {}
+            Fit::Values => check_edge_count(quantizer.num_params(), activations.ncols())?,
         }
         let columns: Vec<Result<Vec<f64>, MeasureError>> = map_indices(activations.ncols(), |j| {
             let column = activations.column(j);

@@ -13,8 +13,8 @@ use super::measure::{
 };
 use super::quantize::Quantizer;
 use super::ranking::{Order, rank};
+use crate::Result;
 use crate::network::Network;
-use crate::{Error, Result};
 
 /// What [`analyze`](super::analyze) computes: the quantizer, the estimator
 /// and units of the information measures, and which baselines to add.
@@ -422,13 +422,14 @@ impl Scores {
         Ok(csv)
     }
 
-    /// Writes [`to_csv`](Self::to_csv) to a file.
+    /// Writes [`to_csv`](Self::to_csv) to a file, atomically (see
+    /// [`atomic_file`](crate::atomic_file): a failed write leaves the old
+    /// file intact).
     ///
     /// # Errors
-    /// As [`to_csv`](Self::to_csv), and [`Error::Io`] naming the file.
+    /// As [`to_csv`](Self::to_csv), and [`Error::Io`](crate::Error::Io) naming the file.
     pub fn save_csv(&self, path: impl AsRef<Path>, layer: Option<usize>) -> Result<()> {
-        let path = path.as_ref();
-        std::fs::write(path, self.to_csv(layer)?).map_err(|e| Error::io("write", path, e))
+        crate::atomic_file::write(path, self.to_csv(layer)?)
     }
 
     /// The scores as JSON: quantizer, analysis-set size, class count, the

@@ -622,7 +622,8 @@ impl Mlp {
     }
 
     /// Writes [`to_safetensors_bytes`](Mlp::to_safetensors_bytes) to `path`
-    /// (through a temporary file in the same directory, then a rename).
+    /// atomically, through [`atomic_file::write`](crate::atomic_file::write):
+    /// a failed write leaves the old file intact and no temporary file.
     ///
     /// # Errors
     /// [`Error::Io`] when the file cannot be written; [`WeightsError::File`]
@@ -640,23 +641,7 @@ impl Mlp {
         })?;
         // Created like any other file (permissions from the umask), then renamed
         // over `path`, so a reader never sees a half-written model.
-        let name = path.file_name().ok_or_else(|| {
-            Error::io(
-                "write",
-                path,
-                std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"),
-            )
-        })?;
-        let mut temporary_name = std::ffi::OsString::from(".");
-        temporary_name.push(name);
-        temporary_name.push(format!(".{}.tmp", std::process::id()));
-        let temporary = path.with_file_name(temporary_name);
-        std::fs::write(&temporary, bytes).map_err(|e| Error::io("write", &temporary, e))?;
-        std::fs::rename(&temporary, path).map_err(|e| {
-            // Best effort: the rename's error is the one to report.
-            let _ = std::fs::remove_file(&temporary);
-            Error::io("write", path, e)
-        })
+        crate::atomic_file::write(path, bytes)
     }
 
     /// `(name, shape, little-endian f32 bytes)` of every tensor.

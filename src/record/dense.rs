@@ -4,8 +4,13 @@ use ndarray::{Array2, ArrayView2, s};
 
 use super::{ActivationRecorder, RecordError, check_finite};
 use crate::Result;
-use crate::data::{DataError, check_labels};
+use crate::data::{DataError, check_labels, check_num_classes};
 use crate::network::NetworkError;
+
+/// The largest hidden-layer index a [`Recording`] may hold: 65 535. Per-layer
+/// tables (the replacement values of ablation, say) are indexed by layer, so
+/// a sparse huge index would size them.
+pub const MAX_LAYER_INDEX: usize = u16::MAX as usize;
 
 /// Hidden-layer outputs as `samples × neurons` matrices, with the labels.
 ///
@@ -24,9 +29,12 @@ impl Recording {
     /// hidden layer `layers[j]`, `samples × neurons`.
     ///
     /// # Errors
-    /// [`RecordError::Layers`] for no or repeated layers, [`RecordError::SampleCount`]
-    /// when a matrix and the labels disagree, [`RecordError::NonFinite`],
-    /// [`DataError::LabelOutOfRange`], [`DataError::Empty`].
+    /// [`RecordError::Layers`] for no or repeated layers or one above
+    /// [`MAX_LAYER_INDEX`], [`RecordError::SampleCount`] when a matrix and
+    /// the labels disagree, [`RecordError::NonFinite`],
+    /// [`DataError::LabelOutOfRange`], [`DataError::Empty`],
+    /// [`DataError::Parameter`] for `num_classes` above
+    /// [`MAX_CLASSES`](crate::data::MAX_CLASSES).
     ///
     /// # Examples
     ///
@@ -37,6 +45,8 @@ impl Recording {
     /// let rec = Recording::new(vec![0], vec![array![[0.0_f32, 1.0], [2.0, 3.0]]], vec![0, 1], 2)?;
     /// assert_eq!(rec.num_samples(), 2);
     /// assert!(Recording::new(vec![0], vec![array![[f32::NAN]]], vec![0], 1).is_err());
+    /// assert!(Recording::new(vec![usize::MAX], vec![array![[0.0]]], vec![0], 1).is_err());
+    /// assert!(Recording::new(vec![0], vec![array![[0.0]]], vec![0], usize::MAX).is_err());
     /// # Ok::<(), infoablate::Error>(())
     /// ```
     pub fn new(
@@ -48,13 +58,15 @@ impl Recording {
         let mut sorted = layers.clone();
         sorted.sort_unstable();
         sorted.dedup();
-        if layers.is_empty() || sorted.len() != layers.len() || activations.len() != layers.len() {
+        let too_high = sorted.last().is_some_and(|&l| l > MAX_LAYER_INDEX);
+        if layers.is_empty() || sorted.len() != layers.len() || activations.len() != layers.len() || too_high {
             return Err(RecordError::Layers(layers).into());
         }
         if labels.is_empty() {
             return Err(DataError::Empty.into());
         }
         check_labels(&labels, num_classes)?;
+        check_num_classes(num_classes)?;
         for (&layer, acts) in layers.iter().zip(&activations) {
             if acts.nrows() != labels.len() {
                 return Err(RecordError::SampleCount {

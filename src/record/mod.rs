@@ -10,9 +10,9 @@ mod dense;
 #[cfg(feature = "npy")]
 mod npy;
 
-pub use dense::{DenseRecorder, Recording};
+pub use dense::{DenseRecorder, MAX_LAYER_INDEX, Recording};
 #[cfg(feature = "npy")]
-pub use npy::NpyError;
+pub use npy::{MAX_NPY_FILE_BYTES, MAX_NPY_HEADER_BYTES, NpyError};
 
 use ndarray::ArrayView2;
 
@@ -49,8 +49,9 @@ pub enum RecordError {
     /// The batch size must be positive.
     #[error("batch size must be positive")]
     BatchSize,
-    /// No layer requested, or a layer requested twice.
-    #[error("invalid layer selection {0:?}: give distinct hidden layers")]
+    /// No layer requested, a layer requested twice, or a layer index above
+    /// [`MAX_LAYER_INDEX`].
+    #[error("invalid layer selection {0:?}: give distinct hidden layers, numbered at most {MAX_LAYER_INDEX}")]
     Layers(Vec<usize>),
     /// A `.npy` file cannot be read as activations or labels.
     #[cfg(feature = "npy")]

@@ -1,17 +1,19 @@
 //! Activations recorded anywhere (a PyTorch forward hook, say), read from
 //! NumPy `.npy` files (feature `npy`).
 
+use std::io::Read;
 use std::path::Path;
 
 use ndarray::{Array2, ArrayD, Ix1, Ix2};
-use ndarray_npy::{ReadNpyError, ReadNpyExt, ReadableElement};
+use ndarray_npy::npy::header::Header;
+use ndarray_npy::{ReadNpyExt, ReadableElement};
 
 use super::Recording;
 use crate::{Error, Result};
 
 /// The largest label [`Recording::from_npy`] accepts (count tables have a
-/// column per class).
-const MAX_LABEL: i64 = u16::MAX as i64;
+/// column per class): [`MAX_CLASSES`](crate::data::MAX_CLASSES)` − 1`.
+const MAX_LABEL: i64 = crate::data::MAX_CLASSES as i64 - 1;
 
 /// A `.npy` file that cannot be read as activations or labels; every message
 /// names the file.
@@ -80,30 +82,207 @@ impl From<NpyError> for Error {
     }
 }
 
-fn read_bytes(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| Error::io("read", path, e))
+/// The largest `.npy` file [`Recording::from_npy`] reads: 16 GiB. The file
+/// is read whole, then the array is built from it, so the memory needed is
+/// about twice the file; a file above the cap is refused before anything is
+/// allocated.
+pub const MAX_NPY_FILE_BYTES: u64 = 1 << 34;
+
+/// The largest `.npy` header [`Recording::from_npy`] accepts, in bytes:
+/// NumPy's own default limit (`np.load(max_header_size=10000)`); the
+/// headers it writes for plain arrays are 118 bytes and up. A version-2.0
+/// header may declare up to 4 GiB: it is refused before it is read.
+pub const MAX_NPY_HEADER_BYTES: usize = 10_000;
+
+/// The deepest bracket nesting accepted in a `.npy` header. NumPy writes a
+/// dict holding a shape tuple (depth 2); a structured dtype's descriptor, a
+/// list of tuples, adds two. The header parser (`py_literal`, on `pest`)
+/// takes time exponential in the depth — 20 unclosed `[` take seconds, 25
+/// minutes — so deeper headers are refused before it runs.
+const MAX_NPY_HEADER_DEPTH: usize = 4;
+
+/// The deepest nesting of `(`, `[` and `{` in a header, outside string
+/// literals (unclosed brackets count).
+fn bracket_depth(header: &[u8]) -> usize {
+    let (mut depth, mut deepest) = (0_usize, 0);
+    let mut quote = None;
+    let mut escaped = false;
+    for &b in header {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if b == b'\\' {
+                    escaped = true;
+                } else if b == q {
+                    quote = None;
+                }
+            }
+            None => match b {
+                b'\'' | b'"' => quote = Some(b),
+                b'(' | b'[' | b'{' => {
+                    depth += 1;
+                    deepest = deepest.max(depth);
+                }
+                b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+                _ => {}
+            },
+        }
+    }
+    deepest
+}
+
+/// The `.npy` magic string.
+const MAGIC: &[u8] = b"\x93NUMPY";
+
+/// The dtype descriptors read, as ndarray-npy names them, with their item
+/// sizes. Only a file whose descriptor is one of these reaches ndarray-npy,
+/// which allocates the array before it compares descriptors.
+const DESCRIPTORS: [(&str, u64); 11] = [
+    ("<f4", 4),
+    (">f4", 4),
+    ("<f8", 8),
+    (">f8", 8),
+    ("|u1", 1),
+    ("u1", 1),
+    ("B", 1),
+    ("<i4", 4),
+    (">i4", 4),
+    ("<i8", 8),
+    (">i8", 8),
+];
+
+/// A file read whole, its header checked.
+struct NpyFile {
+    bytes: Vec<u8>,
+    /// The descriptor when it is a plain string such as `<f4`.
+    descriptor: Option<String>,
+    /// The descriptor as the header writes it, for messages.
+    shown: String,
+}
+
+/// Reads the whole file, refusing one above [`MAX_NPY_FILE_BYTES`] and
+/// reporting an allocation failure as an error (not an abort), then checks
+/// the sizes its header declares.
+fn read_file(path: &Path) -> Result<NpyFile> {
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io("read", path, e))?;
+    let len = file.metadata().map_err(|e| Error::io("read", path, e))?.len();
+    if len > MAX_NPY_FILE_BYTES {
+        return Err(format_error(
+            path,
+            format!("{len} bytes, above the {MAX_NPY_FILE_BYTES}-byte limit of `.npy` files"),
+        )
+        .into());
+    }
+    let mut bytes = Vec::new();
+    // `len ≤ MAX_NPY_FILE_BYTES` fits in `usize` on 64-bit targets; elsewhere
+    // the reservation fails cleanly.
+    bytes
+        .try_reserve_exact(usize::try_from(len).unwrap_or(usize::MAX))
+        .map_err(|_| format_error(path, format!("cannot allocate {len} bytes to read it")))?;
+    file.read_to_end(&mut bytes).map_err(|e| Error::io("read", path, e))?;
+    let header = check_header(&bytes, path)?;
+    let shown = header.type_descriptor.to_string();
+    let descriptor = shown
+        .strip_prefix('\'')
+        .and_then(|d| d.strip_suffix('\''))
+        .map(str::to_string);
+    Ok(NpyFile {
+        bytes,
+        descriptor,
+        shown,
+    })
+}
+
+fn format_error(path: &Path, reason: String) -> NpyError {
+    NpyError::Format {
+        path: name(path),
+        reason,
+    }
+}
+
+/// Checks what the header declares against the bytes present, before any
+/// array is allocated, and returns it: the magic string, a header length
+/// within [`MAX_NPY_HEADER_BYTES`] and the file, a bracket nesting within
+/// [`MAX_NPY_HEADER_DEPTH`], and — for a dtype that is read — a data size
+/// (shape product × item size) equal to the bytes after the header.
+fn check_header(bytes: &[u8], path: &Path) -> Result<Header, NpyError> {
+    let invalid = |reason: String| format_error(path, format!("not a valid .npy file ({reason})"));
+    if !bytes.starts_with(MAGIC) {
+        return Err(invalid("no \\x93NUMPY magic string".into()));
+    }
+    let (header_len, prefix) = match bytes.get(MAGIC.len()) {
+        Some(1) => (
+            bytes.get(8..10).map(|b| usize::from(u16::from_le_bytes([b[0], b[1]]))),
+            10,
+        ),
+        Some(2 | 3) => (
+            bytes
+                .get(8..12)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize),
+            12,
+        ),
+        Some(v) => return Err(invalid(format!("unknown format version {v}"))),
+        None => return Err(invalid("truncated before the version".into())),
+    };
+    let header_len = header_len.ok_or_else(|| invalid("truncated before the header length".into()))?;
+    if header_len > MAX_NPY_HEADER_BYTES {
+        return Err(invalid(format!(
+            "the header length field says {header_len} bytes, above the limit {MAX_NPY_HEADER_BYTES}"
+        )));
+    }
+    let data_start = prefix + header_len;
+    if data_start > bytes.len() {
+        return Err(invalid(format!(
+            "the header length field says {header_len} bytes but the file has {} bytes",
+            bytes.len()
+        )));
+    }
+    let depth = bracket_depth(&bytes[prefix..data_start]);
+    if depth > MAX_NPY_HEADER_DEPTH {
+        return Err(invalid(format!(
+            "the header nests brackets {depth} deep, more than the {MAX_NPY_HEADER_DEPTH} of any NumPy header"
+        )));
+    }
+    let header = Header::from_reader(&mut &bytes[..data_start]).map_err(|e| invalid(e.to_string()))?;
+    let shown = header.type_descriptor.to_string();
+    let item_size = DESCRIPTORS
+        .iter()
+        .find(|(d, _)| shown.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) == Some(d))
+        .map(|&(_, size)| size);
+    // Other descriptors are refused by dtype, without reading the data.
+    let Some(item_size) = item_size else {
+        return Ok(header);
+    };
+    let present = (bytes.len() - data_start) as u64;
+    let declared = header
+        .shape
+        .iter()
+        .try_fold(item_size, |acc, &d| acc.checked_mul(d as u64));
+    if declared != Some(present) {
+        let declared = declared.map_or_else(|| "more than 2^64".to_string(), |d| d.to_string());
+        return Err(format_error(
+            path,
+            format!(
+                "the header declares shape {:?} of {shown}: {declared} bytes of data, but the file holds {present}",
+                header.shape
+            ),
+        ));
+    }
+    Ok(header)
 }
 
 fn name(path: &Path) -> String {
     path.display().to_string()
 }
 
-/// Reads the file as `T`; `Ok(None)` when its dtype is another.
-fn try_read<T: ReadableElement>(bytes: &[u8], path: &Path) -> Result<Option<ArrayD<T>>, NpyError> {
-    match ArrayD::<T>::read_npy(bytes) {
-        Ok(array) => Ok(Some(array)),
-        Err(ReadNpyError::WrongDescriptor(_)) => Ok(None),
-        Err(e) => Err(NpyError::Format {
-            path: name(path),
-            reason: format!("not a valid .npy file ({e})"),
-        }),
-    }
-}
-
-/// The dtype descriptor of the file's header, for error messages.
-fn descriptor(bytes: &[u8]) -> String {
-    ndarray_npy::npy::header::Header::from_reader(&mut &bytes[..])
-        .map_or_else(|_| "unknown".to_string(), |h| h.type_descriptor.to_string())
+/// Reads the file as `T`, whose descriptor its header names (checked by
+/// [`check_header`], so the array ndarray-npy allocates is the data present).
+fn read_as<T: ReadableElement>(file: &NpyFile, path: &Path) -> Result<ArrayD<T>, NpyError> {
+    ArrayD::<T>::read_npy(&file.bytes[..]).map_err(|e| NpyError::Format {
+        path: name(path),
+        reason: format!("not a valid .npy file ({e})"),
+    })
 }
 
 fn check_rank<T>(array: &ArrayD<T>, expected: usize, what: &'static str, path: &Path) -> Result<(), NpyError> {
@@ -120,52 +299,57 @@ fn check_rank<T>(array: &ArrayD<T>, expected: usize, what: &'static str, path: &
 }
 
 fn read_activations(path: &Path) -> Result<Array2<f32>> {
-    let bytes = read_bytes(path)?;
-    let array = if let Some(a) = try_read::<f32>(&bytes, path)? {
-        check_rank(&a, 2, "samples × neurons", path)?;
-        a
-    } else if let Some(a) = try_read::<f64>(&bytes, path)? {
-        check_rank(&a, 2, "samples × neurons", path)?;
-        if let Some((index, &v)) = a
-            .indexed_iter()
-            .find(|(_, v)| v.is_finite() && !(**v as f32).is_finite())
-        {
-            return Err(NpyError::Format {
+    let file = read_file(path)?;
+    let array = match file.descriptor.as_deref() {
+        Some("<f4" | ">f4") => {
+            let a = read_as::<f32>(&file, path)?;
+            check_rank(&a, 2, "samples × neurons", path)?;
+            a
+        }
+        Some("<f8" | ">f8") => {
+            let a = read_as::<f64>(&file, path)?;
+            check_rank(&a, 2, "samples × neurons", path)?;
+            if let Some((index, &v)) = a
+                .indexed_iter()
+                .find(|(_, v)| v.is_finite() && !(**v as f32).is_finite())
+            {
+                return Err(NpyError::Format {
+                    path: name(path),
+                    reason: format!(
+                        "value {v} at sample {}, neuron {} exceeds the float32 range",
+                        index[0], index[1]
+                    ),
+                }
+                .into());
+            }
+            a.mapv(|v| v as f32)
+        }
+        _ => {
+            return Err(NpyError::Dtype {
                 path: name(path),
-                reason: format!(
-                    "value {v} at sample {}, neuron {} exceeds the float32 range",
-                    index[0], index[1]
-                ),
+                found: file.shown,
+                expected: "float32 or float64",
             }
             .into());
         }
-        a.mapv(|v| v as f32)
-    } else {
-        return Err(NpyError::Dtype {
-            path: name(path),
-            found: descriptor(&bytes),
-            expected: "float32 or float64",
-        }
-        .into());
     };
     Ok(array.into_dimensionality::<Ix2>().expect("rank checked"))
 }
 
 fn read_labels(path: &Path) -> Result<Vec<usize>> {
-    let bytes = read_bytes(path)?;
-    let labels: ArrayD<i64> = if let Some(a) = try_read::<u8>(&bytes, path)? {
-        a.mapv(i64::from)
-    } else if let Some(a) = try_read::<i32>(&bytes, path)? {
-        a.mapv(i64::from)
-    } else if let Some(a) = try_read::<i64>(&bytes, path)? {
-        a
-    } else {
-        return Err(NpyError::Dtype {
-            path: name(path),
-            found: descriptor(&bytes),
-            expected: "uint8, int32 or int64",
+    let file = read_file(path)?;
+    let labels: ArrayD<i64> = match file.descriptor.as_deref() {
+        Some("|u1" | "u1" | "B") => read_as::<u8>(&file, path)?.mapv(i64::from),
+        Some("<i4" | ">i4") => read_as::<i32>(&file, path)?.mapv(i64::from),
+        Some("<i8" | ">i8") => read_as::<i64>(&file, path)?,
+        _ => {
+            return Err(NpyError::Dtype {
+                path: name(path),
+                found: file.shown,
+                expected: "uint8, int32 or int64",
+            }
+            .into());
         }
-        .into());
     };
     check_rank(&labels, 1, "one label per sample", path)?;
     let labels = labels.into_dimensionality::<Ix1>().expect("rank checked");
@@ -176,7 +360,7 @@ fn read_labels(path: &Path) -> Result<Vec<usize>> {
             let reason = if label < 0 {
                 "negative"
             } else if label > MAX_LABEL {
-                "above the supported maximum 65535"
+                "above the supported maximum 65535 (MAX_CLASSES − 1)"
             } else {
                 return Ok(label as usize);
             };
@@ -200,7 +384,10 @@ impl Recording {
     /// # Errors
     /// [`Error::Io`] for a file that cannot be read; [`NpyError`] (inside
     /// [`RecordError::Npy`](super::RecordError::Npy)) for a wrong dtype or
-    /// rank, an invalid file, a negative label or mismatched lengths;
+    /// rank, an invalid file, a header whose shape does not match the bytes
+    /// present or whose length passes [`MAX_NPY_HEADER_BYTES`], a file above
+    /// [`MAX_NPY_FILE_BYTES`], a negative label or one above 65535, or
+    /// mismatched lengths (all checked before the array is allocated);
     /// [`RecordError::NonFinite`](super::RecordError::NonFinite) naming
     /// neuron and sample of a NaN or infinity; [`DataError::Empty`](crate::data::DataError::Empty)
     /// for no sample.
