@@ -201,7 +201,10 @@ mod tests {
             let s = sigmoid(x);
             let expected = sigmoid_f64(f64::from(x));
             assert!(s >= 0.0, "sigmoid({x}) = {s}");
-            assert!((f64::from(s) - expected).abs() < f64::from(f32::MIN_POSITIVE), "sigmoid({x}) = {s:e}");
+            assert!(
+                (f64::from(s) - expected).abs() < f64::from(f32::MIN_POSITIVE),
+                "sigmoid({x}) = {s:e}"
+            );
         }
     }
 
