@@ -13,6 +13,7 @@
 
 mod activation;
 mod clamps;
+pub(crate) mod matmul;
 #[cfg(feature = "mlp")]
 mod mlp;
 #[cfg(feature = "mlp")]
