@@ -3,7 +3,7 @@
 
 use infoablate::measures::LayerQuantizer;
 use infoablate::pairs::{COLUMNS, PairAnalysis, PairCounts, PairSettings, all_pairs};
-use numpy::{PyArray1, PyUntypedArray, PyUntypedArrayMethods};
+use numpy::{PyArray1, PyArrayDescrMethods, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyTypeError, PyUserWarning};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -15,7 +15,7 @@ use crate::options;
 fn pair_list(obj: &Bound<'_, PyAny>) -> PyResult<Vec<(usize, usize)>> {
     let wrong = || PyTypeError::new_err("pairs must be None or an n × 2 integer array of neuron indices");
     let array = obj.cast::<PyUntypedArray>().map_err(|_| wrong())?;
-    if array.ndim() != 2 || array.shape()[1] != 2 {
+    if array.ndim() != 2 || array.shape()[1] != 2 || !matches!(array.dtype().kind(), b'i' | b'u') {
         return Err(wrong());
     }
     let flat = convert::labels(&array.call_method1("reshape", (-1,))?, "pairs (flattened)")?;
@@ -26,9 +26,8 @@ fn pair_list(obj: &Bound<'_, PyAny>) -> PyResult<Vec<(usize, usize)>> {
 /// crate's `COLUMNS`, one value per pair.
 fn to_dict<'py>(py: Python<'py>, analysis: &PairAnalysis) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
-    let index = |f: fn(&(usize, usize)) -> usize| -> Vec<i64> {
-        analysis.pairs().iter().map(|p| f(p) as i64).collect()
-    };
+    let index =
+        |f: fn(&(usize, usize)) -> usize| -> Vec<i64> { analysis.pairs().iter().map(|p| f(p) as i64).collect() };
     dict.set_item("i", PyArray1::from_vec(py, index(|p| p.0)))?;
     dict.set_item("j", PyArray1::from_vec(py, index(|p| p.1)))?;
     for name in COLUMNS {
@@ -86,7 +85,12 @@ pub fn pairs<'py>(
         })
         .map_err(error)?;
     if let Some(warning) = analysis.sample_size_warning() {
-        PyErr::warn(py, &py.get_type::<PyUserWarning>(), &std::ffi::CString::new(warning.to_string())?, 1)?;
+        PyErr::warn(
+            py,
+            &py.get_type::<PyUserWarning>(),
+            &std::ffi::CString::new(warning.to_string())?,
+            1,
+        )?;
     }
     to_dict(py, &analysis)
 }
