@@ -85,8 +85,8 @@ def pairs(
     >>> import numpy as np, infoablate
     >>> x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]] * 25, dtype=np.float32)
     >>> p = infoablate.pairs(x, (x[:, 0] * x[:, 1]).astype(int), threshold=0.5)  # AND
-    >>> p["i"].tolist(), p["j"].tolist(), round(p["red_prec"][0], 9), round(p["synergy_wb"][0], 9)
-    ([0], [1], 0.311278124, 0.5)
+    >>> p["i"].tolist(), p["j"].tolist(), p["red_prec"].round(9).tolist(), p["synergy_wb"].round(9).tolist()
+    ([0], [1], [0.311278124], [0.5])
 
     """
 

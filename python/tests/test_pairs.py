@@ -125,7 +125,7 @@ def test_bad_input_raises_with_the_crates_message():
             infoablate.pairs(acts, labels, pairs=wrong)
     with pytest.raises(ValueError, match=r"1 class\(es\) with samples; pair measures need at least 2"):
         infoablate.pairs(acts, np.zeros(len(labels), dtype=np.int64))
-    with pytest.raises(ValueError, match="499 rows of activations .* but 500 labels"):
+    with pytest.raises(ValueError, match="a batch of 499 × 10 with 500 labels"):
         infoablate.pairs(acts[:499], labels)
     with pytest.raises(ValueError, match="unknown estimator `bogus`"):
         infoablate.pairs(acts, labels, estimator="bogus")
