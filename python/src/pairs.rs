@@ -8,8 +8,8 @@ use pyo3::exceptions::{PyTypeError, PyUserWarning};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::convert::{self, error, invalid};
-use crate::options;
+use crate::convert::{self, error};
+use crate::measures;
 
 /// The pairs of an `n × 2` integer array (0-based neuron indices).
 fn pair_list(obj: &Bound<'_, PyAny>) -> PyResult<Vec<(usize, usize)>> {
@@ -63,15 +63,13 @@ pub fn pairs<'py>(
     num_classes: Option<usize>,
     pairs: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let quantizer = options::quantizer(quantizer, bins, threshold).map_err(invalid)?;
+    let named = measures::settings(quantizer, bins, threshold, estimator, units)?;
     let settings = PairSettings {
-        estimator: options::estimator(estimator).map_err(invalid)?,
-        units: options::units(units).map_err(invalid)?,
+        estimator: named.estimator,
+        units: named.units,
         closed_forms_only: false,
     };
-    let acts = convert::f32_matrix(acts, "acts")?;
-    let labels = convert::labels(labels, "labels")?;
-    let num_classes = convert::num_classes(num_classes, &labels)?;
+    let (acts, labels, num_classes) = convert::layer(acts, labels, num_classes)?;
     let view = acts.as_array();
     let pairs = match pairs {
         Some(pairs) => pair_list(pairs)?,
@@ -79,7 +77,7 @@ pub fn pairs<'py>(
     };
     let analysis = py
         .detach(|| {
-            let fitted = LayerQuantizer::fit(quantizer, view)?;
+            let fitted = LayerQuantizer::fit(named.quantizer, view)?;
             let counts = PairCounts::from_activations(view, &labels, num_classes, &fitted, &pairs)?;
             PairAnalysis::compute(&counts, &settings)
         })
