@@ -2,12 +2,10 @@
 
 Python bindings of the ``infoablate`` Rust crate: information measures of
 hidden neurons (entropy, mutual information with the class, KL selectivity,
-class selectivity index) and cumulative-ablation accuracy / loss curves, on
-numpy arrays. The crate does all the work, with the GIL released; every
-number follows the crate's definition file (``docs/measures.md``).
-
-Not yet bound: the neuron-pairs measures (``pairs``), which the crate does
-not have yet.
+class selectivity index), the redundancy and synergy of neuron pairs, and
+cumulative-ablation accuracy / loss curves, on numpy arrays. The crate does
+all the work, with the GIL released; every number follows the crate's
+definition file (``docs/measures.md``).
 """
 
 from ._infoablate import (
@@ -15,6 +13,7 @@ from ._infoablate import (
     Accumulator,
     Mlp,
     ablation_curve,
+    pairs,
     random_band,
     record,
     scores,
@@ -25,6 +24,7 @@ __all__ = [
     "Accumulator",
     "Mlp",
     "ablation_curve",
+    "pairs",
     "random_band",
     "record",
     "scores",

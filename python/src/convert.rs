@@ -90,3 +90,16 @@ pub fn num_classes(given: Option<usize>, labels: &[usize]) -> PyResult<usize> {
     }
     Ok(n)
 }
+
+/// One layer's activations (`acts`, 2-D float32), its `labels` and the class
+/// count (`num_classes`, or one more than the largest label).
+pub fn layer<'py>(
+    acts: &Bound<'py, PyAny>,
+    labels: &Bound<'py, PyAny>,
+    num_classes: Option<usize>,
+) -> PyResult<(PyReadonlyArray2<'py, f32>, Vec<usize>, usize)> {
+    let acts = f32_matrix(acts, "acts")?;
+    let labels = self::labels(labels, "labels")?;
+    let num_classes = self::num_classes(num_classes, &labels)?;
+    Ok((acts, labels, num_classes))
+}

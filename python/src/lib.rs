@@ -6,6 +6,7 @@
 //! | Python | crate |
 //! |---|---|
 //! | `scores`, `Accumulator` | `measures`: quantizers, count tables, the four measures |
+//! | `pairs` | `pairs`: pair count tables, redundancy, synergy, the PID atoms |
 //! | `Mlp`, `record` | `network::Mlp` from PyTorch weights, `record::record` |
 //! | `ablation_curve`, `random_band` | `ablation::Engine` |
 
@@ -14,6 +15,7 @@ mod convert;
 mod measures;
 mod network;
 mod options;
+mod pairs;
 mod progress;
 
 use pyo3::prelude::*;
@@ -23,6 +25,7 @@ use pyo3::prelude::*;
 fn _infoablate(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(measures::scores, m)?)?;
     m.add_class::<measures::Accumulator>()?;
+    m.add_function(wrap_pyfunction!(pairs::pairs, m)?)?;
     m.add_class::<network::Mlp>()?;
     m.add_function(wrap_pyfunction!(network::record, m)?)?;
     m.add_function(wrap_pyfunction!(ablation::ablation_curve, m)?)?;

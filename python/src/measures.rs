@@ -10,8 +10,8 @@ use pyo3::types::PyDict;
 use crate::convert::{self, error, invalid};
 use crate::options;
 
-/// The settings named by the Python options.
-fn settings(
+/// The settings named by the Python options (`scores`, `Accumulator`, `pairs`).
+pub fn settings(
     quantizer: &str,
     bins: Option<usize>,
     threshold: Option<f64>,
@@ -67,9 +67,7 @@ pub fn scores<'py>(
     num_classes: Option<usize>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let settings = settings(quantizer, bins, threshold, estimator, units)?;
-    let acts = convert::f32_matrix(acts, "acts")?;
-    let labels = convert::labels(labels, "labels")?;
-    let num_classes = convert::num_classes(num_classes, &labels)?;
+    let (acts, labels, num_classes) = convert::layer(acts, labels, num_classes)?;
     let view = acts.as_array();
     let scores = py
         .detach(|| {

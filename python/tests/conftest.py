@@ -1,9 +1,11 @@
 """Shared fixtures: a small ReLU network in PyTorch naming, data it
 classifies, and the Rust reference (the crate's own entry points run on the
-same inputs through `python/reference`)."""
+same inputs through `python/reference` and the crate's examples)."""
 
+import csv
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +25,17 @@ def state_dict(seed=0, sizes=SIZES):
         sd[f"{2 * k}.weight"] = (rng.standard_normal((n_out, n_in)) / np.sqrt(n_in)).astype(np.float32)
         sd[f"{2 * k}.bias"] = (0.1 * rng.standard_normal(n_out)).astype(np.float32)
     return sd
+
+
+def activations(seed=2, samples=500, neurons=40, classes=5):
+    """ReLU-like activations with exact zeros and ties, and labels."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, classes, samples)
+    acts = rng.standard_normal((samples, neurons)) + 0.3 * labels[:, None] * rng.standard_normal(neurons)
+    acts = np.maximum(acts, 0).astype(np.float32)
+    acts[:, 0] = 0.0  # a dead neuron
+    acts[:, 1] = np.round(acts[:, 1])  # heavy ties
+    return acts, labels
 
 
 @pytest.fixture(scope="session")
@@ -59,19 +72,52 @@ class Reference:
         np.save(path, array)
         return str(path)
 
-    def run(self, *args):
-        out = subprocess.run(
-            ["cargo", "run", "--release", "-q", "-p", "infoablate-reference", "--", *args],
+    def cargo(self, *args):
+        return subprocess.run(
+            ["cargo", "run", "--release", "-q", *args],
             cwd=REPO,
             check=True,
             capture_output=True,
             text=True,
-        ).stdout
+        )
+
+    def run(self, *args):
+        out = self.cargo("-p", "infoablate-reference", "--", *args).stdout
         parsed = {}
         for line in out.splitlines():
             name, *values = line.split(" ")
             parsed[name] = np.array([float(v) for v in values])
         return parsed
+
+    def example_csv(self, name, *args):
+        """Runs the crate's example `name` with `--out FILE` and parses its CSV:
+        `{column: values}` in header order, the values in full precision."""
+        self.files += 1
+        out = self.tmp / f"out{self.files}.csv"
+        self.cargo("--example", name, "--", *args, "--out", str(out))
+        with open(out, newline="") as f:
+            rows = list(csv.reader(f))
+        header, body = rows[0], rows[1:]
+        return {c: np.array([float(r[k]) for r in body]) for k, c in enumerate(header)}
+
+
+def assert_releases_the_gil(work):
+    """Runs `work` in a thread and counts how often this thread gets to run
+    meanwhile: with the GIL held for the whole call it would barely run."""
+    started = threading.Event()
+
+    def run():
+        started.set()
+        work()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    started.wait()
+    spins = 0
+    while worker.is_alive():
+        spins += 1
+    worker.join()
+    assert spins > 1000
 
 
 @pytest.fixture(scope="session")

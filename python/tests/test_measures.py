@@ -1,10 +1,9 @@
 """`scores` and `Accumulator`: hand-computed cases, the Rust crate to the
 last bit, scikit-learn's mutual information, and errors."""
 
-import threading
-
 import numpy as np
 import pytest
+from conftest import activations, assert_releases_the_gil
 
 import infoablate
 
@@ -13,17 +12,6 @@ MEASURES = ["entropy", "mutual_info", "kl_selectivity", "csi"]
 SKLEARN_TOL = 1e-12
 # class means of merged accumulators are sums of partial sums
 MERGE_TOL = 1e-12
-
-
-def activations(seed=2, samples=500, neurons=40, classes=5):
-    """ReLU-like activations with exact zeros and ties, and labels."""
-    rng = np.random.default_rng(seed)
-    labels = rng.integers(0, classes, samples)
-    acts = rng.standard_normal((samples, neurons)) + 0.3 * labels[:, None] * rng.standard_normal(neurons)
-    acts = np.maximum(acts, 0).astype(np.float32)
-    acts[:, 0] = 0.0  # a dead neuron
-    acts[:, 1] = np.round(acts[:, 1])  # heavy ties
-    return acts, labels
 
 
 def test_hand_computed():
@@ -168,18 +156,4 @@ def test_the_gil_is_released_while_scoring():
     rng = np.random.default_rng(0)
     acts = rng.standard_normal((100_000, 100)).astype(np.float32)
     labels = rng.integers(0, 10, len(acts))
-    started = threading.Event()
-
-    def work():
-        started.set()
-        infoablate.scores(acts, labels, quantizer="equal-frequency", bins=8)
-
-    worker = threading.Thread(target=work)
-    worker.start()
-    started.wait()
-    spins = 0
-    while worker.is_alive():
-        spins += 1
-    worker.join()
-    # With the GIL held for the whole call this thread would barely run.
-    assert spins > 1000
+    assert_releases_the_gil(lambda: infoablate.scores(acts, labels, quantizer="equal-frequency", bins=8))
