@@ -21,6 +21,7 @@ pub use idx::{fashion_mnist_class_names, load_idx, load_mnist_dir, mnist_class_n
 pub use source::MAX_DECODED_BYTES;
 pub use split::{stratified_split, stratified_subsample};
 
+#[cfg(feature = "datasets")]
 use std::path::Path;
 
 use ndarray::{Array2, ArrayView2, Axis};
