@@ -452,24 +452,30 @@ fn a_failing_user_measure_is_its_own_error() {
     assert!(Scores::compute(&[counts], &[&Picky, &Picky], None).is_err());
 }
 
-/// Values and scores of a sparse, huge layer index cost one entry each.
+/// Values and scores of a sparse, huge layer index cost one entry each; a
+/// layer index past the recording's cap is a typed error.
 #[test]
 fn huge_layer_indices_in_values_and_scores_do_not_allocate() {
     use infoablate::measures::{MeasureSettings, Order, analyze};
-    use infoablate::record::Recording;
+    use infoablate::record::{MAX_LAYER_INDEX, RecordError, Recording};
     let acts = array![[0.0_f32, 1.0], [2.0, 0.0]];
-    let rec = Recording::new(vec![usize::MAX], vec![acts], vec![0, 1], 2).unwrap();
+    assert!(matches!(
+        Recording::new(vec![usize::MAX], vec![acts.clone()], vec![0, 1], 2),
+        Err(Error::Record(RecordError::Layers(_)))
+    ));
+    let top = MAX_LAYER_INDEX;
+    let rec = Recording::new(vec![top], vec![acts], vec![0, 1], 2).unwrap();
     let means = NeuronValues::means_of(&rec);
-    assert_eq!(means.value((usize::MAX, 0)).unwrap(), 1.0);
+    assert_eq!(means.value((top, 0)).unwrap(), 1.0);
     assert!(matches!(
         means.value((0, 0)),
         Err(Error::Ablation(AblationError::MissingReplacement { layer: 0 }))
     ));
     let scores = analyze(&rec, &MeasureSettings::default(), None).unwrap();
-    let schedule = Schedule::by_measure(&scores, "mutual_info", Order::Descending, Scope::Layer(usize::MAX)).unwrap();
+    let schedule = Schedule::by_measure(&scores, "mutual_info", Order::Descending, Scope::Layer(top)).unwrap();
     assert!(matches!(
         schedule.neurons(&[4, 3]),
-        Err(Error::Ablation(AblationError::UnknownLayer { layer: usize::MAX, .. }))
+        Err(Error::Ablation(AblationError::UnknownLayer { layer, .. })) if layer == top
     ));
 }
 
