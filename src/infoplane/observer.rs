@@ -19,6 +19,7 @@ use crate::record::{DenseRecorder, record};
 /// # Examples
 ///
 /// ```
+/// # #[cfg(feature = "mlp")] {
 /// use infoablate::data::Dataset;
 /// use infoablate::infoplane::{InfoPlaneObserver, InfoPlaneSettings};
 /// use infoablate::network::{Activation, Init, Mlp, TrainConfig};
@@ -37,6 +38,7 @@ use crate::record::{DenseRecorder, record};
 /// assert_eq!(trace.snapshots[3].epoch, 3);
 /// // Four samples: at most 4 codewords, H(T) ≤ log2 4.
 /// assert!(trace.snapshots.iter().all(|s| s.layers[0].entropy <= 2.0));
+/// # }
 /// # Ok::<(), infoablate::Error>(())
 /// ```
 #[derive(Debug, Clone)]
