@@ -266,7 +266,7 @@ impl Mlp {
         let mut w_state: Vec<_> = self.weights.iter().map(|w| Moments::new(w.raw_dim())).collect();
         let mut b_state: Vec<_> = self.biases.iter().map(|b| Moments::new(b.raw_dim())).collect();
         let mut order: Vec<usize> = (0..data.len()).collect();
-        let mut reports = Vec::with_capacity(config.epochs);
+        let mut reports = Vec::new(); // grows per epoch: `epochs` is not trusted as a size
         let mut t = 0_i32;
         for epoch in 1..=config.epochs {
             order.shuffle(&mut rng);
