@@ -24,12 +24,12 @@
 //! update) is a loop over a contiguous slice rather than a small ndarray call
 //! per row.
 
+use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, s};
 
 use super::metric::{Metric, overflow};
 use super::plan::Plan;
 use crate::Result;
-use crate::network::matmul::matmul;
 use crate::network::{Clamps, NetworkError, Resumable};
 
 /// The read-outs of the hidden layers from `base` up, checked once to chain
@@ -107,8 +107,9 @@ impl Readout {
             out.extend_from_slice(&self.bias);
         }
         let input = matrix(input, rows, weights.nrows())?;
-        let output = matrix_mut(out, rows, self.next())?;
-        Ok(matmul(input, weights, output, true)?)
+        let mut output = matrix_mut(out, rows, self.next())?;
+        general_mat_mul(1.0, &input, &weights, 1.0, &mut output);
+        Ok(())
     }
 }
 

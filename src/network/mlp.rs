@@ -1,11 +1,10 @@
 //! The built-in multilayer perceptron.
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};
 use ndarray_rand::RandomExt;
 use ndarray_rand::rand_distr::{Normal, Uniform};
 use rand::Rng;
 
-use super::matmul::matmul;
 use super::{Activation, Clamps, Network, NetworkError, Resumable, validate_inputs};
 use crate::Result;
 
@@ -201,12 +200,11 @@ impl Mlp {
         }
     }
 
-    /// `x·W_kᵀ + b_k`, the bias preloaded and accumulated into by the GEMM.
-    pub(super) fn affine(&self, k: usize, x: ArrayView2<'_, f32>) -> Result<Array2<f32>, NetworkError> {
-        let bias = &self.biases[k];
-        let mut z = Array2::from_shape_fn((x.nrows(), bias.len()), |(_, j)| bias[j]);
-        matmul(x, self.weights[k].t(), z.view_mut(), true)?;
-        Ok(z)
+    /// `x·W_kᵀ + b_k`.
+    pub(super) fn affine(&self, k: usize, x: ArrayView2<'_, f32>) -> Array2<f32> {
+        let mut z = x.dot(&self.weights[k].t());
+        z += &self.biases[k].view().insert_axis(Axis(0));
+        z
     }
 
     /// Runs affine layers `k…` from pre-activation `z` of layer `k - 1`'s
@@ -217,16 +215,16 @@ impl Mlp {
         mut z: Array2<f32>,
         clamps: &Clamps,
         observe: &mut dyn FnMut(usize, ArrayView2<'_, f32>),
-    ) -> Result<Array2<f32>, NetworkError> {
+    ) -> Array2<f32> {
         let num_hidden = self.num_hidden();
         while layer < num_hidden {
             self.activation.apply(z.view_mut());
             clamps.apply(layer, z.view_mut());
             observe(layer, z.view());
-            z = self.affine(layer + 1, z.view())?;
+            z = self.affine(layer + 1, z.view());
             layer += 1;
         }
-        Ok(z)
+        z
     }
 }
 
@@ -258,8 +256,8 @@ impl Network for Mlp {
     ) -> Result<Array2<f32>> {
         validate_inputs(inputs, self.input_width())?;
         clamps.validate(&self.hidden_widths())?;
-        let z = self.affine(0, inputs)?;
-        Ok(self.run_from(0, z, clamps, observe)?)
+        let z = self.affine(0, inputs);
+        Ok(self.run_from(0, z, clamps, observe))
     }
 
     fn as_resumable(&self) -> Option<&dyn Resumable> {

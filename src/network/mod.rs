@@ -13,7 +13,6 @@
 
 mod activation;
 mod clamps;
-pub(crate) mod matmul;
 #[cfg(feature = "mlp")]
 mod mlp;
 #[cfg(feature = "mlp")]

@@ -310,10 +310,10 @@ impl Mlp {
         let layers = self.weights.len();
         // Forward, keeping every layer's output.
         let mut outputs: Vec<Array2<f32>> = Vec::with_capacity(layers);
-        let mut z = self.affine(0, x)?;
+        let mut z = self.affine(0, x);
         for k in 1..layers {
             self.activation.apply(z.view_mut());
-            let next = self.affine(k, z.view())?;
+            let next = self.affine(k, z.view());
             outputs.push(z);
             z = next;
         }
