@@ -47,11 +47,14 @@ fn block() -> Array2<f32> {
     Array2::from_shape_fn((512, 100), |(s, i)| ((s * 100 + i) as f32 * 0.618_034).sin() * 3.0)
 }
 
+/// A scalar activation, applied value by value.
+type Scalar = fn(f32) -> f32;
+
 fn activations(c: &mut Criterion) {
     let input = block();
     let mut group = c.benchmark_group("activation_512x100");
     group.throughput(Throughput::Elements(input.len() as u64));
-    let previous: [(&str, Activation, fn(f32) -> f32); 2] = [
+    let previous: [(&str, Activation, Scalar); 2] = [
         ("tanh", Activation::Tanh, scalar_tanh),
         ("sigmoid", Activation::Sigmoid, scalar_sigmoid),
     ];

@@ -70,10 +70,10 @@ pub(super) fn tanh(x: f32) -> f32 {
     let a = x.abs();
     let a2 = a * a;
     let mut p = -5.704_988_7e-3_f32;
-    p = p * a2 + 2.063_908_9e-2;
+    p = p * a2 + 2.063_909e-2;
     p = p * a2 - 5.373_971_6e-2;
     p = p * a2 + 0.133_314_42;
-    p = p * a2 - 0.333_332_82;
+    p = p * a2 - 0.333_332_8;
     let small = p * a2 * a + a;
     let e = exp(2.0 * a.min(TANH_SATURATE));
     let large = 1.0 - 2.0 / (e + 1.0);
