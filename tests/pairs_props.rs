@@ -274,3 +274,34 @@ fn null_models_keep_what_they_should() {
     let again = run(NullModel::LabelPermutation, 9);
     assert_eq!(again, labels_null);
 }
+
+/// A pair too large for the conic BROJA program is a typed error naming the
+/// pair, within a second, not a long factorisation.
+#[test]
+fn a_broja_program_past_its_cell_limit_names_the_pair() {
+    use infoablate::Error;
+    use infoablate::pairs::{MAX_BROJA_CELLS, PairsError};
+    // Uniform values in [0, 1] over 20 equal-width bins and 12 classes: about
+    // 20 · 20 · 12 = 4,800 free cells, past the limit.
+    let mut rng = StdRng::seed_from_u64(9);
+    let labels: Vec<usize> = (0..20_000).map(|_| rng.random_range(0..12)).collect();
+    let acts = Array2::from_shape_fn((20_000, 3), |_| rng.random_range(0.0_f32..1.0));
+    let q = LayerQuantizer::fit(Quantizer::equal_width(20).unwrap(), acts.view()).unwrap();
+    let counts = PairCounts::from_activations(acts.view(), &labels, 12, &q, &[(0, 2)]).unwrap();
+    let err = PairAnalysis::compute(&counts, &PairSettings::default()).unwrap_err();
+    match err {
+        Error::Pairs(PairsError::AtPair { i: 0, j: 2, source }) => {
+            assert!(
+                matches!(*source, PairsError::BrojaTooLarge { cells, limit } if cells > limit && limit == MAX_BROJA_CELLS),
+                "{source}"
+            );
+        }
+        other => panic!("expected the pair (0, 2) named, got {other}"),
+    }
+    // The closed forms alone still work on the same table.
+    let closed = PairSettings {
+        closed_forms_only: true,
+        ..PairSettings::default()
+    };
+    assert!(PairAnalysis::compute(&counts, &closed).is_ok());
+}

@@ -6,10 +6,10 @@ use ndarray::Array2;
 use super::PairsError;
 use super::count::PairCounts;
 use super::measures::{COLUMNS, PairMeasures, PairSettings};
-use crate::Result;
 use crate::ablation::{Schedule, Scope};
 use crate::measures::{Order, rank};
 use crate::parallel::map_indices;
+use crate::{Error, Result};
 
 /// Fewer samples than about `10 · B1 · B2 · C` make the plug-in pair
 /// measures biased upwards; the analysis says so here (the library prints
@@ -53,7 +53,8 @@ impl PairAnalysis {
     ///
     /// # Errors
     /// [`PairsError::TooFewClasses`] when fewer than two classes have
-    /// samples; the errors of [`PairMeasures::compute`].
+    /// samples; the errors of [`PairMeasures::compute`], those of the pair
+    /// table's own as [`PairsError::AtPair`] naming the pair.
     pub fn compute(counts: &PairCounts, settings: &PairSettings) -> Result<Self> {
         let classes = counts
             .tables()
@@ -68,8 +69,16 @@ impl PairAnalysis {
             Ok((PairMeasures::of_compact(&c, settings)?, 10 * (c.n1 * c.n2 * c.c) as u64))
         });
         let (mut measures, mut recommended) = (Vec::with_capacity(tables.len()), 0);
-        for result in results {
-            let (m, need) = result?;
+        for (&(i, j), result) in counts.pairs().iter().zip(results) {
+            let (m, need) = result.map_err(|e| match e {
+                Error::Pairs(source) => PairsError::AtPair {
+                    i,
+                    j,
+                    source: Box::new(source),
+                }
+                .into(),
+                other => other,
+            })?;
             measures.push(m);
             recommended = recommended.max(need);
         }

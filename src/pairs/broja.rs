@@ -257,9 +257,18 @@ fn newton_step(classes: &[Class], x: &[f64], free: &[usize]) -> Option<(Vec<f64>
     Some((direction, decrement))
 }
 
+/// The most free cells `q(t1,t2,y)` (both marginals positive) the conic
+/// BROJA program takes. Its KKT factorisation fills in roughly as the cube
+/// of the cell count: about 1 s at 1,000 cells and 18 s at 2,560 on one
+/// core, so past this limit a pair is a typed error, not a hang. Binary pairs
+/// (at most 4 cells a class) use the dedicated solver and rarely reach it;
+/// coarser bins or fewer classes bring a table under it.
+pub const MAX_BROJA_CELLS: usize = 1024;
+
 /// `max_{q∈Δ} H_q(Y|T1,T2)` in nats for any bins, by Clarabel.
 ///
 /// # Errors
+/// [`PairsError::BrojaTooLarge`] past [`MAX_BROJA_CELLS`] free cells;
 /// [`PairsError::Solver`] when Clarabel does not reach a solution.
 pub(super) fn max_conditional_entropy_conic(c: &Compact) -> Result<f64, PairsError> {
     let (n1, n2, nc) = (c.n1, c.n2, c.c);
@@ -269,6 +278,12 @@ pub(super) fn max_conditional_entropy_conic(c: &Compact) -> Result<f64, PairsErr
         .filter(|&(t1, t2, y)| c.p1y[t1 * nc + y] > 0.0 && c.p2y[t2 * nc + y] > 0.0)
         .collect();
     let k = cells.len();
+    if k > MAX_BROJA_CELLS {
+        return Err(PairsError::BrojaTooLarge {
+            cells: k,
+            limit: MAX_BROJA_CELLS,
+        });
+    }
     let (mut triplets, mut b): (Vec<(usize, usize, f64)>, Vec<f64>) = (Vec::new(), Vec::new());
     let mut row = 0;
     // Equalities, one per (t1, y) and per (t2, y) but the last t2 of each class

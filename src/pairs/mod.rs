@@ -70,6 +70,7 @@ mod table;
 
 pub use analysis::{PairAnalysis, RankedPair, SampleSizeWarning};
 pub use blackwell::MAX_ENUMERATION;
+pub use broja::MAX_BROJA_CELLS;
 pub use count::{MAX_COUNTED_CELLS, MAX_GRAM_WORDS, PairCounts, PairRecorder, all_pairs};
 pub use measures::{
     Atoms, COLUMNS, PairMeasures, PairSettings, Redundancy, interaction_info, joint_mi, mi_1, mi_2, red_broja,
@@ -111,6 +112,26 @@ pub enum PairsError {
     /// The conic solver of `red_broja` did not reach a solution.
     #[error("red_broja: {0}")]
     Solver(String),
+    /// The measures of one pair of a [`PairAnalysis`] failed: the pair and
+    /// the cause (the whole analysis stops at the first such pair).
+    #[error("pair ({i}, {j}): {source}")]
+    AtPair {
+        /// The first neuron of the pair.
+        i: usize,
+        /// The second neuron of the pair.
+        j: usize,
+        /// What went wrong.
+        #[source]
+        source: Box<PairsError>,
+    },
+    /// A `red_broja` program with more free cells than the conic solver takes.
+    #[error("red_broja: {cells} free cells exceed the limit of {limit} (MAX_BROJA_CELLS); use coarser bins")]
+    BrojaTooLarge {
+        /// Free cells `q(t1,t2,y)` of the pair's table.
+        cells: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// An exact enumeration of `red_prec` past its documented limit.
     #[error("red_prec: {count} candidate {what}s exceed the limit of {limit} (MAX_ENUMERATION)")]
     TooLarge {
