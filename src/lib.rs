@@ -16,6 +16,7 @@
 //! | [`measures`] | quantizers, count tables, entropy / mutual information / KL selectivity / class selectivity, measures of your own |
 //! | [`ablation`] | cumulative ablation schedules, checked [`Plan`](ablation::Plan)s, the [`Engine`](ablation::Engine), the curve [`Metric`](ablation::Metric) and accuracy / loss curves |
 //! | [`pairs`] | neuron pairs: redundancy, synergy, partial information decomposition |
+//! | [`infoplane`] | layers over training: codeword entropy and information, noise-model I(X;T), a training observer |
 //! | `plot` (feature `plot`) | SVG figures: curves against the random band, measure distributions, scatter |
 //! | [`doc`] | documentation only: the definitions and the PyTorch guide |
 //!
