@@ -240,11 +240,7 @@ fn print_compression(trace: &InfoPlaneTrace) {
 }
 
 fn write_outputs(out: &Path, activation: Activation, trace: &InfoPlaneTrace) -> Result<()> {
-    let write = |name: String, text: &str| -> Result<()> {
-        let path = out.join(name);
-        fs::write(&path, text).map_err(|e| infoablate::Error::io("write", &path, e))?;
-        Ok(())
-    };
+    let write = |name: String, text: &str| infoablate::atomic_file::write(out.join(name), text);
     write(format!("trace_{activation}.csv"), &trace.to_csv())?;
     write(format!("trace_{activation}.json"), &trace.to_json()?)?;
     let planes = [("entropy", LayerQuantity::Entropy), ("kde", LayerQuantity::InputInfo)];

@@ -106,7 +106,7 @@ fn run(args: &Args) -> cli::Result<()> {
         &pairs,
     )?;
     let analysis = PairAnalysis::compute(&counts, &settings)?;
-    std::fs::write(&args.out, analysis.to_csv()).map_err(|e| format!("cannot write `{}`: {e}", args.out.display()))?;
+    infoablate::atomic_file::write(&args.out, analysis.to_csv())?;
     if let Some(warning) = analysis.sample_size_warning() {
         eprintln!("warning: {warning}");
     }
