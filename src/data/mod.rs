@@ -9,6 +9,9 @@
 mod cifar;
 #[cfg(feature = "datasets")]
 mod idx;
+mod normalize;
+#[cfg(feature = "npy")]
+mod npy;
 #[cfg(feature = "datasets")]
 mod source;
 mod split;
@@ -17,6 +20,7 @@ mod split;
 pub use cifar::{cifar10_class_names, load_cifar10, load_cifar10_dir};
 #[cfg(feature = "datasets")]
 pub use idx::{fashion_mnist_class_names, load_idx, load_mnist_dir, mnist_class_names};
+pub use normalize::Normalize;
 #[cfg(feature = "datasets")]
 pub use source::MAX_DECODED_BYTES;
 pub use split::{stratified_split, stratified_subsample};
@@ -157,6 +161,20 @@ pub enum DataError {
         /// Why it is rejected.
         reason: String,
     },
+    /// A normalisation whose means and standard deviations are unusable.
+    #[error("invalid normalisation: {reason}")]
+    Normalize {
+        /// What is wrong.
+        reason: String,
+    },
+    /// A normalisation's channels do not divide the data set's features.
+    #[error("{channels} normalisation channels do not divide {features} input features (a C × H × W flattening)")]
+    Channels {
+        /// The normalisation's channel count.
+        channels: usize,
+        /// The data set's feature count.
+        features: usize,
+    },
     /// A sample index beyond the data set.
     #[error("sample index {index} is out of range for {len} samples")]
     IndexOutOfRange {
@@ -187,7 +205,9 @@ pub(crate) fn check_num_classes(num_classes: usize) -> Result<(), DataError> {
 
 /// Inputs (`samples × features`, `f32`), integer labels `0…C−1`, the class
 /// count and optional class names. Constructed only through validation, so a
-/// `Dataset` is never empty, never holds NaN, and every label is in range.
+/// `Dataset` is never empty, never holds NaN or an infinity, and every label
+/// is in range. Inputs may be any finite values (standardised features,
+/// normalised images); the image loaders give pixel values in `[0, 1]`.
 ///
 /// # Examples
 ///

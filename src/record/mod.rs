@@ -9,10 +9,16 @@
 mod dense;
 #[cfg(feature = "npy")]
 mod npy;
+#[cfg(feature = "npy")]
+mod npz;
 
 pub use dense::{DenseRecorder, MAX_LAYER_INDEX, Recording};
 #[cfg(feature = "npy")]
 pub use npy::{MAX_NPY_FILE_BYTES, MAX_NPY_HEADER_BYTES, NpyError};
+#[cfg(feature = "npy")]
+pub(crate) use npy::{read_labels, read_matrix};
+#[cfg(feature = "npy")]
+pub use npz::{MAX_NPZ_ARRAYS, MAX_NPZ_DECOMPRESSED_BYTES};
 
 use ndarray::ArrayView2;
 

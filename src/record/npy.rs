@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use ndarray::{Array2, ArrayD, Ix1, Ix2};
+use ndarray::{Array2, ArrayD, Ix1, Ix2, IxDyn, ShapeBuilder};
 use ndarray_npy::npy::header::Header;
 use ndarray_npy::{ReadNpyExt, ReadableElement};
 
@@ -138,7 +138,9 @@ const MAGIC: &[u8] = b"\x93NUMPY";
 /// The dtype descriptors read, as ndarray-npy names them, with their item
 /// sizes. Only a file whose descriptor is one of these reaches ndarray-npy,
 /// which allocates the array before it compares descriptors.
-const DESCRIPTORS: [(&str, u64); 11] = [
+const DESCRIPTORS: [(&str, u64); 13] = [
+    ("<f2", 2),
+    (">f2", 2),
     ("<f4", 4),
     (">f4", 4),
     ("<f8", 8),
@@ -152,24 +154,50 @@ const DESCRIPTORS: [(&str, u64); 11] = [
     (">i8", 8),
 ];
 
-/// A file read whole, its header checked.
-struct NpyFile {
+/// A file (or an archive member) read whole, its header checked.
+pub(super) struct NpyFile {
+    /// The file's name for messages (`archive.npz:h0.npy` for a member).
+    name: String,
     bytes: Vec<u8>,
+    header: Header,
+    /// Where the data start, after the header.
+    data_start: usize,
     /// The descriptor when it is a plain string such as `<f4`.
     descriptor: Option<String>,
     /// The descriptor as the header writes it, for messages.
     shown: String,
 }
 
+impl NpyFile {
+    /// The bytes of a `.npy` file called `name`, its header checked.
+    pub(super) fn parse(bytes: Vec<u8>, name: String) -> Result<Self, NpyError> {
+        let (header, data_start) = check_header(&bytes, &name)?;
+        let shown = header.type_descriptor.to_string();
+        let descriptor = shown
+            .strip_prefix('\'')
+            .and_then(|d| d.strip_suffix('\''))
+            .map(str::to_string);
+        Ok(NpyFile {
+            name,
+            bytes,
+            header,
+            data_start,
+            descriptor,
+            shown,
+        })
+    }
+}
+
 /// Reads the whole file, refusing one above [`MAX_NPY_FILE_BYTES`] and
 /// reporting an allocation failure as an error (not an abort), then checks
 /// the sizes its header declares.
 fn read_file(path: &Path) -> Result<NpyFile> {
+    let shown = name(path);
     let mut file = std::fs::File::open(path).map_err(|e| Error::io("read", path, e))?;
     let len = file.metadata().map_err(|e| Error::io("read", path, e))?.len();
     if len > MAX_NPY_FILE_BYTES {
         return Err(format_error(
-            path,
+            &shown,
             format!("{len} bytes, above the {MAX_NPY_FILE_BYTES}-byte limit of `.npy` files"),
         )
         .into());
@@ -179,24 +207,14 @@ fn read_file(path: &Path) -> Result<NpyFile> {
     // the reservation fails cleanly.
     bytes
         .try_reserve_exact(usize::try_from(len).unwrap_or(usize::MAX))
-        .map_err(|_| format_error(path, format!("cannot allocate {len} bytes to read it")))?;
+        .map_err(|_| format_error(&shown, format!("cannot allocate {len} bytes to read it")))?;
     file.read_to_end(&mut bytes).map_err(|e| Error::io("read", path, e))?;
-    let header = check_header(&bytes, path)?;
-    let shown = header.type_descriptor.to_string();
-    let descriptor = shown
-        .strip_prefix('\'')
-        .and_then(|d| d.strip_suffix('\''))
-        .map(str::to_string);
-    Ok(NpyFile {
-        bytes,
-        descriptor,
-        shown,
-    })
+    Ok(NpyFile::parse(bytes, shown)?)
 }
 
-fn format_error(path: &Path, reason: String) -> NpyError {
+pub(super) fn format_error(path: &str, reason: String) -> NpyError {
     NpyError::Format {
-        path: name(path),
+        path: path.to_string(),
         reason,
     }
 }
@@ -205,8 +223,9 @@ fn format_error(path: &Path, reason: String) -> NpyError {
 /// array is allocated, and returns it: the magic string, a header length
 /// within [`MAX_NPY_HEADER_BYTES`] and the file, a bracket nesting within
 /// [`MAX_NPY_HEADER_DEPTH`], and — for a dtype that is read — a data size
-/// (shape product × item size) equal to the bytes after the header.
-fn check_header(bytes: &[u8], path: &Path) -> Result<Header, NpyError> {
+/// (shape product × item size) equal to the bytes after the header. Returns
+/// the header and where the data start.
+fn check_header(bytes: &[u8], path: &str) -> Result<(Header, usize), NpyError> {
     let invalid = |reason: String| format_error(path, format!("not a valid .npy file ({reason})"));
     if !bytes.starts_with(MAGIC) {
         return Err(invalid("no \\x93NUMPY magic string".into()));
@@ -252,7 +271,7 @@ fn check_header(bytes: &[u8], path: &Path) -> Result<Header, NpyError> {
         .map(|&(_, size)| size);
     // Other descriptors are refused by dtype, without reading the data.
     let Some(item_size) = item_size else {
-        return Ok(header);
+        return Ok((header, data_start));
     };
     let present = (bytes.len() - data_start) as u64;
     let declared = header
@@ -269,7 +288,7 @@ fn check_header(bytes: &[u8], path: &Path) -> Result<Header, NpyError> {
             ),
         ));
     }
-    Ok(header)
+    Ok((header, data_start))
 }
 
 fn name(path: &Path) -> String {
@@ -278,19 +297,41 @@ fn name(path: &Path) -> String {
 
 /// Reads the file as `T`, whose descriptor its header names (checked by
 /// [`check_header`], so the array ndarray-npy allocates is the data present).
-fn read_as<T: ReadableElement>(file: &NpyFile, path: &Path) -> Result<ArrayD<T>, NpyError> {
+fn read_as<T: ReadableElement>(file: &NpyFile) -> Result<ArrayD<T>, NpyError> {
     ArrayD::<T>::read_npy(&file.bytes[..]).map_err(|e| NpyError::Format {
-        path: name(path),
+        path: file.name.clone(),
         reason: format!("not a valid .npy file ({e})"),
     })
 }
 
-fn check_rank<T>(array: &ArrayD<T>, expected: usize, what: &'static str, path: &Path) -> Result<(), NpyError> {
+/// Reads a `float16` file (`<f2` or `>f2`, checked by [`check_header`]) as
+/// `f32`, which holds every `float16` value exactly.
+fn read_f16(file: &NpyFile) -> Result<ArrayD<f32>, NpyError> {
+    let big_endian = file.descriptor.as_deref() == Some(">f2");
+    let values: Vec<f32> = file.bytes[file.data_start..]
+        .chunks_exact(2)
+        .map(|b| {
+            let bits = if big_endian {
+                u16::from_be_bytes([b[0], b[1]])
+            } else {
+                u16::from_le_bytes([b[0], b[1]])
+            };
+            half::f16::from_bits(bits).to_f32()
+        })
+        .collect();
+    let shape = IxDyn(&file.header.shape).set_f(file.header.layout.is_fortran());
+    ArrayD::from_shape_vec(shape, values).map_err(|e| NpyError::Format {
+        path: file.name.clone(),
+        reason: format!("not a valid .npy file ({e})"),
+    })
+}
+
+fn check_rank<T>(array: &ArrayD<T>, expected: usize, what: &'static str, path: &str) -> Result<(), NpyError> {
     if array.ndim() == expected {
         Ok(())
     } else {
         Err(NpyError::Rank {
-            path: name(path),
+            path: path.to_string(),
             what,
             expected,
             found: array.ndim(),
@@ -298,23 +339,36 @@ fn check_rank<T>(array: &ArrayD<T>, expected: usize, what: &'static str, path: &
     }
 }
 
-fn read_activations(path: &Path) -> Result<Array2<f32>> {
-    let file = read_file(path)?;
+/// A 2-D `samples × columns` array of `float16`, `float32` or `float64`
+/// (rounded to `f32`) from the `.npy` file at `path`.
+pub(crate) fn read_matrix(path: &Path) -> Result<Array2<f32>> {
+    matrix(&read_file(path)?)
+}
+
+/// A 2-D `samples × columns` array of `float16`, `float32` or `float64`
+/// (rounded to `f32`).
+pub(super) fn matrix(file: &NpyFile) -> Result<Array2<f32>> {
+    let path = file.name.as_str();
     let array = match file.descriptor.as_deref() {
+        Some("<f2" | ">f2") => {
+            let a = read_f16(file)?;
+            check_rank(&a, 2, "samples × neurons", path)?;
+            a
+        }
         Some("<f4" | ">f4") => {
-            let a = read_as::<f32>(&file, path)?;
+            let a = read_as::<f32>(file)?;
             check_rank(&a, 2, "samples × neurons", path)?;
             a
         }
         Some("<f8" | ">f8") => {
-            let a = read_as::<f64>(&file, path)?;
+            let a = read_as::<f64>(file)?;
             check_rank(&a, 2, "samples × neurons", path)?;
             if let Some((index, &v)) = a
                 .indexed_iter()
                 .find(|(_, v)| v.is_finite() && !(**v as f32).is_finite())
             {
                 return Err(NpyError::Format {
-                    path: name(path),
+                    path: path.to_string(),
                     reason: format!(
                         "value {v} at sample {}, neuron {} exceeds the float32 range",
                         index[0], index[1]
@@ -326,9 +380,9 @@ fn read_activations(path: &Path) -> Result<Array2<f32>> {
         }
         _ => {
             return Err(NpyError::Dtype {
-                path: name(path),
-                found: file.shown,
-                expected: "float32 or float64",
+                path: path.to_string(),
+                found: file.shown.clone(),
+                expected: "float16, float32 or float64",
             }
             .into());
         }
@@ -336,16 +390,19 @@ fn read_activations(path: &Path) -> Result<Array2<f32>> {
     Ok(array.into_dimensionality::<Ix2>().expect("rank checked"))
 }
 
-fn read_labels(path: &Path) -> Result<Vec<usize>> {
+/// A 1-D array of `uint8`, `int32` or `int64` labels from the `.npy` file
+/// at `path`, each in `0 ..= 65535`.
+pub(crate) fn read_labels(path: &Path) -> Result<Vec<usize>> {
     let file = read_file(path)?;
+    let path = file.name.as_str();
     let labels: ArrayD<i64> = match file.descriptor.as_deref() {
-        Some("|u1" | "u1" | "B") => read_as::<u8>(&file, path)?.mapv(i64::from),
-        Some("<i4" | ">i4") => read_as::<i32>(&file, path)?.mapv(i64::from),
-        Some("<i8" | ">i8") => read_as::<i64>(&file, path)?,
+        Some("|u1" | "u1" | "B") => read_as::<u8>(&file)?.mapv(i64::from),
+        Some("<i4" | ">i4") => read_as::<i32>(&file)?.mapv(i64::from),
+        Some("<i8" | ">i8") => read_as::<i64>(&file)?,
         _ => {
             return Err(NpyError::Dtype {
-                path: name(path),
-                found: file.shown,
+                path: path.to_string(),
+                found: file.shown.clone(),
                 expected: "uint8, int32 or int64",
             }
             .into());
@@ -365,7 +422,7 @@ fn read_labels(path: &Path) -> Result<Vec<usize>> {
                 return Ok(label as usize);
             };
             Err(NpyError::Label {
-                path: name(path),
+                path: path.to_string(),
                 sample,
                 label,
                 reason,
@@ -377,8 +434,8 @@ fn read_labels(path: &Path) -> Result<Vec<usize>> {
 
 impl Recording {
     /// One hidden layer (numbered 0) recorded anywhere: `acts` a 2-D
-    /// `float32` or `float64` `.npy` (`samples × neurons`, C or Fortran
-    /// order; `float64` is rounded to `float32`), `labels` a 1-D `uint8`,
+    /// `float16`, `float32` or `float64` `.npy` (`samples × neurons`, C or
+    /// Fortran order; `float64` is rounded to `float32`), `labels` a 1-D `uint8`,
     /// `int32` or `int64` `.npy`. The class count is the largest label plus 1.
     ///
     /// # Errors
@@ -412,7 +469,7 @@ impl Recording {
     /// ```
     pub fn from_npy(acts: impl AsRef<Path>, labels: impl AsRef<Path>) -> Result<Recording> {
         let (acts_path, labels_path) = (acts.as_ref(), labels.as_ref());
-        let activations = read_activations(acts_path)?;
+        let activations = read_matrix(acts_path)?;
         let labels = read_labels(labels_path)?;
         if activations.nrows() != labels.len() {
             return Err(NpyError::LengthMismatch {
