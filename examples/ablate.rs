@@ -1,23 +1,34 @@
-//! Cumulative ablation of a saved model on MNIST-format data, to a CSV curve.
+//! Cumulative ablation of a saved model, to a CSV curve.
 //!
 //! ```text
-//! cargo run --release --example ablate -- --model M.safetensors --act relu|tanh|sigmoid --data DIR \
+//! cargo run --release --example ablate -- --model M.safetensors --act relu|tanh|sigmoid \
+//!     [--data DIR [--dataset mnist|fashion-mnist|cifar10] | --inputs X.npy --labels Y.npy \
+//!      [--test-inputs XT.npy --test-labels YT.npy]] [--normalize MEAN,STD] \
 //!     [--analysis train|test] [--eval test|train] \
-//!     (--ranking RANKING.csv | --measure entropy|mutual_info|kl_selectivity|csi|random \
+//!     (--ranking RANKING.csv | --scores SCORES.csv --measure M --order O \
+//!      | --measure entropy|mutual_info|kl_selectivity|csi|random \
 //!      --order ascending|descending [--quantizer Q --bins B --threshold T] [--seed S]) \
 //!     --scope layer:L|global [--value zero|mean] --out CURVE.csv
 //! ```
 //!
-//! `M.safetensors` uses PyTorch's `nn.Sequential` naming; `DIR` holds the four
-//! MNIST-format IDX files; layers are numbered from 0 (the first hidden
-//! layer). `--ranking` gives the order explicitly (CSV `layer,neuron`, first
-//! row ablated first); otherwise the scores are computed on the analysis
-//! split. The output has the columns `k,fraction,accuracy,loss`, every `k`;
+//! `M.safetensors` uses PyTorch's `nn.Sequential` naming; the data are the
+//! shipped MNIST sample, a directory (`--data`) or `.npy` arrays
+//! (`--inputs`, whose "train" split is the given samples and "test" split
+//! `--test-inputs` or a held-out part); layers are numbered from 0 (the
+//! first hidden layer). `--ranking` gives the order explicitly (CSV
+//! `layer,neuron`, more columns ignored, first row ablated first);
+//! `--scores` orders by a column of `analyze`'s output
+//! (`layer,neuron,entropy,mutual_info,…`); otherwise the scores are computed
+//! on the analysis split. The output has the columns `k,fraction,accuracy,loss`, every `k`;
 //! `fraction` is `k` over the neurons of the scope (the ranking's layer, or
 //! all hidden neurons when it spans layers), so a partial ranking ends below 1.
 
+#[allow(dead_code)] // shared by the examples; each uses a part
 #[path = "common/cli.rs"]
 mod cli;
+#[allow(dead_code)] // shared by the examples; each uses a part
+#[path = "common/data.rs"]
+mod data;
 #[path = "common/ranking.rs"]
 mod ranking;
 
@@ -26,27 +37,17 @@ use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
 use infoablate::ablation::{AblationSchedule, Engine, NeuronValues, Order, Replacement, Schedule, Scope};
-use infoablate::data::{Split, load_mnist_dir};
 use infoablate::measures::{MeasureSettings, Quantizer, analyze};
 use infoablate::network::{Activation, Mlp, Network};
 use infoablate::record::{DenseRecorder, record};
 
-/// A split of the MNIST-format directory.
+/// A split of the data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum SplitArg {
-    /// `train-*` files.
+    /// The training files (`--inputs`).
     Train,
-    /// `t10k-*` files.
+    /// The test files (`--test-inputs`, or the part held out of `--inputs`).
     Test,
-}
-
-impl From<SplitArg> for Split {
-    fn from(split: SplitArg) -> Self {
-        match split {
-            SplitArg::Train => Split::Train,
-            SplitArg::Test => Split::Test,
-        }
-    }
 }
 
 /// Ranking direction.
@@ -67,8 +68,7 @@ enum ValueArg {
     Mean,
 }
 
-/// Cumulative ablation of a saved model on MNIST-format data, to a CSV curve
-/// `k,fraction,accuracy,loss`.
+/// Cumulative ablation of a saved model, to a CSV curve `k,fraction,accuracy,loss`.
 #[derive(Debug, Parser)]
 struct Args {
     /// The model, PyTorch `nn.Sequential` safetensors.
@@ -77,9 +77,9 @@ struct Args {
     /// Its hidden activation: relu, tanh or sigmoid.
     #[arg(long)]
     act: Activation,
-    /// Directory of the four MNIST-format IDX files.
-    #[arg(long)]
-    data: PathBuf,
+    /// The data.
+    #[command(flatten)]
+    data: data::DataArgs,
     /// Split the scores and mean values are estimated on.
     #[arg(long, value_enum, default_value = "train")]
     analysis: SplitArg,
@@ -87,8 +87,11 @@ struct Args {
     #[arg(long, value_enum, default_value = "test")]
     eval: SplitArg,
     /// CSV `layer,neuron` giving the order explicitly (first row ablated first).
-    #[arg(long, conflicts_with = "measure", required_unless_present = "measure")]
+    #[arg(long, conflicts_with_all = ["measure", "scores"], required_unless_present = "measure")]
     ranking: Option<PathBuf>,
+    /// `analyze`'s CSV (`layer,neuron,entropy,mutual_info,…`): order by its `--measure` column.
+    #[arg(long, requires_all = ["measure", "order"])]
+    scores: Option<PathBuf>,
     /// entropy, mutual_info, kl_selectivity, csi or random.
     #[arg(long)]
     measure: Option<String>,
@@ -100,7 +103,7 @@ struct Args {
     /// The quantizer of the measures.
     #[command(flatten)]
     quantizer: cli::QuantizerArgs,
-    /// Seed of the random order.
+    /// Seed of the random order (and of a held-out test split of `--inputs`).
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// `layer:L` (from 0, the first hidden layer) or `global`.
@@ -127,13 +130,18 @@ fn parse_scope(text: &str) -> Result<Scope, String> {
 
 fn run(args: &Args) -> cli::Result<()> {
     let mlp = Mlp::load_safetensors(&args.model, args.act)?;
-    let eval = load_mnist_dir(&args.data, args.eval.into())?;
-    let scored = args.measure.as_deref().is_some_and(|m| m != "random");
+    let loaded = args.data.load(args.seed)?;
+    let split = |s: SplitArg| match s {
+        SplitArg::Train => &loaded.train,
+        SplitArg::Test => &loaded.test,
+    };
+    let eval = split(args.eval);
+    let scored = args.scores.is_none() && args.measure.as_deref().is_some_and(|m| m != "random");
     let recording = if args.value == ValueArg::Mean || scored {
-        let analysis = load_mnist_dir(&args.data, args.analysis.into())?;
+        let analysis = split(args.analysis);
         Some(record(
             &mlp,
-            &analysis,
+            analysis,
             DenseRecorder::all(mlp.num_hidden())?,
             1000,
             &mut |_| {},
@@ -145,7 +153,25 @@ fn run(args: &Args) -> cli::Result<()> {
         Some(rec) if args.value == ValueArg::Mean => Replacement::Mean(NeuronValues::means_of(rec)),
         _ => Replacement::Zero,
     };
+    let order = match args.order {
+        Some(OrderArg::Ascending) => Order::Ascending,
+        _ => Order::Descending,
+    };
     let schedule = match (&args.ranking, args.measure.as_deref(), &recording) {
+        (None, Some(measure), _) if args.scores.is_some() => {
+            let path = args.scores.as_deref().ok_or("--scores")?;
+            let per_layer = ranking::read_scores(path, measure)?;
+            if per_layer.len() != mlp.num_hidden() {
+                return Err(format!(
+                    "`{}` scores {} layers but the model has {} hidden layers",
+                    path.display(),
+                    per_layer.len(),
+                    mlp.num_hidden()
+                )
+                .into());
+            }
+            Schedule::by_scores(measure, per_layer, order, args.scope)
+        }
         (Some(path), _, _) => {
             let schedule = Schedule::explicit(ranking::read_ranking(path)?);
             if args.scope != Scope::Global && schedule.scope() != args.scope {
@@ -155,10 +181,6 @@ fn run(args: &Args) -> cli::Result<()> {
         }
         (None, Some("random"), _) => Schedule::random(args.seed, args.scope),
         (None, Some(measure), Some(rec)) => {
-            let order = match args.order {
-                Some(OrderArg::Ascending) => Order::Ascending,
-                _ => Order::Descending,
-            };
             let quantizer = args.quantizer.quantizer(Quantizer::binary(0.0)?)?;
             let scores = analyze(rec, &MeasureSettings::new(quantizer), Some(&mlp))?;
             Schedule::by_measure(&scores, measure, order, args.scope)?
@@ -166,7 +188,7 @@ fn run(args: &Args) -> cli::Result<()> {
         _ => return Err("give exactly one of --ranking and --measure".into()),
     };
     schedule.neurons(&mlp.hidden_widths())?;
-    let curve = Engine::new(&mlp, &eval)?.replacement(replacement).run(&schedule)?;
+    let curve = Engine::new(&mlp, eval)?.replacement(replacement).run(&schedule)?;
     let out = &args.out;
     infoablate::atomic_file::write(out, curve.to_csv())?;
     eprintln!(

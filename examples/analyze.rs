@@ -1,24 +1,37 @@
-//! Scores the neurons of activations recorded anywhere.
+//! Scores the neurons of activations recorded anywhere, or recorded here
+//! from a saved model.
 //!
 //! ```text
-//! cargo run --release --example analyze -- --acts ACTS.npy --labels LABELS.npy \
+//! cargo run --release --example analyze -- \
+//!     (--acts ACTS.npy|ACTS.npz | --model M.safetensors --act relu|tanh|sigmoid --inputs X.npy \
+//!      [--normalize MEAN,STD]) --labels LABELS.npy \
 //!     [--quantizer binary|equal-width|zero-equal-width|equal-frequency] [--bins B] \
 //!     [--threshold T] [--units bits|nats] [--miller-madow] --out SCORES.csv
 //! ```
 //!
-//! Writes `neuron,entropy,mutual_info,kl_selectivity,csi`, one row per neuron
-//! in index order, in full precision. Bad input gives one `error: …` line on
-//! stderr and exit status 1 (2 for a bad argument).
+//! `ACTS.npy` is one layer (layer 0); `ACTS.npz` holds every hidden layer,
+//! `np.savez(path, h0=…, h1=…)` (layers by number) or named arrays (layers
+//! in the archive's order, which is the order of `np.savez`'s keywords).
+//! Writes `layer,neuron,entropy,mutual_info,kl_selectivity,csi`, one row per
+//! neuron in layer and index order, in full precision: a valid `ablate
+//! --ranking` once sorted, and `ablate --scores` reads it as it is. Bad input
+//! gives one `error: …` line on stderr and exit status 1 (2 for a bad argument).
 
+#[allow(dead_code)] // shared by the examples; each uses a part
 #[path = "common/cli.rs"]
 mod cli;
+#[allow(dead_code)] // shared by the examples; each uses a part
+#[path = "common/progress.rs"]
+mod progress;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
+use infoablate::data::{Dataset, Normalize};
 use infoablate::measures::{Estimator, MeasureSettings, Quantizer, Units, analyze};
-use infoablate::record::Recording;
+use infoablate::network::{Activation, Mlp, Network};
+use infoablate::record::{DenseRecorder, Recording, record};
 
 /// Units of the information measures.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -29,13 +42,27 @@ enum UnitsArg {
     Nats,
 }
 
-/// Scores every neuron (column) of ACTS (2-D float32/float64 .npy, samples × neurons) against
-/// LABELS (1-D uint8/int32/int64 .npy) and writes neuron,entropy,mutual_info,kl_selectivity,csi.
+/// Scores every neuron (column) of ACTS (2-D float16/float32/float64 .npy, samples × neurons, or
+/// an .npz of such arrays, one per layer) or of a model's hidden layers on INPUTS, against LABELS
+/// (1-D uint8/int32/int64 .npy), and writes layer,neuron,entropy,mutual_info,kl_selectivity,csi.
 #[derive(Debug, Parser)]
 struct Args {
-    /// Activations, samples × neurons.
-    #[arg(long)]
-    acts: PathBuf,
+    /// Activations: a .npy (one layer, samples × neurons) or an .npz (arrays h0, h1, … or named
+    /// arrays in order).
+    #[arg(long, required_unless_present = "model", conflicts_with = "model")]
+    acts: Option<PathBuf>,
+    /// Record the activations of this model (`nn.Sequential` safetensors) on `--inputs`.
+    #[arg(long, requires_all = ["act", "inputs"])]
+    model: Option<PathBuf>,
+    /// The model's hidden activation.
+    #[arg(long, requires = "model")]
+    act: Option<Activation>,
+    /// The model's inputs: a 2-D float .npy, samples × features.
+    #[arg(long, requires = "model")]
+    inputs: Option<PathBuf>,
+    /// Per-channel normalisation of `--inputs`: `MEAN,STD` or `M1,…,MC:S1,…,SC`.
+    #[arg(long, requires = "inputs", value_parser = cli::normalize, allow_hyphen_values = true)]
+    normalize: Option<Normalize>,
     /// Class labels, one per sample.
     #[arg(long)]
     labels: PathBuf,
@@ -68,18 +95,49 @@ fn run(args: &Args) -> cli::Result<()> {
     let settings = MeasureSettings::new(quantizer)
         .with_units(units)
         .with_estimator(estimator);
-    let recording = Recording::from_npy(&args.acts, &args.labels)?;
+    let recording = recording(args)?;
     let scores = analyze(&recording, &settings, None)?;
-    scores.save_csv(&args.out, Some(0))?;
-    let width = scores.get("entropy", 0)?.len();
+    scores.save_csv(&args.out, None)?;
+    let widths: Vec<usize> = recording.iter().map(|(_, a)| a.ncols()).collect();
     eprintln!(
-        "{width} neurons x {} samples, {} classes, {}: wrote {}",
+        "layers of {widths:?} neurons x {} samples, {} classes, {}: wrote {}",
         scores.num_samples(),
         scores.num_classes(),
         scores.quantizer(),
         args.out.display()
     );
     Ok(())
+}
+
+/// The activations: read from `--acts`, or recorded from `--model` on `--inputs`.
+fn recording(args: &Args) -> cli::Result<Recording> {
+    if let Some(acts) = &args.acts {
+        if acts.extension().is_some_and(|e| e.eq_ignore_ascii_case("npz")) {
+            let names = Recording::npz_layer_names(acts)?;
+            let listed: Vec<String> = names.iter().enumerate().map(|(l, n)| format!("{l} = {n}")).collect();
+            eprintln!("layers of `{}`: {}", acts.display(), listed.join(", "));
+            return Ok(Recording::from_npz(acts, &args.labels)?);
+        }
+        return Ok(Recording::from_npy(acts, &args.labels)?);
+    }
+    let (Some(model), Some(act), Some(inputs)) = (&args.model, args.act, &args.inputs) else {
+        return Err("give --acts, or --model with --act and --inputs".into());
+    };
+    let mlp = Mlp::load_safetensors(model, act)?;
+    let mut data = Dataset::from_npy(inputs, &args.labels, Some(mlp.num_classes()))?;
+    if let Some(norm) = &args.normalize {
+        data = norm.apply(data)?;
+    }
+    let bar = progress::Bar::new("record", data.len());
+    let recording = record(
+        &mlp,
+        &data,
+        DenseRecorder::all(mlp.num_hidden())?,
+        1000,
+        &mut bar.follow(),
+    )?;
+    bar.finish();
+    Ok(recording)
 }
 
 fn main() -> ExitCode {

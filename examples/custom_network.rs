@@ -6,12 +6,23 @@
 //! of each class's training images); neuron `j` outputs the similarity
 //! `exp(−‖x − c_j‖² / τ)`. Class `y`'s logit is `log(ε + Σ_{j ∈ y} h_j)`.
 //!
-//! `cargo run --release --example custom_network`
+//! ```text
+//! cargo run --release --example custom_network -- [--data DIR [--dataset D] | --inputs X.npy --labels Y.npy \
+//!     [--test-inputs XT.npy --test-labels YT.npy]] [--normalize MEAN,STD] [--per-class P] [--temperature T]
+//! ```
 
-use std::path::Path as FsPath;
+#[allow(dead_code)] // shared by the examples; each uses a part
+#[path = "common/cli.rs"]
+mod cli;
+#[allow(dead_code)] // shared by the examples; each uses a part
+#[path = "common/data.rs"]
+mod data;
 
+use std::process::ExitCode;
+
+use clap::Parser;
 use infoablate::ablation::{Engine, Schedule, Scope, evaluate};
-use infoablate::data::{Dataset, Split, load_mnist_dir};
+use infoablate::data::Dataset;
 use infoablate::network::{Clamps, Network, validate_inputs};
 use infoablate::record::{DenseRecorder, record};
 use ndarray::{Array2, ArrayView2, Axis};
@@ -64,12 +75,33 @@ impl Network for Prototypes {
     }
 }
 
-/// Five prototypes per class: the means of five consecutive slices of the class.
-fn fit(train: &Dataset, per_class: usize) -> Prototypes {
+/// A nearest-prototype classifier made an infoablate Network, recorded and ablated.
+#[derive(Debug, Parser)]
+struct Args {
+    /// The data.
+    #[command(flatten)]
+    data: data::DataArgs,
+    /// Prototypes per class.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    per_class: u64,
+    /// Temperature τ of the similarities exp(−‖x − c‖² / τ).
+    #[arg(long, default_value_t = 10.0)]
+    temperature: f32,
+    /// Seed of a held-out test split of `--inputs`.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+}
+
+/// `per_class` prototypes per class: the means of consecutive slices of the
+/// class (a class without sample has none).
+fn fit(train: &Dataset, per_class: usize, temperature: f32) -> Prototypes {
     let mut centres = Vec::new();
     let mut classes = Vec::new();
     for class in 0..train.num_classes() {
         let idx: Vec<usize> = (0..train.len()).filter(|&i| train.labels()[i] == class).collect();
+        if idx.is_empty() {
+            continue;
+        }
         for part in idx.chunks(idx.len().div_ceil(per_class)) {
             let mean = train
                 .inputs()
@@ -80,20 +112,26 @@ fn fit(train: &Dataset, per_class: usize) -> Prototypes {
             classes.push(class);
         }
     }
-    let centres = Array2::from_shape_vec((classes.len(), train.num_features()), centres).expect("rows of 784");
+    let centres = Array2::from_shape_vec((classes.len(), train.num_features()), centres)
+        .expect("one row of features a prototype");
     Prototypes {
         centres,
         classes,
         num_classes: train.num_classes(),
-        temperature: 10.0,
+        temperature,
     }
 }
 
-fn main() -> infoablate::Result<()> {
-    let dir = FsPath::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist-sample");
-    let train = load_mnist_dir(&dir, Split::Train)?;
-    let test = load_mnist_dir(&dir, Split::Test)?;
-    let model = fit(&train, 5);
+fn main() -> ExitCode {
+    cli::finish(run(&cli::parse()))
+}
+
+fn run(args: &Args) -> cli::Result<()> {
+    if !(args.temperature.is_finite() && args.temperature > 0.0) {
+        return Err(format!("--temperature {}: give a positive number", args.temperature).into());
+    }
+    let data::Loaded { train, test, .. } = args.data.load(args.seed)?;
+    let model = fit(&train, args.per_class as usize, args.temperature);
     let base = evaluate(&model, &test, 500)?;
     println!(
         "prototype classifier: {} prototypes, test accuracy {:.4}, loss {:.4} nats",
@@ -117,7 +155,8 @@ fn main() -> infoablate::Result<()> {
 
     // No Resumable capability: the engine runs full forward passes.
     let engine = Engine::new(&model, &test)?;
-    let curve = engine.run(&Schedule::random(0, Scope::Layer(0)).at(vec![0, 10, 25, 40, 50]))?;
+    let n = model.hidden_widths()[0];
+    let curve = engine.run(&Schedule::random(0, Scope::Layer(0)).at(vec![0, n / 5, n / 2, 4 * n / 5, n]))?;
     println!("random ablation of prototypes:");
     for p in &curve.points {
         println!("  k = {:>2}  accuracy {:.4}  loss {:.4}", p.k, p.accuracy, p.loss);

@@ -3,19 +3,25 @@
 //! permutation null, `I(X;T)` only under a noise model).
 //!
 //! ```text
-//! cargo run --release --example infoplane -- [--data DIR] [--out DIR] [--epochs E] \
+//! cargo run --release --example infoplane -- [--data DIR [--dataset D] | --inputs X.npy --labels Y.npy] \
+//!     [--normalize MEAN,STD] [--out DIR] [--epochs E] \
 //!     [--hidden 10,7,5,4,3] [--train N] [--analysis N] [--noise-variance S2] \
 //!     [--quantizer Q --bins B] [--permutations S] [--lr LR] [--seed SEED] [--act relu,tanh]
 //! ```
 //!
 //! By default it reads the shipped MNIST sample (`data/mnist-sample`); `--data`
-//! names a directory of the four MNIST-format IDX files (the full data). It
+//! names a directory of IDX or CIFAR-10 files (the full data), `--inputs` a
+//! `.npy` of any features. It
 //! writes `trace_<act>.csv` and `.json`, the information planes
 //! (`plane_<act>_entropy.svg`: `H(T)` against `I(T;Y)`; `plane_<act>_kde.svg`:
 //! the KDE bound of `I(X;T)` against `I(T;Y)`) and quantities over training.
 
+#[allow(dead_code)] // shared by the examples; each uses a part
 #[path = "common/cli.rs"]
 mod cli;
+#[allow(dead_code)] // shared by the examples; each uses a part
+#[path = "common/data.rs"]
+mod data;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -25,7 +31,7 @@ use std::time::Instant;
 use clap::Parser;
 use cli::Result;
 use infoablate::ablation::evaluate;
-use infoablate::data::{Dataset, Split, load_mnist_dir, stratified_split, stratified_subsample};
+use infoablate::data::{Dataset, stratified_split, stratified_subsample};
 use infoablate::infoplane::{InfoPlaneObserver, InfoPlaneSettings, InfoPlaneTrace};
 use infoablate::measures::Quantizer;
 use infoablate::network::{Activation, Init, Mlp, Optimizer, TrainConfig};
@@ -33,12 +39,12 @@ use infoablate::plot::{LayerQuantity, information_plane, layer_quantity_over_tra
 use infoablate::rand::SeedableRng;
 use infoablate::rand::rngs::StdRng;
 
-/// The information plane over training for ReLU and tanh MLPs on MNIST-format data.
+/// The information plane over training for ReLU and tanh MLPs.
 #[derive(Debug, Parser)]
 struct Args {
-    /// Directory of the four MNIST-format IDX files (default: the shipped sample).
-    #[arg(long)]
-    data: Option<PathBuf>,
+    /// The data.
+    #[command(flatten)]
+    data: data::DataArgs,
     /// Output directory.
     #[arg(long, default_value = "target/infoplane")]
     out: PathBuf,
@@ -83,12 +89,12 @@ fn main() -> ExitCode {
 
 fn run(args: &Args) -> Result<()> {
     let started = Instant::now();
-    let dir = args
-        .data
-        .clone()
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist-sample"));
-    let all_train = load_mnist_dir(&dir, Split::Train)?;
-    let test = load_mnist_dir(&dir, Split::Test)?;
+    let data::Loaded {
+        train: all_train,
+        test,
+        source,
+        ..
+    } = args.data.load(args.seed)?;
     let (rest, analysis) = stratified_split(&all_train, args.analysis, args.seed)?;
     let train = match args.train {
         0 => rest,
@@ -109,7 +115,7 @@ fn run(args: &Args) -> Result<()> {
     }
     println!(
         "{}: {} train, {} analysis (held out), {} test; hidden {:?}; {} epochs of SGD (lr {}, momentum 0.9, batch {})",
-        dir.display(),
+        source,
         train.len(),
         analysis.len(),
         test.len(),

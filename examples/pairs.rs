@@ -14,6 +14,7 @@
 //! in full precision. Bad input gives one `error: …` line on stderr and exit
 //! status 1 (2 for a bad argument).
 
+#[allow(dead_code)] // shared by the examples; each uses a part
 #[path = "common/cli.rs"]
 mod cli;
 

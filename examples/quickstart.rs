@@ -1,13 +1,25 @@
-//! Train an MLP on the shipped MNIST sample, record its hidden layers, score
-//! every neuron, and ablate them cumulatively.
+//! Train an MLP on the shipped MNIST sample (or the data the options name),
+//! record its hidden layers, score every neuron, and ablate them cumulatively.
 //!
-//! `cargo run --release --example quickstart`
+//! ```text
+//! cargo run --release --example quickstart -- [--data DIR [--dataset D] | --inputs X.npy --labels Y.npy \
+//!     [--test-inputs XT.npy --test-labels YT.npy]] [--normalize MEAN,STD] [--hidden 100,100,100] \
+//!     [--epochs E] [--seed S]
+//! ```
 
-use std::path::Path as FsPath;
+#[allow(dead_code)] // shared by the examples; each uses a part
+#[path = "common/cli.rs"]
+mod cli;
+#[allow(dead_code)] // shared by the examples; each uses a part
+#[path = "common/data.rs"]
+mod data;
+
+use std::process::ExitCode;
 use std::time::Instant;
 
+use clap::Parser;
 use infoablate::ablation::{AblationCurve, Engine, Order, Schedule, Scope, evaluate};
-use infoablate::data::{Split, load_mnist_dir, stratified_split};
+use infoablate::data::stratified_split;
 use infoablate::measures::{MeasureSettings, Quantizer, analyze};
 use infoablate::network::{Activation, Init, Mlp, Network, TrainConfig};
 use infoablate::rand::SeedableRng;
@@ -17,24 +29,51 @@ use infoablate::record::{DenseRecorder, record};
 /// Fractions of a layer ablated at which the curves are printed.
 const SHOWN: [f64; 7] = [0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0];
 
-fn main() -> infoablate::Result<()> {
-    let dir = FsPath::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist-sample");
+/// Trains a ReLU MLP, scores every hidden neuron on a held-out analysis split
+/// (binary quantizer, bits) and prints cumulative ablation curves.
+#[derive(Debug, Parser)]
+struct Args {
+    /// The data.
+    #[command(flatten)]
+    data: data::DataArgs,
+    /// Hidden layer widths, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "100,100,100")]
+    hidden: Vec<usize>,
+    /// Training epochs (Adam, learning rate 1e-3, batch 128).
+    #[arg(long, default_value_t = 10)]
+    epochs: usize,
+    /// Seed of the splits, the initialisation and the shuffling.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+}
+
+fn main() -> ExitCode {
+    cli::finish(run(&cli::parse()))
+}
+
+fn run(args: &Args) -> cli::Result<()> {
     let started = Instant::now();
-    let all_train = load_mnist_dir(&dir, Split::Train)?;
-    let test = load_mnist_dir(&dir, Split::Test)?;
+    let loaded = args.data.load(args.seed)?;
+    let test = loaded.test;
     // The paper estimates the measures on a validation split held out from training.
-    let (train, analysis) = stratified_split(&all_train, 2000, 0)?;
+    let held_out = (loaded.train.len() / 5).min(2000);
+    let (train, analysis) = stratified_split(&loaded.train, held_out, args.seed)?;
     println!(
-        "MNIST sample: {} train, {} analysis (held out), {} test",
+        "{}: {} train, {} analysis (held out), {} test",
+        loaded.source,
         train.len(),
         analysis.len(),
         test.len()
     );
 
-    let mut rng = StdRng::seed_from_u64(0);
-    let mut mlp = Mlp::new(&[784, 100, 100, 100, 10], Activation::Relu, Init::He, &mut rng)?;
+    let mut rng = StdRng::seed_from_u64(args.seed);
+    let mut sizes = vec![train.num_features()];
+    sizes.extend(&args.hidden);
+    sizes.push(train.num_classes());
+    let mut mlp = Mlp::new(&sizes, Activation::Relu, Init::He, &mut rng)?;
     let config = TrainConfig {
-        epochs: 10,
+        epochs: args.epochs,
+        seed: args.seed,
         ..TrainConfig::default()
     };
     mlp.train(&train, &config, &mut |r| {

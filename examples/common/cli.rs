@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use clap::error::ErrorKind;
+use infoablate::data::Normalize;
 use infoablate::measures::Quantizer;
 
 /// A run's result: a library error or a usage mistake, shown as one line.
@@ -91,4 +92,10 @@ pub fn quantizer(name: QuantizerName, bins: Option<usize>, threshold: Option<f64
         (ZeroEqualWidth, b, None) => Quantizer::zero_and_equal_width(b.unwrap_or(10))?,
         (EqualFrequency, b, None) => Quantizer::equal_frequency(b.unwrap_or(10))?,
     })
+}
+
+/// The value of `--normalize`: `MEAN,STD` (every feature) or
+/// `M1,…,MC:S1,…,SC` (`C` channels of a `C × H × W` flattening).
+pub fn normalize(text: &str) -> std::result::Result<Normalize, String> {
+    Normalize::parse(text).map_err(|e| e.to_string())
 }

@@ -6,16 +6,25 @@
 //!
 //! ```text
 //! cargo run --release --example paper -- [--data DIR] [--dataset mnist|fashion-mnist|cifar10] \
+//!     [--inputs X.npy --labels Y.npy [--test-inputs XT.npy --test-labels YT.npy]] [--normalize MEAN,STD] \
 //!     [--act relu|tanh|sigmoid] [--hidden 100,100,100] [--epochs E] [--model M.safetensors] \
 //!     [--quantizer Q [--bins B] [--threshold T]] [--value zero|mean] [--seeds R] [--out OUTDIR]
 //! ```
 //!
-//! Without `--data` it runs on the MNIST sample shipped in `data/mnist-sample`.
+//! Without `--data` or `--inputs` it runs on the MNIST sample shipped in
+//! `data/mnist-sample`. Progress goes to stderr: a bar on a terminal, plain
+//! lines with rate and ETA otherwise, and one line per training epoch.
 //! `--help` lists every option.
 
-mod bars;
+#[allow(dead_code)] // shared by the examples; each uses a part
 #[path = "../common/cli.rs"]
 mod cli;
+#[allow(dead_code)] // shared by the examples; each uses a part
+#[path = "../common/data.rs"]
+mod data;
+#[allow(dead_code)] // shared by the examples; each uses a part
+#[path = "../common/progress.rs"]
+mod progress;
 mod report;
 
 use std::path::{Path, PathBuf};
@@ -26,7 +35,7 @@ use clap::{Parser, ValueEnum};
 use infoablate::ablation::{
     AblationSchedule, Engine, NeuronValues, Order, RandomBand, Replacement, Schedule, Scope, evaluate,
 };
-use infoablate::data::{Dataset, Split, load_cifar10_dir, load_mnist_dir, stratified_split};
+use infoablate::data::{Dataset, stratified_split};
 use infoablate::measures::{MeasureSettings, Quantizer, analyze};
 use infoablate::network::{Activation, Init, Mlp, Network, TrainConfig};
 use infoablate::rand::SeedableRng;
@@ -34,18 +43,8 @@ use infoablate::rand::rngs::StdRng;
 use infoablate::record::{DenseRecorder, record};
 
 use cli::Result;
+use progress::Bar;
 use report::{Report, Timings};
-
-/// The data sets the example can load.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum DatasetKind {
-    /// MNIST-format IDX files (`train-images-idx3-ubyte[.gz]`, …).
-    Mnist,
-    /// Fashion-MNIST, same file format as MNIST.
-    FashionMnist,
-    /// CIFAR-10 binary batches (`data_batch_N.bin[.gz]`, `test_batch.bin[.gz]`).
-    Cifar10,
-}
 
 /// The replacement value of an ablated neuron.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -62,12 +61,9 @@ enum Value {
     about = "Train (or load) an MLP, score every hidden neuron, ablate cumulatively, write CSV/JSON/SVG/Markdown."
 )]
 struct Args {
-    /// Directory of the data set's files; the shipped MNIST sample when absent.
-    #[arg(long)]
-    data: Option<PathBuf>,
-    /// Which data set `--data` holds.
-    #[arg(long, value_enum, default_value = "mnist")]
-    dataset: DatasetKind,
+    /// The data.
+    #[command(flatten)]
+    data: data::DataArgs,
     /// Hidden activation of the network.
     #[arg(long, default_value = "relu")]
     act: Activation,
@@ -126,7 +122,12 @@ fn run(args: &Args) -> Result<()> {
         return Err(format!("--measures: no measure named `{unknown}` (have: {})", known.join(", ")).into());
     }
 
-    let (all_train, test, source) = load(args)?;
+    let data::Loaded {
+        train: all_train,
+        test,
+        source,
+        short,
+    } = args.data.load(args.seed)?;
     let held_out = args.validation.unwrap_or((all_train.len() / 5).min(10_000));
     let (train, analysis) = stratified_split(&all_train, held_out, args.seed)?;
     println!(
@@ -136,15 +137,11 @@ fn run(args: &Args) -> Result<()> {
         test.len()
     );
     let out = args.out.clone().unwrap_or_else(|| {
-        let dataset = args
-            .dataset
-            .to_possible_value()
-            .map_or("data".into(), |v| v.get_name().to_string());
         let value = args
             .value
             .to_possible_value()
             .map_or("value".into(), |v| v.get_name().to_string());
-        Path::new("target/paper").join(format!("{dataset}-{}-{value}", args.act))
+        Path::new("target/paper").join(format!("{short}-{}-{value}", args.act))
     });
     std::fs::create_dir_all(&out).map_err(|e| infoablate::Error::io("create", &out, e))?;
 
@@ -164,15 +161,15 @@ fn run(args: &Args) -> Result<()> {
     );
 
     let clock = Instant::now();
-    let bar = bars::bar("record", analysis.len());
+    let bar = Bar::new("record", analysis.len());
     let recording = record(
         &mlp,
         &analysis,
         DenseRecorder::all(mlp.num_hidden())?,
         1000,
-        &mut bars::follow(&bar),
+        &mut bar.follow(),
     )?;
-    bar.finish_and_clear();
+    bar.finish();
     timings.record = clock.elapsed().as_secs_f64();
 
     let clock = Instant::now();
@@ -188,7 +185,7 @@ fn run(args: &Args) -> Result<()> {
     let scopes: Vec<Scope> = (0..mlp.num_hidden()).map(Scope::Layer).chain([Scope::Global]).collect();
     let seeds: Vec<u64> = (0..args.seeds).collect();
     let per_scope = 2 * args.measures.len() + seeds.len();
-    let bar = bars::bar("ablate", scopes.len() * per_scope);
+    let bar = Bar::new("ablate", scopes.len() * per_scope);
     let mut curves = Vec::new();
     let mut bands: Vec<RandomBand> = Vec::new();
     for (j, &scope) in scopes.iter().enumerate() {
@@ -200,11 +197,11 @@ fn run(args: &Args) -> Result<()> {
         }
         let refs: Vec<&dyn AblationSchedule> = schedules.iter().map(|s| s as &dyn AblationSchedule).collect();
         let offset = j * per_scope;
-        curves.extend(engine.run_many(&refs, &mut bars::follow_from(&bar, offset))?);
+        curves.extend(engine.run_many(&refs, &mut bar.follow_from(offset))?);
         let offset = offset + refs.len();
-        bands.push(engine.random_band(scope, &seeds, None, BAND, &mut bars::follow_from(&bar, offset))?);
+        bands.push(engine.random_band(scope, &seeds, None, BAND, &mut bar.follow_from(offset))?);
     }
-    bar.finish_and_clear();
+    bar.finish();
     timings.curves = clock.elapsed().as_secs_f64();
 
     let clock = Instant::now();
@@ -238,37 +235,6 @@ fn run(args: &Args) -> Result<()> {
     Ok(())
 }
 
-/// Training and test sets, and a description of where they came from.
-fn load(args: &Args) -> Result<(Dataset, Dataset, String)> {
-    let Some(dir) = &args.data else {
-        if args.dataset != DatasetKind::Mnist {
-            return Err("the shipped sample is MNIST; pass --data DIR for another data set".into());
-        }
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist-sample");
-        let train = load_mnist_dir(&dir, Split::Train)?;
-        let test = load_mnist_dir(&dir, Split::Test)?;
-        return Ok((train, test, "MNIST sample (data/mnist-sample)".into()));
-    };
-    let (train, test, name) = match args.dataset {
-        DatasetKind::Mnist => (
-            load_mnist_dir(dir, Split::Train)?,
-            load_mnist_dir(dir, Split::Test)?,
-            "MNIST",
-        ),
-        DatasetKind::FashionMnist => (
-            load_mnist_dir(dir, Split::Train)?,
-            load_mnist_dir(dir, Split::Test)?,
-            "Fashion-MNIST",
-        ),
-        DatasetKind::Cifar10 => (
-            load_cifar10_dir(dir, Split::Train)?,
-            load_cifar10_dir(dir, Split::Test)?,
-            "CIFAR-10",
-        ),
-    };
-    Ok((train, test, format!("{name} ({})", dir.display())))
-}
-
 /// The `--model` network, or a new one trained on `train`.
 fn network(args: &Args, train: &Dataset) -> Result<Mlp> {
     if let Some(path) = &args.model {
@@ -296,11 +262,14 @@ fn network(args: &Args, train: &Dataset) -> Result<Mlp> {
         seed: args.seed,
         ..TrainConfig::default()
     };
-    let bar = bars::bar("train", args.epochs);
+    let bar = Bar::new("train", args.epochs);
     mlp.train(train, &config, &mut |r| {
-        bar.set_position(r.epoch as u64);
-        bar.set_message(format!("loss {:.4}, accuracy {:.4}", r.train_loss, r.train_accuracy));
+        bar.log(&format!(
+            "epoch {}/{}: train loss {:.4} nats, train accuracy {:.4}",
+            r.epoch, args.epochs, r.train_loss, r.train_accuracy
+        ));
+        bar.set(r.epoch, None);
     })?;
-    bar.finish_and_clear();
+    bar.finish();
     Ok(mlp)
 }

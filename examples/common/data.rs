@@ -1,0 +1,166 @@
+//! The data options every example shares: the shipped MNIST sample by
+//! default, a directory of IDX / CIFAR-10 files (`--data DIR --dataset …`),
+//! or NumPy arrays of any features and classes (`--inputs X.npy --labels
+//! Y.npy`, with `--test-inputs XT.npy --test-labels YT.npy` or a held-out
+//! test split), normalised per channel by `--normalize`.
+
+use std::path::{Path, PathBuf};
+
+use clap::ValueEnum;
+use infoablate::data::{Dataset, Normalize, Split, load_cifar10_dir, load_mnist_dir, stratified_split};
+
+/// The data sets a directory can hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DatasetKind {
+    /// MNIST-format IDX files (`train-images-idx3-ubyte[.gz]`, …).
+    Mnist,
+    /// Fashion-MNIST, same file format as MNIST.
+    FashionMnist,
+    /// CIFAR-10 binary batches (`data_batch_N.bin[.gz]`, `test_batch.bin[.gz]`).
+    Cifar10,
+}
+
+/// Where the samples come from.
+#[derive(Debug, clap::Args)]
+pub struct DataArgs {
+    /// Directory of the data set's files (default: the MNIST sample shipped in data/mnist-sample).
+    #[arg(long, conflicts_with = "inputs")]
+    pub data: Option<PathBuf>,
+    /// Which data set `--data` holds.
+    #[arg(long, value_enum, default_value = "mnist")]
+    pub dataset: DatasetKind,
+    /// Training inputs instead of `--data`: a 2-D float16/float32/float64 .npy, samples × features
+    /// (any finite values).
+    #[arg(long, requires = "labels")]
+    pub inputs: Option<PathBuf>,
+    /// Labels of `--inputs`: a 1-D uint8/int32/int64 .npy, classes 0 … C−1 (C ≥ 2).
+    #[arg(long, requires = "inputs")]
+    pub labels: Option<PathBuf>,
+    /// Test inputs (.npy); without them a stratified test split is held out of `--inputs`.
+    #[arg(long, requires_all = ["inputs", "test_labels"])]
+    pub test_inputs: Option<PathBuf>,
+    /// Labels of `--test-inputs` (.npy).
+    #[arg(long, requires = "test_inputs")]
+    pub test_labels: Option<PathBuf>,
+    /// Test samples held out of `--inputs` when no `--test-inputs` are given (default: a fifth).
+    #[arg(long, conflicts_with = "test_inputs")]
+    pub test_split: Option<usize>,
+    /// Per-channel input normalisation `(x − mean) / std`, as torchvision's Normalize:
+    /// `MEAN,STD` for all features, or `M1,…,MC:S1,…,SC` for C channels of a C × H × W flattening.
+    #[arg(long, value_parser = super::cli::normalize, allow_hyphen_values = true)]
+    pub normalize: Option<Normalize>,
+}
+
+/// A training set, a test set and where they came from.
+pub struct Loaded {
+    /// The training samples (or those the scores are estimated on).
+    pub train: Dataset,
+    /// The test samples.
+    pub test: Dataset,
+    /// A description, e.g. `MNIST (DIR)`, for messages and reports.
+    pub source: String,
+    /// A short name for output directories, e.g. `mnist`.
+    pub short: String,
+}
+
+impl DataArgs {
+    /// Loads the training and test sets the options name, normalised if asked;
+    /// `seed` draws a held-out test split.
+    pub fn load(&self, seed: u64) -> super::cli::Result<Loaded> {
+        let mut loaded = match (&self.inputs, &self.data) {
+            (Some(inputs), _) => self.load_npy(inputs, seed)?,
+            (None, Some(dir)) => self.load_dir(dir)?,
+            (None, None) => {
+                if self.dataset != DatasetKind::Mnist {
+                    return Err("the shipped sample is MNIST; pass --data DIR for another data set".into());
+                }
+                let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist-sample");
+                Loaded {
+                    train: load_mnist_dir(&dir, Split::Train)?,
+                    test: load_mnist_dir(&dir, Split::Test)?,
+                    source: "MNIST sample (data/mnist-sample)".into(),
+                    short: "mnist".into(),
+                }
+            }
+        };
+        if let Some(norm) = &self.normalize {
+            loaded.train = norm.apply(loaded.train)?;
+            loaded.test = norm.apply(loaded.test)?;
+            loaded.source = format!(
+                "{}, normalised (mean {:?}, std {:?})",
+                loaded.source,
+                norm.mean(),
+                norm.std()
+            );
+        }
+        Ok(loaded)
+    }
+
+    fn load_dir(&self, dir: &Path) -> super::cli::Result<Loaded> {
+        let (train, test, name) = match self.dataset {
+            DatasetKind::Mnist => (
+                load_mnist_dir(dir, Split::Train)?,
+                load_mnist_dir(dir, Split::Test)?,
+                "MNIST",
+            ),
+            DatasetKind::FashionMnist => (
+                load_mnist_dir(dir, Split::Train)?,
+                load_mnist_dir(dir, Split::Test)?,
+                "Fashion-MNIST",
+            ),
+            DatasetKind::Cifar10 => (
+                load_cifar10_dir(dir, Split::Train)?,
+                load_cifar10_dir(dir, Split::Test)?,
+                "CIFAR-10",
+            ),
+        };
+        let short = self
+            .dataset
+            .to_possible_value()
+            .map_or("data".into(), |v| v.get_name().to_string());
+        Ok(Loaded {
+            train,
+            test,
+            source: format!("{name} ({})", dir.display()),
+            short,
+        })
+    }
+
+    fn load_npy(&self, inputs: &Path, seed: u64) -> super::cli::Result<Loaded> {
+        let labels = self.labels.as_deref().ok_or("--inputs needs --labels")?;
+        let all = Dataset::from_npy(inputs, labels, None)?;
+        let short = inputs
+            .file_stem()
+            .map_or("npy".into(), |s| s.to_string_lossy().into_owned());
+        let (train, test, split) = match (&self.test_inputs, &self.test_labels) {
+            (Some(xt), Some(yt)) => {
+                let test = Dataset::from_npy(xt, yt, Some(all.num_classes()))?;
+                (all, test, format!("test {}", xt.display()))
+            }
+            _ => {
+                let held = self.test_split.unwrap_or(all.len() / 5);
+                let (train, test) = stratified_split(&all, held, seed)?;
+                (train, test, format!("{held} test samples held out, seed {seed}"))
+            }
+        };
+        if train.num_features() != test.num_features() {
+            return Err(format!(
+                "the training inputs have {} features but the test inputs {}",
+                train.num_features(),
+                test.num_features()
+            )
+            .into());
+        }
+        Ok(Loaded {
+            source: format!(
+                "{} ({} features, {} classes; {split})",
+                inputs.display(),
+                train.num_features(),
+                train.num_classes()
+            ),
+            train,
+            test,
+            short,
+        })
+    }
+}
