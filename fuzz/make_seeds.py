@@ -2,7 +2,7 @@
 """Writes the seed corpora of the fuzz targets (fuzz/corpus/<target>/):
 small hand-made files and a two-image cut of the shipped MNIST sample.
 Run from the repository root; the files are committed."""
-import gzip, json, os, struct
+import gzip, io, json, os, struct, zipfile
 
 root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
 
@@ -82,6 +82,25 @@ put("npy", "f32-u8", two(0, acts32, labels_u1))
 put("npy", "f64-fortran-i64-v2", two(0, acts64, labels_i8))
 put("npy", "int32-labels", two(0, acts32, npy("<i4", (2,), struct.pack("<2i", 3, 1))))
 put("npy", "lying-shape", two(0, npy("<f4", (1000000000, 1000), b""), labels_u1))
+acts16 = npy("<f2", (2, 3), struct.pack("<6e", 0.5, 1, 0, 2, -1, 65504))
+put("npy", "f16-u8", two(0, acts16, labels_u1))
+
+# .npz: several layers in one zip archive (np.savez stores, np.savez_compressed deflates)
+def npz(members, method):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=method) as z:
+        for name, data in members:
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = method
+            z.writestr(info, data)
+    return buf.getvalue()
+
+h1 = npy("<f4", (2, 1), struct.pack("<2f", 1, 0))
+put("npz", "h1-h0-stored", two(0, npz([("h1.npy", h1), ("h0.npy", acts32)], zipfile.ZIP_STORED), labels_u1))
+put("npz", "named-deflated", two(0, npz([("fc1.npy", acts16), ("fc2.npy", h1)], zipfile.ZIP_DEFLATED), labels_i8))
+put("npz", "lying-member", two(0, npz([("h0.npy", npy("<f4", (1000000000, 1000), b""))], zipfile.ZIP_DEFLATED), labels_u1))
+put("npz", "bomb-member", two(0, npz([("h0.npy", bytes(1 << 20))], zipfile.ZIP_DEFLATED), labels_u1))
+put("npz", "not-npy", two(0, npz([("notes.txt", b"hello")], zipfile.ZIP_STORED), labels_u1))
 
 # ranking CSV
 put("ranking", "two", b"layer,neuron\n0,1\n1,0\n")

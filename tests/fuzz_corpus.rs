@@ -48,6 +48,11 @@ fn npy_corpus_replays() {
 }
 
 #[test]
+fn npz_corpus_replays() {
+    assert!(replay("npz", contracts::npz) >= 5);
+}
+
+#[test]
 fn ranking_corpus_replays() {
     assert!(replay("ranking", contracts::ranking) >= 4);
 }

@@ -251,7 +251,7 @@ mod npy {
         v
     }
 
-    fn npy_err(result: infoablate::Result<Recording>) -> NpyError {
+    fn npy_err<T: std::fmt::Debug>(result: infoablate::Result<T>) -> NpyError {
         match result {
             Err(Error::Record(RecordError::Npy(e))) => e,
             other => panic!("expected an npy error, got {other:?}"),
@@ -444,5 +444,181 @@ mod npy {
         let settings = infoablate::measures::MeasureSettings::new(Quantizer::binary(0.0).unwrap());
         let err = infoablate::measures::analyze(&rec, &settings, None).unwrap_err();
         assert!(err.to_string().contains("labels up to 65535"), "{err}");
+    }
+
+    /// An `.npz` archive of `members` (name, bytes), deflated or stored.
+    fn npz(t: &TempDir, name: &str, members: &[(&str, Vec<u8>)], deflate: bool) -> PathBuf {
+        use std::io::Write;
+        let path = t.0.join(name);
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+        let method = if deflate {
+            zip::CompressionMethod::Deflated
+        } else {
+            zip::CompressionMethod::Stored
+        };
+        let options = zip::write::SimpleFileOptions::default().compression_method(method);
+        for (member, bytes) in members {
+            zip.start_file(*member, options).unwrap();
+            zip.write_all(bytes).unwrap();
+        }
+        zip.finish().unwrap();
+        path
+    }
+
+    fn f16_npy(values: &[f32], shape: &str) -> Vec<u8> {
+        let payload: Vec<u8> = values
+            .iter()
+            .flat_map(|&v| half::f16::from_f32(v).to_bits().to_le_bytes())
+            .collect();
+        npy(
+            1,
+            &format!("{{'descr': '<f2', 'fortran_order': False, 'shape': {shape}, }}"),
+            &payload,
+        )
+    }
+
+    #[test]
+    fn float16_activations_load_exactly_and_their_lying_shapes_are_refused() {
+        let t = TempDir::new("hostile-npy-f16");
+        let (_, labels) = good(&t);
+        let acts = t.write("h.npy", &f16_npy(&[0.5, -2.0, 65504.0, 0.099975586], "(2, 2)"));
+        let rec = Recording::from_npy(&acts, &labels).unwrap();
+        assert_eq!(
+            rec.layer(0).unwrap(),
+            array![[0.5_f32, -2.0], [65504.0, 0.099975586]].view()
+        );
+        let lying = t.write("lying16.npy", &f16_npy(&[0.5, 1.0], "(1000000000000, 2)"));
+        let message = npy_err(Recording::from_npy(&lying, &labels)).to_string();
+        assert!(
+            message.contains("lying16.npy") && message.contains("bytes of data"),
+            "{message}"
+        );
+        // float16 infinity is a typed non-finite error, not a value.
+        let inf = t.write("inf16.npy", &f16_npy(&[0.5, f32::INFINITY], "(2, 1)"));
+        assert!(matches!(
+            Recording::from_npy(&inf, &labels),
+            Err(Error::Record(RecordError::NonFinite { sample: 1, .. }))
+        ));
+    }
+
+    #[test]
+    fn npz_layers_load_in_order_deflated_or_stored() {
+        let t = TempDir::new("hostile-npz-good");
+        let (_, labels) = good(&t);
+        for deflate in [true, false] {
+            let members = [
+                ("h1.npy", f16_npy(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "(2, 3)")),
+                ("h0.npy", f16_npy(&[7.0, 8.0], "(2, 1)")),
+            ];
+            let path = npz(&t, "acts.npz", &members, deflate);
+            let rec = Recording::from_npz(&path, &labels).unwrap();
+            assert_eq!(rec.layer(0).unwrap(), array![[7.0_f32], [8.0]].view());
+            assert_eq!(rec.layer(1).unwrap().dim(), (2, 3));
+            assert_eq!(Recording::npz_layer_names(&path).unwrap(), ["h0", "h1"]);
+        }
+        let named = npz(
+            &t,
+            "named.npz",
+            &[
+                ("fc2.npy", f16_npy(&[1.0, 2.0], "(2, 1)")),
+                ("fc1.npy", f16_npy(&[3.0, 4.0, 5.0, 6.0], "(2, 2)")),
+            ],
+            true,
+        );
+        assert_eq!(Recording::npz_layer_names(&named).unwrap(), ["fc2", "fc1"]);
+        assert_eq!(
+            Recording::from_npz(&named, &labels).unwrap().layer(1).unwrap().ncols(),
+            2
+        );
+    }
+
+    #[test]
+    fn hostile_npz_archives_are_typed_errors_naming_the_member() {
+        let t = TempDir::new("hostile-npz");
+        let (_, labels) = good(&t);
+        let lying = npy(
+            1,
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000000, 1), }",
+            &[0; 8],
+        );
+        let path = npz(&t, "lying.npz", &[("h0.npy", lying)], true);
+        let message = npy_err(Recording::from_npz(&path, &labels)).to_string();
+        assert!(
+            message.contains("lying.npz:h0.npy") && message.contains("bytes of data"),
+            "{message}"
+        );
+
+        let path = t.write("plain.npz", b"not a zip archive at all");
+        let message = npy_err(Recording::from_npz(&path, &labels)).to_string();
+        assert!(message.contains("not a valid .npz"), "{message}");
+
+        let path = npz(&t, "readme.npz", &[("README.txt", b"hello".to_vec())], false);
+        let message = npy_err(Recording::from_npz(&path, &labels)).to_string();
+        assert!(message.contains("`README.txt` is not a `.npy` array"), "{message}");
+
+        let many: Vec<(String, Vec<u8>)> = (0..=infoablate::record::MAX_NPZ_ARRAYS)
+            .map(|i| (format!("h{i}.npy"), Vec::new()))
+            .collect();
+        let many: Vec<(&str, Vec<u8>)> = many.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+        let path = npz(&t, "many.npz", &many, false);
+        let message = npy_err(Recording::from_npz(&path, &labels)).to_string();
+        assert!(message.contains("1025 arrays"), "{message}");
+
+        let three_rows = f16_npy(&[1.0, 2.0, 3.0], "(3, 1)");
+        let path = npz(&t, "rows.npz", &[("h0.npy", three_rows)], true);
+        assert!(matches!(
+            npy_err(Recording::from_npz(&path, &labels)),
+            NpyError::LengthMismatch {
+                samples: 3,
+                num_labels: 2,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn npy_data_sets_refuse_one_class_and_mismatched_lengths() {
+        let t = TempDir::new("hostile-npy-dataset");
+        let (acts, labels) = good(&t);
+        let data = Dataset::from_npy(&acts, &labels, None).unwrap();
+        assert_eq!((data.len(), data.num_classes()), (2, 2));
+        let one = t.write(
+            "one.npy",
+            &npy(1, "{'descr': '|u1', 'fortran_order': False, 'shape': (2,), }", &[0, 0]),
+        );
+        assert!(matches!(
+            data_err(Dataset::from_npy(&acts, &one, None).unwrap_err()),
+            DataError::Parameter {
+                name: "num_classes",
+                ..
+            }
+        ));
+        let three = t.write(
+            "three.npy",
+            &npy(
+                1,
+                "{'descr': '|u1', 'fortran_order': False, 'shape': (3,), }",
+                &[0, 1, 1],
+            ),
+        );
+        assert!(matches!(
+            npy_err(Dataset::from_npy(&acts, &three, None)),
+            NpyError::LengthMismatch {
+                samples: 2,
+                num_labels: 3,
+                ..
+            }
+        ));
+        let huge = data_err(Dataset::from_npy(&acts, &labels, Some(MAX_CLASSES + 1)).unwrap_err());
+        assert!(
+            matches!(
+                huge,
+                DataError::Parameter {
+                    name: "num_classes",
+                    ..
+                }
+            ),
+            "{huge:?}"
+        );
     }
 }

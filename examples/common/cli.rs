@@ -13,21 +13,37 @@ use infoablate::measures::Quantizer;
 pub type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
 /// Parses the command line. `--help` prints the usage and exits 0; a bad
-/// argument prints one `error: …` line and exits 2.
+/// argument prints one `error: …` line and the usage line, and exits 2.
 pub fn parse<T: Parser>() -> T {
-    T::try_parse().unwrap_or_else(|e| {
-        if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-            let _ = e.print();
-            std::process::exit(0);
+    parse_from(std::env::args_os()).unwrap_or_else(|(code, text)| {
+        if code == 0 {
+            print!("{text}");
+        } else {
+            eprintln!("{text}");
         }
-        // clap's message without its usage and tips, on one line.
-        let text = e.to_string();
-        let message = text.split("\n\n").next().unwrap_or("error: invalid arguments");
-        eprintln!(
-            "{} (see --help)",
-            message.split_whitespace().collect::<Vec<_>>().join(" ")
-        );
-        std::process::exit(2);
+        std::process::exit(code);
+    })
+}
+
+/// Parses `args` (the program name first): the options, or the exit status
+/// and text of `--help` (0, the help) or of a bad argument (2, one `error: …`
+/// line and the usage line).
+pub fn parse_from<T: Parser, I>(args: I) -> std::result::Result<T, (i32, String)>
+where
+    I: IntoIterator,
+    I::Item: Into<std::ffi::OsString> + Clone,
+{
+    T::try_parse_from(args).map_err(|e| {
+        if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+            return (0, e.render().to_string());
+        }
+        // clap's message on one line, then its usage, without the tips.
+        let text = e.render().to_string();
+        let mut parts = text.split("\n\n");
+        let message = parts.next().unwrap_or("error: invalid arguments");
+        let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
+        let usage = parts.find(|p| p.starts_with("Usage:")).unwrap_or("");
+        (2, format!("{message} (see --help)\n{}", usage.trim_end()))
     })
 }
 

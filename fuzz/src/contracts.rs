@@ -130,6 +130,29 @@ pub fn npy(data: &[u8]) {
     }
 }
 
+/// An `.npz` archive of layers and a labels `.npy`: what loads re-validates
+/// layer by layer, one layer per name the archive lists.
+pub fn npz(data: &[u8]) {
+    let Some((_, archive, labels)) = two_files(data) else {
+        return;
+    };
+    let scratch = Scratch::new();
+    let (archive, labels) = (scratch.write("acts.npz", archive), scratch.write("labels.npy", labels));
+    if let Ok(rec) = Recording::from_npz(&archive, &labels) {
+        let names = Recording::npz_layer_names(&archive).expect("a loaded archive lists its arrays");
+        let layers: Vec<_> = rec.iter().map(|(_, acts)| acts.to_owned()).collect();
+        assert_eq!(names.len(), layers.len());
+        let again = Recording::new(
+            (0..layers.len()).collect(),
+            layers,
+            rec.labels().to_vec(),
+            rec.num_classes(),
+        )
+        .expect("a loaded recording re-validates");
+        assert_eq!(again, rec);
+    }
+}
+
 /// A ranking CSV: what parses, written back, parses the same.
 pub fn ranking(data: &[u8]) {
     let scratch = Scratch::new();

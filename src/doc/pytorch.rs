@@ -9,7 +9,10 @@
 //! | `model(x)` | [`Network::forward`](crate::network::Network::forward) (rows = samples) |
 //! | `register_forward_hook` on a hidden module | the `observe` callback of [`Network::forward_hooked`](crate::network::Network::forward_hooked), or [`record`](crate::record::record) with a [`DenseRecorder`](crate::record::DenseRecorder) |
 //! | a hook that overwrites `output[:, i] = 0` | [`Clamps`](crate::network::Clamps) |
-//! | `np.save("acts.npy", acts)`, `np.save("labels.npy", y)` | `Recording::from_npy` (feature `npy`) and `examples/analyze.rs` |
+//! | `np.save("acts.npy", acts)`, `np.save("labels.npy", y)` | `Recording::from_npy` (feature `npy`; float16/32/64) and `examples/analyze.rs` |
+//! | `np.savez("acts.npz", h0=…, h1=…)` (every hidden layer) | `Recording::from_npz`, `analyze --acts acts.npz` |
+//! | `np.save("x.npy", X)`, `np.save("y.npy", y)` (the model's inputs) | `Dataset::from_npy`, `--inputs x.npy --labels y.npy` in every example |
+//! | `transforms.Normalize(mean, std)` | [`Normalize`](crate::data::Normalize), `--normalize M1,…,MC:S1,…,SC` |
 //! | `torch.nn.CrossEntropyLoss()` (mean) | the `loss` of [`evaluate`](crate::ablation::evaluate) and of each [`CurvePoint`](crate::ablation::CurvePoint), in nats |
 //! | `(logits.argmax(1) == y).float().mean()` | `accuracy` (ties go to the lowest class, as `argmax` does) |
 //! | Captum's `NeuronAblation` / feature ablation | one point of an [`AblationCurve`](crate::ablation::AblationCurve); the [`Engine`](crate::ablation::Engine) runs the cumulative version at every `k` |

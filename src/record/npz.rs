@@ -151,13 +151,17 @@ impl Recording {
     /// ```
     /// use infoablate::record::Recording;
     /// use ndarray::array;
-    /// use ndarray_npy::NpzWriter;
+    /// use ndarray_npy::WriteNpyExt;
     ///
     /// let dir = std::env::temp_dir().join(format!("infoablate-doc-npz-{}", std::process::id()));
     /// std::fs::create_dir_all(&dir).unwrap();
-    /// let mut npz = NpzWriter::new(std::fs::File::create(dir.join("acts.npz")).unwrap());
-    /// npz.add_array("h1", &array![[1.0_f32], [0.0]]).unwrap();
-    /// npz.add_array("h0", &array![[0.5_f32, 1.0], [0.0, 2.0]]).unwrap();
+    /// // What `np.savez_compressed(path, h1=…, h0=…)` writes.
+    /// let mut npz = zip::ZipWriter::new(std::fs::File::create(dir.join("acts.npz")).unwrap());
+    /// let options = zip::write::SimpleFileOptions::default();
+    /// npz.start_file("h1.npy", options).unwrap();
+    /// array![[1.0_f32], [0.0]].write_npy(&mut npz).unwrap();
+    /// npz.start_file("h0.npy", options).unwrap();
+    /// array![[0.5_f32, 1.0], [0.0, 2.0]].write_npy(&mut npz).unwrap();
     /// npz.finish().unwrap();
     /// ndarray_npy::write_npy(dir.join("labels.npy"), &array![1_u8, 0]).unwrap();
     /// let rec = Recording::from_npz(dir.join("acts.npz"), dir.join("labels.npy"))?;
@@ -209,5 +213,41 @@ impl Recording {
         let path = archive.as_ref();
         let names = member_names(&open(path)?, &path.display().to_string())?;
         Ok(layer_order(&names).into_iter().map(|i| names[i].clone()).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    #[test]
+    fn layers_are_ordered_by_number_or_kept_in_archive_order() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(layer_order(&names(&["h10", "h2", "h0"])), [2, 1, 0]);
+        assert_eq!(layer_order(&names(&["fc2", "fc1"])), [0, 1]);
+        assert_eq!(layer_order(&names(&["h1", "h"])), [0, 1]);
+        assert_eq!(layer_order(&names(&["h1", "h+2"])), [0, 1]);
+    }
+
+    #[test]
+    fn a_member_decompressing_past_the_budget_is_refused_at_the_budget() {
+        let path = std::env::temp_dir().join(format!("infoablate-npz-bomb-{}.npz", std::process::id()));
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        zip.start_file("h0.npy", options).unwrap();
+        // 8 MiB of zeros deflate to about 8 KiB.
+        zip.write_all(&vec![0_u8; 8 << 20]).unwrap();
+        zip.finish().unwrap();
+        assert!(std::fs::metadata(&path).unwrap().len() < 64 << 10);
+        let mut archive = open(&path).unwrap();
+        let e = read_member(&mut archive, 0, "h0", 1 << 20, "bomb.npz").unwrap_err();
+        assert!(e.to_string().contains("decompress to more than"), "{e}");
+        assert_eq!(
+            read_member(&mut archive, 0, "h0", 8 << 20, "bomb.npz").unwrap().len(),
+            8 << 20
+        );
+        std::fs::remove_file(&path).unwrap();
     }
 }
