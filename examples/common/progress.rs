@@ -28,7 +28,7 @@ impl Bar {
     pub fn new(prefix: &'static str, len: usize) -> Bar {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::new(len as u64).with_prefix(prefix);
-            if let Ok(style) = ProgressStyle::with_template("{prefix:>8} [{bar:40}] {pos}/{len} {elapsed} {msg}") {
+            if let Ok(style) = ProgressStyle::with_template("{prefix:>8} [{bar:40}] {pos}/{len} {elapsed}, ETA {eta}") {
                 bar.set_style(style.progress_chars("=> "));
             }
             bar
@@ -43,14 +43,11 @@ impl Bar {
         }
     }
 
-    /// Moves to `pos` units done, with an optional note (the loss, say).
-    pub fn set(&self, pos: usize, note: Option<String>) {
+    /// Moves to `pos` units done.
+    pub fn set(&self, pos: usize) {
         let pos = pos as u64;
         if let Some(bar) = &self.bar {
             bar.set_position(pos);
-            if let Some(note) = note {
-                bar.set_message(note);
-            }
             return;
         }
         let now = Instant::now();
@@ -58,12 +55,12 @@ impl Bar {
         let reached = (pos * 10).checked_div(self.len).unwrap_or(10);
         if reached > tenth || now.duration_since(then) >= EVERY || pos == self.len {
             self.last.set((now, reached.max(tenth)));
-            eprintln!("{}", self.line(pos, note.as_deref()));
+            eprintln!("{}", self.line(pos));
         }
     }
 
     /// A plain progress line: `record 500/2000 (25%), 41.2/s, 12 s elapsed, ETA 36 s`.
-    fn line(&self, pos: u64, note: Option<&str>) -> String {
+    fn line(&self, pos: u64) -> String {
         let elapsed = self.started.elapsed().as_secs_f64();
         let rate = pos as f64 / elapsed.max(1e-9);
         let eta = if pos >= self.len || pos == 0 {
@@ -72,18 +69,32 @@ impl Bar {
             format!(", ETA {:.0} s", (self.len - pos) as f64 / rate)
         };
         let percent = (100 * pos).checked_div(self.len).unwrap_or(100);
-        let note = note.map_or(String::new(), |n| format!("; {n}"));
         format!(
-            "{} {pos}/{} ({percent}%), {rate:.1}/s, {elapsed:.0} s elapsed{eta}{note}",
+            "{} {pos}/{} ({percent}%), {rate:.1}/s, {elapsed:.0} s elapsed{eta}",
             self.prefix, self.len
         )
     }
 
-    /// A line that stays (a finished epoch, say), above the bar on a terminal.
-    pub fn log(&self, line: &str) {
+    /// Moves to `pos` units done and prints `line` (a finished epoch, say):
+    /// above the bar on a terminal, with the elapsed time and ETA otherwise.
+    pub fn step(&self, pos: usize, line: &str) {
         match &self.bar {
-            Some(bar) => bar.println(line),
-            None => eprintln!("{line}"),
+            Some(bar) => {
+                bar.println(line);
+                bar.set_position(pos as u64);
+            }
+            None => {
+                self.last
+                    .set((Instant::now(), (pos as u64 * 10).checked_div(self.len).unwrap_or(10)));
+                let elapsed = self.started.elapsed().as_secs_f64();
+                let left = self.len.saturating_sub(pos as u64) as f64;
+                let eta = if pos == 0 || left == 0.0 {
+                    String::new()
+                } else {
+                    format!(", ETA {:.0} s", left * elapsed / pos as f64)
+                };
+                eprintln!("{line} ({elapsed:.0} s elapsed{eta})");
+            }
         }
     }
 
@@ -102,6 +113,6 @@ impl Bar {
     /// As [`follow`](Self::follow), the callback's units counted after
     /// `offset` earlier ones.
     pub fn follow_from(&self, offset: usize) -> impl FnMut(Progress) + '_ {
-        move |p| self.set(offset + p.done, None)
+        move |p| self.set(offset + p.done)
     }
 }

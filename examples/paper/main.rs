@@ -264,11 +264,11 @@ fn network(args: &Args, train: &Dataset) -> Result<Mlp> {
     };
     let bar = Bar::new("train", args.epochs);
     mlp.train(train, &config, &mut |r| {
-        bar.log(&format!(
+        let line = format!(
             "epoch {}/{}: train loss {:.4} nats, train accuracy {:.4}",
             r.epoch, args.epochs, r.train_loss, r.train_accuracy
-        ));
-        bar.set(r.epoch, None);
+        );
+        bar.step(r.epoch, &line);
     })?;
     bar.finish();
     Ok(mlp)
