@@ -4,6 +4,7 @@
 //! regression fails `cargo test` without nightly or cargo-fuzz.
 #![cfg(feature = "npy")]
 
+#[allow(dead_code)] // the fuzz contract reads rankings only
 #[path = "../examples/common/ranking.rs"]
 mod ranking;
 
