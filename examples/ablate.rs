@@ -29,6 +29,9 @@ mod cli;
 #[allow(dead_code)] // shared by the examples; each uses a part
 #[path = "common/data.rs"]
 mod data;
+#[allow(dead_code)] // shared by the examples; each uses a part
+#[path = "common/progress.rs"]
+mod progress;
 #[path = "common/ranking.rs"]
 mod ranking;
 
@@ -39,7 +42,6 @@ use clap::{Parser, ValueEnum};
 use infoablate::ablation::{AblationSchedule, Engine, NeuronValues, Order, Replacement, Schedule, Scope};
 use infoablate::measures::{MeasureSettings, Quantizer, analyze};
 use infoablate::network::{Activation, Mlp, Network};
-use infoablate::record::{DenseRecorder, record};
 
 /// A split of the data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -139,13 +141,7 @@ fn run(args: &Args) -> cli::Result<()> {
     let scored = args.scores.is_none() && args.measure.as_deref().is_some_and(|m| m != "random");
     let recording = if args.value == ValueArg::Mean || scored {
         let analysis = split(args.analysis);
-        Some(record(
-            &mlp,
-            analysis,
-            DenseRecorder::all(mlp.num_hidden())?,
-            1000,
-            &mut |_| {},
-        )?)
+        Some(progress::record_all(&mlp, analysis)?)
     } else {
         None
     };

@@ -31,7 +31,7 @@ use clap::{Parser, ValueEnum};
 use infoablate::data::{Dataset, Normalize};
 use infoablate::measures::{Estimator, MeasureSettings, Quantizer, Units, analyze};
 use infoablate::network::{Activation, Mlp, Network};
-use infoablate::record::{DenseRecorder, Recording, record};
+use infoablate::record::Recording;
 
 /// Units of the information measures.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -112,13 +112,7 @@ fn run(args: &Args) -> cli::Result<()> {
 /// The activations: read from `--acts`, or recorded from `--model` on `--inputs`.
 fn recording(args: &Args) -> cli::Result<Recording> {
     if let Some(acts) = &args.acts {
-        if acts.extension().is_some_and(|e| e.eq_ignore_ascii_case("npz")) {
-            let names = Recording::npz_layer_names(acts)?;
-            let listed: Vec<String> = names.iter().enumerate().map(|(l, n)| format!("{l} = {n}")).collect();
-            eprintln!("layers of `{}`: {}", acts.display(), listed.join(", "));
-            return Ok(Recording::from_npz(acts, &args.labels)?);
-        }
-        return Ok(Recording::from_npy(acts, &args.labels)?);
+        return cli::read_activations(acts, &args.labels);
     }
     let (Some(model), Some(act), Some(inputs)) = (&args.model, args.act, &args.inputs) else {
         return Err("give --acts, or --model with --act and --inputs".into());
@@ -128,16 +122,7 @@ fn recording(args: &Args) -> cli::Result<Recording> {
     if let Some(norm) = &args.normalize {
         data = norm.apply(data)?;
     }
-    let bar = progress::Bar::new("record", data.len());
-    let recording = record(
-        &mlp,
-        &data,
-        DenseRecorder::all(mlp.num_hidden())?,
-        1000,
-        &mut bar.follow(),
-    )?;
-    bar.finish();
-    Ok(recording)
+    Ok(progress::record_all(&mlp, &data)?)
 }
 
 fn main() -> ExitCode {

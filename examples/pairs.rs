@@ -1,11 +1,13 @@
 //! Redundancy, synergy and partial information decomposition of neuron pairs.
 //!
 //! ```text
-//! cargo run --release --example pairs -- --acts A.npy --labels L.npy --quantizer Q \
+//! cargo run --release --example pairs -- --acts A.npy|A.npz [--layer L] --labels L.npy --quantizer Q \
 //!     [--bins B] [--threshold T] (--pairs P.csv | --all) --out OUT.csv [--nats] [--miller-madow]
 //! ```
 //!
-//! `A.npy`: one layer's activations, samples × neurons (float32/float64);
+//! `A.npy`: one layer's activations, samples × neurons (float16/32/64), or
+//! `A.npz`: every layer's (`h0, h1, …` or named arrays in order), of which
+//! `--layer` (default 0) is measured;
 //! `L.npy`: integer labels (uint8/int32/int64), at least two classes;
 //! `P.csv`: header `i,j`, then one pair a line (0-based neuron indices);
 //! `--all`: every pair `i < j`. Writes `i,j,mi_1,mi_2,joint_mi,
@@ -24,14 +26,16 @@ use std::process::ExitCode;
 use clap::Parser;
 use infoablate::measures::{Estimator, LayerQuantizer, Quantizer, Units};
 use infoablate::pairs::{PairAnalysis, PairCounts, PairSettings, all_pairs};
-use infoablate::record::Recording;
 
 /// Measures pairs of neurons (columns) of ACTS against LABELS and writes one CSV row per pair.
 #[derive(Debug, Parser)]
 struct Args {
-    /// Activations, samples × neurons.
+    /// Activations, samples × neurons: a .npy, or an .npz of layers.
     #[arg(long)]
     acts: PathBuf,
+    /// The layer of an .npz measured (from 0, in the order `analyze` lists).
+    #[arg(long, default_value_t = 0)]
+    layer: usize,
     /// Class labels, one per sample.
     #[arg(long)]
     labels: PathBuf,
@@ -83,8 +87,8 @@ fn read_pairs(path: &Path) -> cli::Result<Vec<(usize, usize)>> {
 
 fn run(args: &Args) -> cli::Result<()> {
     let quantizer = args.quantizer.quantizer(Quantizer::binary(0.0)?)?;
-    let recording = Recording::from_npy(&args.acts, &args.labels)?;
-    let acts = recording.layer(0)?;
+    let recording = cli::read_activations(&args.acts, &args.labels)?;
+    let acts = recording.layer(args.layer)?;
     let pairs = match &args.pairs {
         Some(path) => read_pairs(path)?,
         None => all_pairs(acts.ncols()),

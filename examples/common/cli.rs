@@ -8,6 +8,7 @@ use clap::Parser;
 use clap::error::ErrorKind;
 use infoablate::data::Normalize;
 use infoablate::measures::Quantizer;
+use infoablate::record::Recording;
 
 /// A run's result: a library error or a usage mistake, shown as one line.
 pub type Result<T> = std::result::Result<T, Box<dyn Error>>;
@@ -114,4 +115,16 @@ pub fn quantizer(name: QuantizerName, bins: Option<usize>, threshold: Option<f64
 /// `M1,…,MC:S1,…,SC` (`C` channels of a `C × H × W` flattening).
 pub fn normalize(text: &str) -> std::result::Result<Normalize, String> {
     Normalize::parse(text).map_err(|e| e.to_string())
+}
+
+/// Activations recorded anywhere: a `.npy` (one layer, layer 0) or, by its
+/// extension, an `.npz` of every layer (its layer names listed on stderr).
+pub fn read_activations(acts: &std::path::Path, labels: &std::path::Path) -> Result<Recording> {
+    if acts.extension().is_some_and(|e| e.eq_ignore_ascii_case("npz")) {
+        let names = Recording::npz_layer_names(acts)?;
+        let listed: Vec<String> = names.iter().enumerate().map(|(l, n)| format!("{l} = {n}")).collect();
+        eprintln!("layers of `{}`: {}", acts.display(), listed.join(", "));
+        return Ok(Recording::from_npz(acts, labels)?);
+    }
+    Ok(Recording::from_npy(acts, labels)?)
 }

@@ -8,6 +8,9 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use infoablate::Progress;
+use infoablate::data::Dataset;
+use infoablate::network::Network;
+use infoablate::record::{DenseRecorder, Recording, record};
 
 /// Most time between two plain lines while a step moves.
 const EVERY: Duration = Duration::from_secs(5);
@@ -115,4 +118,19 @@ impl Bar {
     pub fn follow_from(&self, offset: usize) -> impl FnMut(Progress) + '_ {
         move |p| self.set(offset + p.done)
     }
+}
+
+/// Every hidden layer of `network` on `data`, in batches of 1000, with a
+/// `record` bar.
+pub fn record_all<N: Network + ?Sized>(network: &N, data: &Dataset) -> infoablate::Result<Recording> {
+    let bar = Bar::new("record", data.len());
+    let recording = record(
+        network,
+        data,
+        DenseRecorder::all(network.hidden_widths().len())?,
+        1000,
+        &mut bar.follow(),
+    );
+    bar.finish();
+    recording
 }

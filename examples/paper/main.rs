@@ -40,7 +40,6 @@ use infoablate::measures::{MeasureSettings, Quantizer, analyze};
 use infoablate::network::{Activation, Init, Mlp, Network, TrainConfig};
 use infoablate::rand::SeedableRng;
 use infoablate::rand::rngs::StdRng;
-use infoablate::record::{DenseRecorder, record};
 
 use cli::Result;
 use progress::Bar;
@@ -161,15 +160,7 @@ fn run(args: &Args) -> Result<()> {
     );
 
     let clock = Instant::now();
-    let bar = Bar::new("record", analysis.len());
-    let recording = record(
-        &mlp,
-        &analysis,
-        DenseRecorder::all(mlp.num_hidden())?,
-        1000,
-        &mut bar.follow(),
-    )?;
-    bar.finish();
+    let recording = progress::record_all(&mlp, &analysis)?;
     timings.record = clock.elapsed().as_secs_f64();
 
     let clock = Instant::now();

@@ -193,15 +193,7 @@ impl NpyFile {
 /// the sizes its header declares.
 fn read_file(path: &Path) -> Result<NpyFile> {
     let shown = name(path);
-    let mut file = std::fs::File::open(path).map_err(|e| Error::io("read", path, e))?;
-    let len = file.metadata().map_err(|e| Error::io("read", path, e))?.len();
-    if len > MAX_NPY_FILE_BYTES {
-        return Err(format_error(
-            &shown,
-            format!("{len} bytes, above the {MAX_NPY_FILE_BYTES}-byte limit of `.npy` files"),
-        )
-        .into());
-    }
+    let (mut file, len) = open_capped(path, ".npy")?;
     let mut bytes = Vec::new();
     // `len ≤ MAX_NPY_FILE_BYTES` fits in `usize` on 64-bit targets; elsewhere
     // the reservation fails cleanly.
@@ -210,6 +202,21 @@ fn read_file(path: &Path) -> Result<NpyFile> {
         .map_err(|_| format_error(&shown, format!("cannot allocate {len} bytes to read it")))?;
     file.read_to_end(&mut bytes).map_err(|e| Error::io("read", path, e))?;
     Ok(NpyFile::parse(bytes, shown)?)
+}
+
+/// The file at `path` and its length, refused above [`MAX_NPY_FILE_BYTES`]
+/// (`kind`, `.npy` or `.npz`, names the limit in the message).
+pub(super) fn open_capped(path: &Path, kind: &str) -> Result<(std::fs::File, u64)> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io("read", path, e))?;
+    let len = file.metadata().map_err(|e| Error::io("read", path, e))?.len();
+    if len > MAX_NPY_FILE_BYTES {
+        return Err(format_error(
+            &name(path),
+            format!("{len} bytes, above the {MAX_NPY_FILE_BYTES}-byte limit of `{kind}` files"),
+        )
+        .into());
+    }
+    Ok((file, len))
 }
 
 pub(super) fn format_error(path: &str, reason: String) -> NpyError {

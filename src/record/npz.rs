@@ -7,8 +7,8 @@ use std::path::Path;
 use ndarray::Array2;
 
 use super::Recording;
-use super::npy::{MAX_NPY_FILE_BYTES, NpyError, NpyFile, format_error, matrix, read_labels};
-use crate::{Error, Result};
+use super::npy::{MAX_NPY_FILE_BYTES, NpyError, NpyFile, format_error, matrix, open_capped, read_labels};
+use crate::Result;
 
 /// The most arrays an `.npz` archive may hold: 1024 (one per hidden layer).
 pub const MAX_NPZ_ARRAYS: usize = 1024;
@@ -47,15 +47,7 @@ fn layer_order(names: &[String]) -> Vec<usize> {
 /// The archive, opened and its member count checked.
 fn open(path: &Path) -> Result<zip::ZipArchive<std::io::BufReader<std::fs::File>>> {
     let shown = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|e| Error::io("read", path, e))?;
-    let len = file.metadata().map_err(|e| Error::io("read", path, e))?.len();
-    if len > MAX_NPY_FILE_BYTES {
-        return Err(format_error(
-            &shown,
-            format!("{len} bytes, above the {MAX_NPY_FILE_BYTES}-byte limit of `.npz` files"),
-        )
-        .into());
-    }
+    let (file, _) = open_capped(path, ".npz")?;
     let archive = zip::ZipArchive::new(std::io::BufReader::new(file))
         .map_err(|e| format_error(&shown, format!("not a valid .npz (zip) archive ({e})")))?;
     if archive.is_empty() || archive.len() > MAX_NPZ_ARRAYS {
