@@ -143,7 +143,7 @@ fn bad_files_give_one_clear_error() {
         matches!(
             &e,
             NpyError::Dtype {
-                expected: "float32 or float64",
+                expected: "float16, float32 or float64",
                 ..
             }
         ),
