@@ -68,6 +68,8 @@ fn help_exits_0_and_bad_arguments_exit_2_with_the_usage() {
             .0,
         2
     );
+    // A held-out test split applies to --inputs only.
+    assert_eq!(parse(&["--data", "d", "--test-split", "10"]).unwrap_err().0, 2);
 }
 
 #[test]

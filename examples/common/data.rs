@@ -43,7 +43,7 @@ pub struct DataArgs {
     #[arg(long, requires = "test_inputs")]
     pub test_labels: Option<PathBuf>,
     /// Test samples held out of `--inputs` when no `--test-inputs` are given (default: a fifth).
-    #[arg(long, conflicts_with = "test_inputs")]
+    #[arg(long, requires = "inputs", conflicts_with = "test_inputs")]
     pub test_split: Option<usize>,
     /// Per-channel input normalisation `(x − mean) / std`, as torchvision's Normalize:
     /// `MEAN,STD` for all features, or `M1,…,MC:S1,…,SC` for C channels of a C × H × W flattening.
