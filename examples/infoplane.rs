@@ -22,6 +22,9 @@ mod cli;
 #[allow(dead_code)] // shared by the examples; each uses a part
 #[path = "common/data.rs"]
 mod data;
+#[allow(dead_code)] // shared by the examples; each uses a part
+#[path = "common/progress.rs"]
+mod progress;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -34,7 +37,7 @@ use infoablate::ablation::evaluate;
 use infoablate::data::{Dataset, stratified_split, stratified_subsample};
 use infoablate::infoplane::{InfoPlaneObserver, InfoPlaneSettings, InfoPlaneTrace};
 use infoablate::measures::Quantizer;
-use infoablate::network::{Activation, Init, Mlp, Optimizer, TrainConfig};
+use infoablate::network::{Activation, EpochReport, Init, Mlp, Optimizer, TrainConfig, TrainObserver};
 use infoablate::plot::{LayerQuantity, information_plane, layer_quantity_over_training};
 use infoablate::rand::SeedableRng;
 use infoablate::rand::rngs::StdRng;
@@ -141,6 +144,33 @@ fn run(args: &Args) -> Result<()> {
     Ok(())
 }
 
+/// An observer that also logs each epoch's loss and accuracy on stderr.
+struct Logged<'a, O> {
+    inner: &'a mut O,
+    bar: &'a progress::Bar,
+    epochs: usize,
+}
+
+impl<O: TrainObserver> TrainObserver for Logged<'_, O> {
+    fn every_steps(&self) -> Option<usize> {
+        self.inner.every_steps()
+    }
+
+    fn at_step(&mut self, network: &Mlp, epoch: usize, step: usize) -> infoablate::Result<()> {
+        self.inner.at_step(network, epoch, step)
+    }
+
+    fn at_epoch(&mut self, network: &Mlp, report: &EpochReport, step: usize) -> infoablate::Result<()> {
+        self.inner.at_epoch(network, report, step)?;
+        let line = format!(
+            "epoch {}/{}: train loss {:.4} nats, train accuracy {:.4}",
+            report.epoch, self.epochs, report.train_loss, report.train_accuracy
+        );
+        self.bar.step(report.epoch, &line);
+        Ok(())
+    }
+}
+
 fn train_one(
     args: &Args,
     activation: Activation,
@@ -167,7 +197,17 @@ fn train_one(
     let mut observer = InfoPlaneObserver::new(analysis, settings.clone())?;
     observer.observe(&mlp, 0, 0)?;
     let timer = Instant::now();
-    mlp.train_observed(train, &config, &mut observer)?;
+    let bar = progress::Bar::new("train", args.epochs);
+    mlp.train_observed(
+        train,
+        &config,
+        &mut Logged {
+            inner: &mut observer,
+            bar: &bar,
+            epochs: args.epochs,
+        },
+    )?;
+    bar.finish();
     let base = evaluate(&mlp, test, 1000)?;
     println!(
         "\n{activation}: test accuracy {:.4} after {} epochs ({:.1} s with the observer)",
