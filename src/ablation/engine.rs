@@ -53,13 +53,13 @@ pub enum Path {
 /// # Ok::<(), infoablate::Error>(())
 /// ```
 pub struct Engine<'a, N: Network + Sync + ?Sized> {
-    network: &'a N,
-    data: &'a Dataset,
+    pub(super) network: &'a N,
+    pub(super) data: &'a Dataset,
     /// The network's hidden widths, read once and checked on a sample.
-    widths: Vec<usize>,
-    replacement: Replacement,
-    path: Path,
-    chunk_size: usize,
+    pub(super) widths: Vec<usize>,
+    pub(super) replacement: Replacement,
+    pub(super) path: Path,
+    pub(super) chunk_size: usize,
     /// The unablated network's hidden layers and logits on each chunk,
     /// computed by the first fast-path run and shared by the following ones.
     baselines: OnceLock<Vec<fast::Baseline>>,
@@ -278,12 +278,12 @@ impl<'a, N: Network + Sync + ?Sized> Engine<'a, N> {
     }
 
     /// The first sample of each chunk.
-    fn starts(&self) -> Vec<usize> {
+    pub(super) fn starts(&self) -> Vec<usize> {
         (0..self.data.len()).step_by(self.chunk_size).collect()
     }
 
     /// The inputs and labels of the chunk that begins at `start`.
-    fn chunk(&self, start: usize) -> (ArrayView2<'_, f32>, &[usize]) {
+    pub(super) fn chunk(&self, start: usize) -> (ArrayView2<'_, f32>, &[usize]) {
         let end = (start + self.chunk_size).min(self.data.len());
         (
             self.data.inputs().slice_move(s![start..end, ..]),
@@ -292,7 +292,7 @@ impl<'a, N: Network + Sync + ?Sized> Engine<'a, N> {
     }
 
     /// The unablated network's state on every chunk, computed on first use.
-    fn baselines(&self, network: &dyn Resumable) -> Result<&[fast::Baseline]> {
+    pub(super) fn baselines(&self, network: &dyn Resumable) -> Result<&[fast::Baseline]> {
         if let Some(baselines) = self.baselines.get() {
             return Ok(baselines);
         }
