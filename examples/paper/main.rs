@@ -16,6 +16,7 @@
 mod bars;
 #[path = "../common/cli.rs"]
 mod cli;
+mod pairs;
 mod report;
 
 use std::path::{Path, PathBuf};
@@ -104,6 +105,14 @@ struct Args {
     /// Seed of the split, the initialisation and the shuffling.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Also analyse the neuron pairs of every hidden layer: PID maps, their
+    /// within-class-shuffle null, the causal pair interaction, and curves
+    /// ordered by pairs (`pairs.md` and `pairs/`).
+    #[arg(long)]
+    pairs: bool,
+    /// Null draws of the `--pairs` step.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
+    pair_shuffles: u64,
     /// Output directory (default `target/paper/<dataset>-<act>-<value>`).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -225,6 +234,20 @@ fn run(args: &Args) -> Result<()> {
     timings.write = clock.elapsed().as_secs_f64();
     timings.total = started.elapsed().as_secs_f64();
     report.write_summary(&out, &timings)?;
+    if args.pairs {
+        let clock = Instant::now();
+        let inputs = pairs::Inputs {
+            recording: &recording,
+            quantizer,
+            scores: &scores,
+            engine: &engine,
+            bands: &bands[..mlp.num_hidden()],
+            shuffles: usize::try_from(args.pair_shuffles)?,
+            seed: args.seed,
+        };
+        pairs::run(&inputs, &out)?;
+        println!("pairs: {:.1} s", clock.elapsed().as_secs_f64());
+    }
     println!(
         "wrote {} (train {:.1} s, record {:.1} s, measures {:.1} s, curves {:.1} s, write {:.1} s, total {:.1} s)",
         out.display(),

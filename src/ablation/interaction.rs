@@ -465,7 +465,7 @@ fn plain_chunk<N: Network + ?Sized>(
 
 /// The read-out of the ablated layer as `f64` rows: neuron `i`'s outgoing
 /// weights, the row added to the next pre-activation per unit of change.
-fn outgoing(network: &dyn Resumable, layer: usize, width: usize) -> Result<Array2<f64>> {
+fn outgoing(network: &dyn Resumable, layer: usize, width: usize) -> Result<Outgoing> {
     let (w, b) = network.readout(layer)?;
     if w.ncols() != width || b.len() != w.nrows() {
         return Err(NetworkError::Shape {
@@ -475,7 +475,24 @@ fn outgoing(network: &dyn Resumable, layer: usize, width: usize) -> Result<Array
         }
         .into());
     }
-    Ok(w.t().mapv(f64::from))
+    Ok(Outgoing {
+        data: w.t().iter().map(|&v| f64::from(v)).collect(),
+        width: w.nrows(),
+    })
+}
+
+/// `Wᵀ` of a read-out in `f64`, row-major: neuron `i`'s outgoing weights are
+/// the contiguous row `i`.
+struct Outgoing {
+    data: Vec<f64>,
+    /// Width of the next pre-activation.
+    width: usize,
+}
+
+impl Outgoing {
+    fn row(&self, neuron: usize) -> &[f64] {
+        &self.data[neuron * self.width..(neuron + 1) * self.width]
+    }
 }
 
 /// The fast path's shared inputs.
@@ -483,7 +500,7 @@ struct Fast<'a> {
     network: &'a dyn Resumable,
     setting: &'a Setting<'a>,
     /// `Wᵀ` of the layer's read-out in `f64` (`width × next`).
-    outgoing: &'a Array2<f64>,
+    outgoing: &'a Outgoing,
 }
 
 /// Rows of pre-activations waiting to run through the layers above, each
@@ -528,8 +545,8 @@ impl Fast<'_> {
                 loss,
             });
         }
-        let z = self.network.resume_step(layer, h)?.mapv(f64::from);
-        let next = self.outgoing.ncols();
+        let z = self.network.resume_step(layer, h)?;
+        let next = self.outgoing.width;
         if z.dim() != (rows, next) {
             return Err(NetworkError::Shape {
                 what: format!("pre-activation read from hidden layer {layer}"),
@@ -538,26 +555,31 @@ impl Fast<'_> {
             }
             .into());
         }
-        // Per neuron, the samples it changes and by how much.
-        let changed: Vec<Vec<(usize, f64)>> = (0..width)
-            .map(|i| {
-                let v = self.setting.values[i];
-                (0..rows)
-                    .filter(|&s| h[[s, i]] != v)
-                    .map(|s| (s, f64::from(v) - f64::from(h[[s, i]])))
-                    .collect()
-            })
-            .collect();
+        let z: Vec<f64> = z.iter().map(|&v| f64::from(v)).collect();
+        let z_row = |s: usize| &z[s * next..(s + 1) * next];
+        // Per neuron, the samples it changes (a bit set) and by how much.
+        let words = rows.div_ceil(64);
+        let mut changed = vec![0_u64; width * words];
+        let mut delta = vec![0.0_f64; width * rows];
+        for ((s, i), &out) in h.indexed_iter() {
+            let v = self.setting.values[i];
+            if out != v {
+                changed[i * words + s / 64] |= 1 << (s % 64);
+                delta[i * rows + s] = f64::from(v) - f64::from(out);
+            }
+        }
         // Singles: each sample's change of outcome, kept per neuron.
-        let mut single_change = vec![Sum::default(); rows * width];
+        let mut single_change = vec![Sum::default(); width * rows];
         let mut singles = vec![Sum::default(); width];
         let mut block = Block::default();
-        let mut row = vec![0.0_f64; next];
-        for (i, samples) in changed.iter().enumerate() {
-            for &(s, d) in samples {
-                row.iter_mut().zip(z.row(s)).for_each(|(r, &v)| *r = v);
-                self.add(&mut row, i, d);
-                block.push(&row, (i, s));
+        for i in 0..width {
+            let wi = self.outgoing.row(i);
+            for s in set_bits(&changed[i * words..(i + 1) * words]) {
+                let di = delta[i * rows + s];
+                block
+                    .rows
+                    .extend(z_row(s).iter().zip(wi).map(|(&z, &w)| (z + di * w) as f32));
+                block.owners.push((i, s));
             }
             if block.owners.len() >= BLOCK_ROWS || i + 1 == width {
                 self.flush(
@@ -570,7 +592,7 @@ impl Fast<'_> {
                             correct: i64::from(right) - i64::from(right0),
                             loss: loss - loss0,
                         };
-                        single_change[s * width + i] = change;
+                        single_change[i * rows + s] = change;
                         singles[i].add(change);
                         Ok(())
                     },
@@ -580,21 +602,23 @@ impl Fast<'_> {
         }
         // Pairs: only samples both neurons change.
         let mut interaction = vec![Sum::default(); self.setting.pairs.len()];
+        let mut both = vec![0_u64; words];
         for (k, &(i, j)) in self.setting.pairs.iter().enumerate() {
-            let (mut a, mut b) = (changed[i].iter().peekable(), changed[j].iter().peekable());
-            while let (Some(&&(si, di)), Some(&&(sj, dj))) = (a.peek(), b.peek()) {
-                if si < sj {
-                    a.next();
-                } else if sj < si {
-                    b.next();
-                } else {
-                    row.iter_mut().zip(z.row(si)).for_each(|(r, &v)| *r = v);
-                    self.add(&mut row, i, di);
-                    self.add(&mut row, j, dj);
-                    block.push(&row, (k, si));
-                    a.next();
-                    b.next();
-                }
+            let (ci, cj) = (
+                &changed[i * words..(i + 1) * words],
+                &changed[j * words..(j + 1) * words],
+            );
+            for ((b, &x), &y) in both.iter_mut().zip(ci).zip(cj) {
+                *b = x & y;
+            }
+            let (wi, wj) = (self.outgoing.row(i), self.outgoing.row(j));
+            for s in set_bits(&both) {
+                let (di, dj) = (delta[i * rows + s], delta[j * rows + s]);
+                let update = z_row(s).iter().zip(wi).zip(wj);
+                block
+                    .rows
+                    .extend(update.map(|((&z, &a), &b)| (z + di * a + dj * b) as f32));
+                block.owners.push((k, s));
             }
             if block.owners.len() >= BLOCK_ROWS || k + 1 == self.setting.pairs.len() {
                 self.flush(
@@ -604,7 +628,7 @@ impl Fast<'_> {
                     |(k, s), right, loss| {
                         let (i, j) = self.setting.pairs[k];
                         let (right0, loss0) = base_outcome[s];
-                        let (ci, cj) = (single_change[s * width + i], single_change[s * width + j]);
+                        let (ci, cj) = (single_change[i * rows + s], single_change[j * rows + s]);
                         interaction[k].add(Sum {
                             correct: i64::from(right) - i64::from(right0) - ci.correct - cj.correct,
                             loss: loss - loss0 - ci.loss - cj.loss,
@@ -623,13 +647,6 @@ impl Fast<'_> {
             singles,
             interaction,
         })
-    }
-
-    /// `row += delta · Wᵀ[neuron]`: the change of the next pre-activation.
-    fn add(&self, row: &mut [f64], neuron: usize, delta: f64) {
-        for (r, &w) in row.iter_mut().zip(self.outgoing.row(neuron)) {
-            *r += delta * w;
-        }
     }
 
     /// Runs the block's rows through the layers above, hands each row's
@@ -669,9 +686,16 @@ impl Fast<'_> {
     }
 }
 
-impl Block {
-    fn push(&mut self, row: &[f64], owner: (usize, usize)) {
-        self.rows.extend(row.iter().map(|&v| v as f32));
-        self.owners.push(owner);
-    }
+/// The indices of the bits set in `words`, increasing.
+fn set_bits(words: &[u64]) -> impl Iterator<Item = usize> + '_ {
+    words.iter().enumerate().flat_map(|(w, &word)| {
+        let mut rest = word;
+        std::iter::from_fn(move || {
+            (rest != 0).then(|| {
+                let bit = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                w * 64 + bit
+            })
+        })
+    })
 }
