@@ -236,14 +236,7 @@ impl<'a, N: Network + Sync + ?Sized> Engine<'a, N> {
 
     /// The metric at each checkpoint over all samples.
     fn score(&self, plan: &Plan) -> Result<Vec<Metric>> {
-        let resumable = match self.path {
-            Path::Plain => None,
-            Path::Auto => self.network.as_resumable(),
-            Path::Fast => Some(self.network.as_resumable().ok_or(AblationError::Parameter {
-                name: "path",
-                reason: "the fast path needs a network that implements Resumable".into(),
-            })?),
-        };
+        let resumable = self.resumable()?;
         let base = plan.neurons().iter().map(|&(l, _)| l).min();
         let fast = match (resumable, base) {
             (Some(network), Some(base)) => Some((
@@ -275,6 +268,22 @@ impl<'a, N: Network + Sync + ?Sized> Engine<'a, N> {
             }
         }
         Ok(sums)
+    }
+
+    /// The network as [`Resumable`] when the path is fast (`None`: plain).
+    ///
+    /// # Errors
+    /// [`AblationError::Parameter`] for [`Path::Fast`] on a network that is
+    /// not resumable.
+    pub(super) fn resumable(&self) -> Result<Option<&'a dyn Resumable>> {
+        match self.path {
+            Path::Plain => Ok(None),
+            Path::Auto => Ok(self.network.as_resumable()),
+            Path::Fast => Ok(Some(self.network.as_resumable().ok_or(AblationError::Parameter {
+                name: "path",
+                reason: "the fast path needs a network that implements Resumable".into(),
+            })?)),
+        }
     }
 
     /// The first sample of each chunk.

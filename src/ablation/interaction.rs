@@ -21,7 +21,7 @@
 use ndarray::{Array2, ArrayView2, s};
 
 use super::metric::{Metric, check_logits, overflow};
-use super::{AblationError, Engine, Path, fast};
+use super::{AblationError, Engine, fast};
 use crate::data::Dataset;
 use crate::measures::Order;
 use crate::network::{Clamps, Network, NetworkError, Resumable};
@@ -271,7 +271,7 @@ impl<N: Network + Sync + ?Sized> Engine<'_, N> {
     /// [`AblationError::UnknownLayer`]; [`AblationError::NeuronOutOfRange`]
     /// and [`AblationError::DuplicateNeuron`] for a pair that names a neuron
     /// beyond the layer or the same one twice; the replacement's errors;
-    /// [`AblationError::Parameter`] for [`Path::Fast`] on a network that is
+    /// [`AblationError::Parameter`] for [`Path::Fast`](super::Path::Fast) on a network that is
     /// not resumable; [`NetworkError::NonFiniteOutput`] naming the layer
     /// where an ablated forward pass overflows; whatever the network returns.
     pub fn pair_interaction(&self, layer: usize, pairs: Option<&[(usize, usize)]>) -> Result<PairInteraction> {
@@ -294,14 +294,7 @@ impl<N: Network + Sync + ?Sized> Engine<'_, N> {
         let values = (0..width)
             .map(|i| self.replacement.value((layer, i)))
             .collect::<Result<Vec<f32>>>()?;
-        let resumable = match self.path {
-            Path::Plain => None,
-            Path::Auto => self.network.as_resumable(),
-            Path::Fast => Some(self.network.as_resumable().ok_or(AblationError::Parameter {
-                name: "path",
-                reason: "the fast path needs a network that implements Resumable".into(),
-            })?),
-        };
+        let resumable = self.resumable()?;
         let setting = Setting {
             layer,
             values: &values,
