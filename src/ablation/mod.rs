@@ -13,6 +13,9 @@
 //!   applies each removal as a sparse rank-1 update of the next layer's
 //!   pre-activations, and re-runs only what lies downstream. The plain path —
 //!   a full forward pass at every `k` — stays available as the reference.
+//! - [`Engine::pair_interaction`] ablates each neuron of a layer alone and
+//!   each pair together: [`PairInteraction`] holds `Δ(i)`, `Δ(i,j)` and the
+//!   interaction `Δ(i,j) − Δ(i) − Δ(j)` of accuracy and loss.
 //!
 //! Definitions: section "Cumulative ablation" of [`definitions`](crate::doc::definitions).
 
