@@ -39,6 +39,9 @@ pub const INTERACTION_COLUMNS: [&str; 4] = [
     "interaction_loss",
 ];
 
+/// Chunks of samples evaluated in parallel before their sums are added up.
+const CHUNKS_AT_ONCE: usize = 8;
+
 /// Rows of pre-activations gathered before a block runs through the layers.
 const BLOCK_ROWS: usize = 2048;
 
@@ -300,40 +303,42 @@ impl<N: Network + Sync + ?Sized> Engine<'_, N> {
             values: &values,
             pairs: &pairs,
         };
-        let per_chunk: Vec<Result<ChunkSums>> = match resumable {
-            Some(network) => {
-                let baselines = self.baselines(network)?;
-                let outgoing = outgoing(network, layer, width)?;
-                map_items(&self.starts(), |&start| {
-                    let baseline = baselines.get(start / self.chunk_size).ok_or(AblationError::Parameter {
-                        name: "chunk_size",
-                        reason: "the cached chunks do not cover the data".into(),
-                    })?;
-                    let fast = Fast {
-                        network,
-                        setting: &setting,
-                        outgoing: &outgoing,
-                    };
-                    fast.chunk(baseline, self.chunk(start), start)
-                })
+        let fast = match resumable {
+            Some(network) => Some((network, self.baselines(network)?, outgoing(network, layer, width)?)),
+            None => None,
+        };
+        let run = |&start: &usize| match &fast {
+            Some((network, baselines, outgoing)) => {
+                let baseline = baselines.get(start / self.chunk_size).ok_or(AblationError::Parameter {
+                    name: "chunk_size",
+                    reason: "the cached chunks do not cover the data".into(),
+                })?;
+                let fast = Fast {
+                    network: *network,
+                    setting: &setting,
+                    outgoing,
+                };
+                fast.chunk(baseline, self.chunk(start), start)
             }
-            None => map_items(&self.starts(), |&start| {
-                plain_chunk(self.network, &setting, self.chunk(start), start)
-            }),
+            None => plain_chunk(self.network, &setting, self.chunk(start), start),
         };
         let mut total = ChunkSums {
             base: Sum::default(),
             singles: vec![Sum::default(); width],
             interaction: vec![Sum::default(); pairs.len()],
         };
-        for chunk in per_chunk {
-            let chunk = chunk?;
-            total.base.add(chunk.base);
-            for (to, from) in total.singles.iter_mut().zip(chunk.singles) {
-                to.add(from);
-            }
-            for (to, from) in total.interaction.iter_mut().zip(chunk.interaction) {
-                to.add(from);
+        // A few chunks at a time, so that the per-chunk sums of a huge pair
+        // list are not all held at once; summed in chunk order.
+        for starts in self.starts().chunks(CHUNKS_AT_ONCE) {
+            for chunk in map_items(starts, run) {
+                let chunk = chunk?;
+                total.base.add(chunk.base);
+                for (to, from) in total.singles.iter_mut().zip(chunk.singles) {
+                    to.add(from);
+                }
+                for (to, from) in total.interaction.iter_mut().zip(chunk.interaction) {
+                    to.add(from);
+                }
             }
         }
         Ok(summarise(&total, pairs, layer, self.replacement.name(), self.data))
