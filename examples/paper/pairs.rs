@@ -473,7 +473,12 @@ fn summary(inputs: &Inputs<'_>, layers: &[Layer], seconds: f64) -> Result<String
             } else {
                 "highest"
             };
-            let _ = writeln!(md, "![{column}](pairs/map_{column}_layer{}.svg)\n", layer.layer);
+            // Named, not embedded: at ~0.9 MB a map, a results page keeps only a few.
+            let _ = writeln!(
+                md,
+                "Map: `pairs/map_{column}_layer{}.svg` (matrix: `.csv`).\n",
+                layer.layer
+            );
             let list: Vec<String> = top.iter().map(|((i, j), v)| format!("({i},{j}) {v:.4}")).collect();
             let _ = writeln!(md, "{what}, {which}: {}\n", list.join(", "));
         }
