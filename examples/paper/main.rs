@@ -7,8 +7,13 @@
 //! ```text
 //! cargo run --release --example paper -- [--data DIR] [--dataset mnist|fashion-mnist|cifar10] \
 //!     [--act relu|tanh|sigmoid] [--hidden 100,100,100] [--epochs E] [--model M.safetensors] \
-//!     [--quantizer Q [--bins B] [--threshold T]] [--value zero|mean] [--seeds R] [--out OUTDIR]
+//!     [--quantizer Q [--bins B] [--threshold T]] [--value zero|mean] [--seeds R] [--out OUTDIR] \
+//!     [--pairs [--pair-shuffles S]]
 //! ```
+//!
+//! `--pairs` adds the neuron-pair step (`pairs.rs`): per layer, the PID of
+//! every pair, its within-class-shuffle null, the causal pair interaction,
+//! their correlations and the pair-ordered curves, in `pairs.md` and `pairs/`.
 //!
 //! Without `--data` it runs on the MNIST sample shipped in `data/mnist-sample`.
 //! `--help` lists every option.
