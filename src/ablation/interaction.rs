@@ -266,9 +266,17 @@ struct ChunkSums {
 impl<N: Network + Sync + ?Sized> Engine<'_, N> {
     /// Ablates every neuron of hidden layer `layer` alone and each pair of
     /// `pairs` (every pair `i < j` when `None`) together, with this engine's
-    /// replacement, and scores each on the evaluation set. The fast path
-    /// (see the [module](self) notes) and the plain one give the same
-    /// accuracies and, up to rounding, the same losses.
+    /// replacement, and scores each on the evaluation set.
+    ///
+    /// On the fast path (a [`Resumable`] network) only the samples where a
+    /// neuron's output differs from its replacement are re-run, from the
+    /// engine's cached forward pass; for a pair, only those where both
+    /// differ (elsewhere the pair's outcome is a single's, exactly), with a
+    /// rank-2 update of the next pre-activation in `f64`. For ReLU and zero
+    /// replacement that is where both neurons fire. The plain path runs
+    /// the whole network once per neuron and per pair. Both give the same
+    /// accuracies (barring a logit tie that rounding breaks differently) and,
+    /// up to rounding, the same losses.
     ///
     /// # Errors
     /// [`AblationError::UnknownLayer`]; [`AblationError::NeuronOutOfRange`]
