@@ -14,7 +14,7 @@
 //! | [`network`] | the [`Network`](network::Network) and [`Resumable`](network::Resumable) capability traits and [`Clamps`](network::Clamps); the built-in [`Mlp`](network::Mlp) with training and safetensors I/O (feature `mlp`) |
 //! | [`record`] | [`ActivationRecorder`](record::ActivationRecorder): run a network, keep its hidden layers |
 //! | [`measures`] | quantizers, count tables, entropy / mutual information / KL selectivity / class selectivity, measures of your own |
-//! | [`ablation`] | cumulative ablation schedules, checked [`Plan`](ablation::Plan)s, the [`Engine`](ablation::Engine), the curve [`Metric`](ablation::Metric) and accuracy / loss curves |
+//! | [`ablation`] | cumulative ablation schedules, checked [`Plan`](ablation::Plan)s, the [`Engine`](ablation::Engine), the curve [`Metric`](ablation::Metric) and accuracy / loss curves, causal pair interaction ([`PairInteraction`](ablation::PairInteraction)) |
 //! | [`pairs`] | neuron pairs: redundancy, synergy, partial information decomposition |
 //! | [`infoplane`] | layers over training: codeword entropy and information, noise-model I(X;T), a training observer |
 //! | `plot` (feature `plot`) | SVG figures: curves against the random band, measure distributions, scatter |

@@ -254,6 +254,16 @@ fn an_ablation_that_overflows_names_the_layer_at_its_checkpoint() {
             },
             "{path:?}"
         );
+        // Ablating neuron 0 alone already overflows: the pair interaction names it too.
+        assert_eq!(
+            network_error(engine.pair_interaction(0, None)),
+            NetworkError::NonFiniteOutput {
+                layer: Some(1),
+                sample: 0,
+                value: f32::INFINITY
+            },
+            "{path:?}"
+        );
     }
 }
 
@@ -356,6 +366,14 @@ fn a_lying_user_resumable_model_is_a_typed_error() {
     let mut bent = Liar::new();
     bent.readout = Some((Array2::zeros((3, 2)), Array1::zeros(3)));
     assert!(shape(&bent).contains("read-out of hidden layer 0"));
+    // The pair interaction reads the same cached layers and read-outs: typed errors too.
+    for liar in [&wide, &huge, &shy, &bent] {
+        let pairs = Engine::new(liar, &data).and_then(|e| e.pair_interaction(0, None));
+        assert!(
+            matches!(pairs, Err(Error::Network(NetworkError::Shape { .. }))),
+            "{pairs:?}"
+        );
+    }
     // The same lies reach `record`: typed errors there too.
     let recorded = record(&shy, &data, DenseRecorder::all(2).unwrap(), 2, &mut |_| {});
     assert!(matches!(recorded, Err(Error::Network(NetworkError::Shape { .. }))));

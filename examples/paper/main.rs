@@ -8,8 +8,13 @@
 //! cargo run --release --example paper -- [--data DIR] [--dataset mnist|fashion-mnist|cifar10] \
 //!     [--inputs X.npy --labels Y.npy [--test-inputs XT.npy --test-labels YT.npy]] [--normalize MEAN,STD] \
 //!     [--act relu|tanh|sigmoid] [--hidden 100,100,100] [--epochs E] [--model M.safetensors] \
-//!     [--quantizer Q [--bins B] [--threshold T]] [--value zero|mean] [--seeds R] [--out OUTDIR]
+//!     [--quantizer Q [--bins B] [--threshold T]] [--value zero|mean] [--seeds R] [--out OUTDIR] \
+//!     [--pairs [--pair-shuffles S]]
 //! ```
+//!
+//! `--pairs` adds the neuron-pair step (`pairs.rs`): per layer, the PID of
+//! every pair, its within-class-shuffle null, the causal pair interaction,
+//! their correlations and the pair-ordered curves, in `pairs.md` and `pairs/`.
 //!
 //! Without `--data` or `--inputs` it runs on the MNIST sample shipped in
 //! `data/mnist-sample`. Progress goes to stderr: a bar on a terminal, plain
@@ -22,6 +27,7 @@ mod cli;
 #[allow(dead_code)] // shared by the examples; each uses a part
 #[path = "../common/data.rs"]
 mod data;
+mod pairs;
 #[allow(dead_code)] // shared by the examples; each uses a part
 #[path = "../common/progress.rs"]
 mod progress;
@@ -99,6 +105,14 @@ struct Args {
     /// Seed of the split, the initialisation and the shuffling.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Also analyse the neuron pairs of every hidden layer: PID maps, their
+    /// within-class-shuffle null, the causal pair interaction, and curves
+    /// ordered by pairs (`pairs.md` and `pairs/`).
+    #[arg(long)]
+    pairs: bool,
+    /// Null draws of the `--pairs` step.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
+    pair_shuffles: u64,
     /// Output directory (default `target/paper/<dataset>-<act>-<value>`).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -213,6 +227,20 @@ fn run(args: &Args) -> Result<()> {
     timings.write = clock.elapsed().as_secs_f64();
     timings.total = started.elapsed().as_secs_f64();
     report.write_summary(&out, &timings)?;
+    if args.pairs {
+        let clock = Instant::now();
+        let inputs = pairs::Inputs {
+            recording: &recording,
+            quantizer,
+            scores: &scores,
+            engine: &engine,
+            bands: &bands[..mlp.num_hidden()],
+            shuffles: usize::try_from(args.pair_shuffles)?,
+            seed: args.seed,
+        };
+        pairs::run(&inputs, &out)?;
+        println!("pairs: {:.1} s", clock.elapsed().as_secs_f64());
+    }
     println!(
         "wrote {} (train {:.1} s, record {:.1} s, measures {:.1} s, curves {:.1} s, write {:.1} s, total {:.1} s)",
         out.display(),

@@ -53,13 +53,13 @@ pub enum Path {
 /// # Ok::<(), infoablate::Error>(())
 /// ```
 pub struct Engine<'a, N: Network + Sync + ?Sized> {
-    network: &'a N,
-    data: &'a Dataset,
+    pub(super) network: &'a N,
+    pub(super) data: &'a Dataset,
     /// The network's hidden widths, read once and checked on a sample.
-    widths: Vec<usize>,
-    replacement: Replacement,
-    path: Path,
-    chunk_size: usize,
+    pub(super) widths: Vec<usize>,
+    pub(super) replacement: Replacement,
+    pub(super) path: Path,
+    pub(super) chunk_size: usize,
     /// The unablated network's hidden layers and logits on each chunk,
     /// computed by the first fast-path run and shared by the following ones.
     baselines: OnceLock<Vec<fast::Baseline>>,
@@ -236,14 +236,7 @@ impl<'a, N: Network + Sync + ?Sized> Engine<'a, N> {
 
     /// The metric at each checkpoint over all samples.
     fn score(&self, plan: &Plan) -> Result<Vec<Metric>> {
-        let resumable = match self.path {
-            Path::Plain => None,
-            Path::Auto => self.network.as_resumable(),
-            Path::Fast => Some(self.network.as_resumable().ok_or(AblationError::Parameter {
-                name: "path",
-                reason: "the fast path needs a network that implements Resumable".into(),
-            })?),
-        };
+        let resumable = self.resumable()?;
         let base = plan.neurons().iter().map(|&(l, _)| l).min();
         let fast = match (resumable, base) {
             (Some(network), Some(base)) => Some((
@@ -277,13 +270,29 @@ impl<'a, N: Network + Sync + ?Sized> Engine<'a, N> {
         Ok(sums)
     }
 
+    /// The network as [`Resumable`] when the path is fast (`None`: plain).
+    ///
+    /// # Errors
+    /// [`AblationError::Parameter`] for [`Path::Fast`] on a network that is
+    /// not resumable.
+    pub(super) fn resumable(&self) -> Result<Option<&'a dyn Resumable>> {
+        match self.path {
+            Path::Plain => Ok(None),
+            Path::Auto => Ok(self.network.as_resumable()),
+            Path::Fast => Ok(Some(self.network.as_resumable().ok_or(AblationError::Parameter {
+                name: "path",
+                reason: "the fast path needs a network that implements Resumable".into(),
+            })?)),
+        }
+    }
+
     /// The first sample of each chunk.
-    fn starts(&self) -> Vec<usize> {
+    pub(super) fn starts(&self) -> Vec<usize> {
         (0..self.data.len()).step_by(self.chunk_size).collect()
     }
 
     /// The inputs and labels of the chunk that begins at `start`.
-    fn chunk(&self, start: usize) -> (ArrayView2<'_, f32>, &[usize]) {
+    pub(super) fn chunk(&self, start: usize) -> (ArrayView2<'_, f32>, &[usize]) {
         let end = (start + self.chunk_size).min(self.data.len());
         (
             self.data.inputs().slice_move(s![start..end, ..]),
@@ -292,7 +301,7 @@ impl<'a, N: Network + Sync + ?Sized> Engine<'a, N> {
     }
 
     /// The unablated network's state on every chunk, computed on first use.
-    fn baselines(&self, network: &dyn Resumable) -> Result<&[fast::Baseline]> {
+    pub(super) fn baselines(&self, network: &dyn Resumable) -> Result<&[fast::Baseline]> {
         if let Some(baselines) = self.baselines.get() {
             return Ok(baselines);
         }

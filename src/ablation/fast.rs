@@ -260,6 +260,22 @@ impl Baseline {
         let logits = cache_rows(logits.view(), rows, network.num_classes(), widths.len())?;
         Ok(Baseline { hidden, logits })
     }
+
+    /// The cached output of hidden layer `layer` (`samples × width`).
+    pub(super) fn hidden(&self, layer: usize) -> Result<ArrayView2<'_, f32>> {
+        let rows = self.logits.data.len() / self.logits.width.max(1);
+        let h = self.hidden.get(layer).ok_or(NetworkError::NoSuchLayer {
+            layer,
+            num_hidden: self.hidden.len(),
+        })?;
+        matrix(&h.data, rows, h.width)
+    }
+
+    /// The cached logits (`samples × classes`).
+    pub(super) fn logits(&self) -> Result<ArrayView2<'_, f32>> {
+        let width = self.logits.width;
+        matrix(&self.logits.data, self.logits.data.len() / width.max(1), width)
+    }
 }
 
 /// The cached state of one chunk of samples.

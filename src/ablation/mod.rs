@@ -13,6 +13,9 @@
 //!   applies each removal as a sparse rank-1 update of the next layer's
 //!   pre-activations, and re-runs only what lies downstream. The plain path —
 //!   a full forward pass at every `k` — stays available as the reference.
+//! - [`Engine::pair_interaction`] ablates each neuron of a layer alone and
+//!   each pair together: [`PairInteraction`] holds `Δ(i)`, `Δ(i,j)` and the
+//!   interaction `Δ(i,j) − Δ(i) − Δ(j)` of accuracy and loss.
 //!
 //! Definitions: section "Cumulative ablation" of [`definitions`](crate::doc::definitions).
 
@@ -20,6 +23,7 @@ mod curve;
 mod engine;
 mod evaluate;
 mod fast;
+mod interaction;
 mod metric;
 mod per_layer;
 mod plain;
@@ -31,6 +35,7 @@ pub use crate::measures::{Order, rank};
 pub use curve::{AblationCurve, CurveLabel, CurvePoint, RandomBand};
 pub use engine::{Engine, Path};
 pub use evaluate::{Evaluation, evaluate};
+pub use interaction::{Effect, INTERACTION_COLUMNS, PairInteraction};
 pub use metric::Metric;
 pub use plan::Plan;
 pub use replacement::{NeuronValues, Replacement};

@@ -72,6 +72,7 @@
 
 mod accumulate;
 mod analyze;
+mod correlation;
 mod counts;
 mod estimate;
 mod measure;
@@ -82,6 +83,7 @@ mod stats;
 mod stream;
 
 pub use analyze::{analyze, analyze_streaming, analyze_streaming_with, analyze_with};
+pub use correlation::{RankCorrelation, spearman};
 pub use counts::{CountTable, LayerCounts, MAX_COUNT_CELLS, Moments};
 pub use estimate::{Estimator, Units, class_entropy, entropy, joint_entropy, kl_selectivity, mutual_information};
 pub use measure::{

@@ -6,8 +6,9 @@ use ndarray::Array2;
 use super::PairsError;
 use super::count::PairCounts;
 use super::measures::{COLUMNS, PairMeasures, PairSettings};
-use crate::ablation::{Schedule, Scope};
-use crate::measures::{Order, rank};
+use super::views;
+use crate::ablation::Schedule;
+use crate::measures::Order;
 use crate::parallel::map_indices;
 use crate::{Error, Result};
 
@@ -146,12 +147,7 @@ impl PairAnalysis {
     /// # Errors
     /// As [`column`](PairAnalysis::column).
     pub fn matrix(&self, name: &str) -> Result<Array2<f64>, PairsError> {
-        let values = self.column(name)?;
-        let mut m = Array2::from_elem((self.width, self.width), f64::NAN);
-        for (&(i, j), v) in self.pairs.iter().zip(values) {
-            (m[[i, j]], m[[j, i]]) = (v, v);
-        }
-        Ok(m)
+        Ok(views::matrix(self.width, &self.pairs, &self.column(name)?))
     }
 
     /// The `k` pairs with the highest (`Descending`) or lowest (`Ascending`)
@@ -160,11 +156,7 @@ impl PairAnalysis {
     /// # Errors
     /// As [`column`](PairAnalysis::column).
     pub fn top_k(&self, name: &str, k: usize, order: Order) -> Result<Vec<RankedPair>, PairsError> {
-        let values = self.column(name)?;
-        let entries: Vec<(usize, usize, f64)> = self.pairs.iter().zip(&values).map(|(&(i, j), &v)| (i, j, v)).collect();
-        let ranked = rank(&entries, order);
-        let value = |p: (usize, usize)| values[self.pairs.iter().position(|&q| q == p).unwrap_or(0)];
-        Ok(ranked.into_iter().take(k).map(|p| (p, value(p))).collect())
+        Ok(views::top_k(&self.pairs, &self.column(name)?, k, order))
     }
 
     /// Per neuron, the mean of a column over the analysed pairs that contain
@@ -173,19 +165,7 @@ impl PairAnalysis {
     /// # Errors
     /// As [`column`](PairAnalysis::column).
     pub fn neuron_means(&self, name: &str) -> Result<Vec<f64>, PairsError> {
-        let values = self.column(name)?;
-        let (mut sum, mut count) = (vec![0.0; self.width], vec![0_usize; self.width]);
-        for (&(i, j), v) in self.pairs.iter().zip(values) {
-            for n in [i, j] {
-                sum[n] += v;
-                count[n] += 1;
-            }
-        }
-        Ok(sum
-            .iter()
-            .zip(&count)
-            .map(|(s, &c)| if c == 0 { f64::NAN } else { s / c as f64 })
-            .collect())
+        Ok(views::neuron_means(self.width, &self.pairs, &self.column(name)?))
     }
 
     /// A schedule that ablates hidden layer `layer`'s neurons by their
@@ -196,13 +176,11 @@ impl PairAnalysis {
     /// # Errors
     /// As [`column`](PairAnalysis::column).
     pub fn schedule(&self, name: &str, layer: usize, order: Order) -> Result<Schedule, PairsError> {
-        let mut per_layer = vec![Vec::new(); layer];
-        per_layer.push(self.neuron_means(name)?);
-        Ok(Schedule::by_scores(
+        Ok(views::layer_schedule(
             format!("mean pairwise {name}"),
-            per_layer,
+            layer,
+            self.neuron_means(name)?,
             order,
-            Scope::Layer(layer),
         ))
     }
 

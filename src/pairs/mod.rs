@@ -67,6 +67,7 @@ mod linalg;
 mod measures;
 mod null;
 mod table;
+pub(crate) mod views;
 
 pub use analysis::{PairAnalysis, RankedPair, SampleSizeWarning};
 pub use blackwell::MAX_ENUMERATION;
