@@ -16,6 +16,13 @@
 //! - [`sigmoid`]: at most 2 ulp where `σ(x)` is a normal `f32`
 //!   (`x ≥ −87`), 90 % correctly rounded; below, an absolute error under
 //!   `2⁻¹²⁶`; `0` for `x → −∞`, `1` for `x → +∞`, NaN propagated.
+//! - [`silu`] (`x σ(x)`): at most 4 ulp where the result is a normal `f32`;
+//!   `−0` where `σ(x)` underflows.
+//! - [`elu`]: its `e^x − 1` at most 2 ulp (tested over `x ∈ [−90, 0]`),
+//!   times `alpha`; exact `x` for `x > 0`.
+//! - [`leaky_relu`], [`relu`]: exact.
+//! - [`gelu`]: at most 1 ulp (one rounding of an `f64` evaluation through
+//!   `libm`'s `erfc`); a scalar loop, since `erfc` branches on its range.
 
 use ndarray::ArrayViewMut2;
 
@@ -34,12 +41,12 @@ const EXP_MAX: f32 = 88.0;
 /// Smallest argument of [`exp`] whose result is a normal `f32`.
 const EXP_MIN: f32 = -87.3;
 
-/// `e^x` for `x ∈ [EXP_MIN, EXP_MAX]` (other inputs are clamped into it;
-/// callers handle the overflow): `x = n ln 2 + r` with `|r| ≤ ln 2 / 2`,
-/// `e^r` by Cephes' degree-7 polynomial (`expf`), times `2ⁿ` built in the
-/// exponent bits. About 1 ulp.
+/// `e^x = 2ⁿ (1 + m)` for `x ∈ [EXP_MIN, EXP_MAX]` (other inputs are
+/// clamped into it; callers handle the overflow), as `(m, 2ⁿ)`: `x = n ln 2
+/// + r` with `|r| ≤ ln 2 / 2`, `m = e^r − 1` by Cephes' degree-7 polynomial
+/// (`expf`), `2ⁿ` built in the exponent bits.
 #[inline(always)]
-fn exp(x: f32) -> f32 {
+fn exp_parts(x: f32) -> (f32, f32) {
     let x = x.clamp(EXP_MIN, EXP_MAX);
     let shifted = x * LOG2_E + ROUND;
     let n = shifted - ROUND;
@@ -50,11 +57,28 @@ fn exp(x: f32) -> f32 {
     p = p * r + 4.166_579_6e-2;
     p = p * r + 0.166_666_65;
     p = p * r + 0.5;
-    let er = p * (r * r) + r + 1.0;
+    let m = p * (r * r) + r;
     // The integer n sits in the low bits of `shifted`; `n + 127` shifted into
     // the exponent field is 2ⁿ (the high bits of `shifted` fall off the left).
     let scale = f32::from_bits((shifted.to_bits().wrapping_add(127)) << 23);
-    er * scale
+    (m, scale)
+}
+
+/// `e^x` for `x ∈ [EXP_MIN, EXP_MAX]` (other inputs are clamped into it;
+/// callers handle the overflow), from [`exp_parts`]. About 1 ulp.
+#[inline(always)]
+fn exp(x: f32) -> f32 {
+    let (m, scale) = exp_parts(x);
+    (m + 1.0) * scale
+}
+
+/// `e^x − 1` for `x ≤ 0`, from [`exp_parts`] as `2ⁿ m + (2ⁿ − 1)`, which
+/// keeps its relative accuracy near 0 (where `e^x − 1` would cancel); `−1`
+/// below `EXP_MIN`. Within 2 ulp.
+#[inline(always)]
+fn expm1_negative(x: f32) -> f32 {
+    let (m, scale) = exp_parts(x);
+    m * scale + (scale - 1.0)
 }
 
 /// Below this `|x|` tanh is the odd polynomial, above it `1 − 2/(e^{2|x|} + 1)`.
@@ -99,6 +123,45 @@ pub(super) fn relu(x: f32) -> f32 {
     x.max(0.0)
 }
 
+/// `x` for `x > 0`, `slope · x` otherwise (PyTorch's `leaky_relu`): exact.
+#[inline(always)]
+pub(super) fn leaky_relu(x: f32, slope: f32) -> f32 {
+    if x > 0.0 { x } else { x * slope }
+}
+
+/// `x` for `x > 0`, `alpha (e^x − 1)` otherwise (PyTorch's `elu`).
+#[inline(always)]
+pub(super) fn elu(x: f32, alpha: f32) -> f32 {
+    let negative = alpha * expm1_negative(x.min(0.0));
+    let v = if x > 0.0 { x } else { negative };
+    if x.is_nan() { x } else { v }
+}
+
+/// `x σ(x)` (SiLU), `−0` where `σ(x)` underflows to 0.
+#[inline(always)]
+pub(super) fn silu(x: f32) -> f32 {
+    let s = sigmoid(x);
+    if s == 0.0 { -0.0 } else { x * s }
+}
+
+/// `x Φ(x) = x erfc(−x/√2) / 2` (GELU, exact form), evaluated in `f64` and
+/// rounded once: within 1 ulp of the correctly rounded value. Not
+/// vectorised (`erfc` branches on its argument's range).
+#[inline(always)]
+pub(super) fn gelu(x: f32) -> f32 {
+    let x = f64::from(x);
+    (0.5 * x * libm::erfc(-x * std::f64::consts::FRAC_1_SQRT_2)) as f32
+}
+
+/// `d/dx [x Φ(x)] = Φ(x) + x φ(x)`, in `f64`, for training.
+#[cfg(feature = "mlp")]
+pub(super) fn gelu_derivative(x: f32) -> f32 {
+    let x = f64::from(x);
+    let cdf = 0.5 * libm::erfc(-x * std::f64::consts::FRAC_1_SQRT_2);
+    let pdf = (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt();
+    (cdf + x * pdf) as f32
+}
+
 /// Applies `f` to every value of `values`.
 #[inline(always)]
 fn map(values: &mut [f32], f: impl Fn(f32) -> f32) {
@@ -138,7 +201,7 @@ pub(super) fn apply(mut z: ArrayViewMut2<'_, f32>, f: impl Fn(f32) -> f32 + Copy
 mod tests {
     #[cfg(target_arch = "x86_64")]
     use super::{map, map_avx2, relu};
-    use super::{sigmoid, tanh};
+    use super::{elu, expm1_negative, gelu, leaky_relu, sigmoid, silu, tanh};
 
     /// Distance in units in the last place between two finite `f32` of the same sign.
     fn ulps(a: f32, b: f32) -> u32 {
@@ -231,7 +294,15 @@ mod tests {
         let inputs: Vec<f32> = (0..200_003_u32)
             .map(|i| f32::from_bits(i.wrapping_mul(2_654_435_761)))
             .collect();
-        let kernels: [fn(f32) -> f32; 3] = [tanh, sigmoid, relu];
+        let kernels: [fn(f32) -> f32; 7] = [
+            tanh,
+            sigmoid,
+            relu,
+            silu,
+            gelu,
+            |x| elu(x, 0.7),
+            |x| leaky_relu(x, 0.01),
+        ];
         for f in kernels {
             let (mut portable, mut wide) = (inputs.clone(), inputs.clone());
             map(&mut portable, f);
@@ -253,5 +324,93 @@ mod tests {
         assert_eq!(sigmoid(f32::NEG_INFINITY), 0.0);
         assert_eq!(sigmoid(20.0), 1.0);
         assert!(sigmoid(f32::NAN).is_nan());
+    }
+
+    /// The largest distance in ulp of `f` from `reference` over every
+    /// `step`-th `f32` from `from` to `to` (same sign, `|from| < |to|`).
+    fn max_ulps_one_side(
+        f: impl Fn(f32) -> f32,
+        reference: impl Fn(f64) -> f64,
+        (from, to): (f32, f32),
+        step: usize,
+    ) -> (u32, f32) {
+        let mut worst = (0, 0.0);
+        for bits in (from.to_bits()..to.to_bits()).step_by(step) {
+            let x = f32::from_bits(bits);
+            let expected = reference(f64::from(x)) as f32;
+            let got = f(x);
+            assert_eq!(got.is_sign_negative(), expected.is_sign_negative(), "sign at {x:e}");
+            let d = ulps(got, expected);
+            if d > worst.0 {
+                worst = (d, x);
+            }
+        }
+        worst
+    }
+
+    /// Documented bounds of the other kernels.
+    const EXPM1_MAX_ULPS: u32 = 2;
+    const SILU_MAX_ULPS: u32 = 4;
+    const GELU_MAX_ULPS: u32 = 1;
+    /// GELU is sampled every 61st `f32` (two `f64` special functions per point).
+    const GELU_STEP: usize = 61;
+
+    #[test]
+    fn expm1_is_within_two_ulp_on_the_negative_axis() {
+        let (worst, at) = max_ulps_one_side(expm1_negative, f64::exp_m1, (-1e-30, -90.0), 7);
+        assert!(worst <= EXPM1_MAX_ULPS, "expm1({at:e}) is {worst} ulp off");
+        assert_eq!(expm1_negative(-0.0), 0.0);
+        assert_eq!(expm1_negative(0.0), 0.0);
+        assert_eq!(expm1_negative(f32::NEG_INFINITY), -1.0);
+    }
+
+    #[test]
+    fn elu_and_leaky_relu_follow_pytorch() {
+        for x in [-3.0_f32, -1e-3, -0.0, 0.0, 2.5] {
+            let expected = if x > 0.0 { f64::from(x) } else { 0.7 * f64::from(x).exp_m1() };
+            approx::assert_relative_eq!(f64::from(elu(x, 0.7)), expected, max_relative = 3e-7);
+            assert_eq!(leaky_relu(x, 0.01), if x > 0.0 { x } else { 0.01 * x });
+        }
+        assert_eq!(elu(-100.0, 2.0), -2.0);
+        assert!(elu(f32::NAN, 1.0).is_nan());
+        assert!(leaky_relu(f32::NAN, 0.1).is_nan());
+    }
+
+    #[test]
+    fn silu_is_within_four_ulp_where_it_is_normal() {
+        // σ(x) ≥ e^{−87}, and x σ(x) is normal, for x ≥ −87.
+        let (worst, at, _) = max_ulps(silu, |x| x * sigmoid_f64(x), 1e-30, 87.0);
+        assert!(worst <= SILU_MAX_ULPS, "silu({at:e}) is {worst} ulp off");
+        assert_eq!(silu(f32::NEG_INFINITY).to_bits(), (-0.0_f32).to_bits());
+        assert_eq!(silu(f32::INFINITY), f32::INFINITY);
+        assert!(silu(f32::NAN).is_nan());
+    }
+
+    /// `erfc(t)` for `t ≥ 2` by Laplace's continued fraction, independent of
+    /// `libm`: `e^{−t²}/√π · 1/(t + ½/(t + 1/(t + (3/2)/(t + …))))`.
+    fn erfc_continued_fraction(t: f64) -> f64 {
+        let mut tail = t;
+        for k in (1..200).rev() {
+            tail = t + f64::from(k) / 2.0 / tail;
+        }
+        (-t * t).exp() / std::f64::consts::PI.sqrt() / tail
+    }
+
+    #[test]
+    fn gelu_is_within_one_ulp_of_the_exact_form() {
+        let erf_form = |x: f64| 0.5 * x * (1.0 + libm::erf(x * std::f64::consts::FRAC_1_SQRT_2));
+        // Positive side and the negative side down to −3 against the erf form
+        // (1 + erf loses at most 9 of f64's 53 bits there).
+        let (worst, at) = max_ulps_one_side(gelu, erf_form, (1e-30, 20.0), GELU_STEP);
+        assert!(worst <= GELU_MAX_ULPS, "gelu({at:e}) is {worst} ulp off");
+        let (worst, at) = max_ulps_one_side(gelu, erf_form, (-1e-30, -3.0), GELU_STEP);
+        assert!(worst <= GELU_MAX_ULPS, "gelu({at:e}) is {worst} ulp off");
+        // The far negative tail against the continued fraction, until it underflows.
+        let tail = |x: f64| 0.5 * x * erfc_continued_fraction(-x * std::f64::consts::FRAC_1_SQRT_2);
+        let (worst, at) = max_ulps_one_side(gelu, tail, (-3.0, -13.0), GELU_STEP);
+        assert!(worst <= GELU_MAX_ULPS, "gelu({at:e}) is {worst} ulp off");
+        assert_eq!(gelu(0.0), 0.0);
+        assert_eq!(gelu(-20.0).to_bits(), (-0.0_f32).to_bits());
+        assert!(gelu(f32::NAN).is_nan());
     }
 }
