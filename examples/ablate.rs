@@ -1,14 +1,17 @@
 //! Cumulative ablation of a saved model on MNIST-format data, to a CSV curve.
 //!
 //! ```text
-//! cargo run --release --example ablate -- --model M.safetensors --act relu|tanh|sigmoid --data DIR \
+//! cargo run --release --example ablate -- --model M.safetensors [--act ACT [--force-act]] \
+//!     [--layers fc1,fc2,fc3] [--expect-accuracy 0.93±0.01] --data DIR \
 //!     [--analysis train|test] [--eval test|train] \
 //!     (--ranking RANKING.csv | --measure entropy|mutual_info|kl_selectivity|csi|random \
 //!      --order ascending|descending [--quantizer Q --bins B --threshold T] [--seed S]) \
 //!     --scope layer:L|global [--value zero|mean] --out CURVE.csv
 //! ```
 //!
-//! `M.safetensors` uses PyTorch's `nn.Sequential` naming; `DIR` holds the four
+//! `M.safetensors` uses PyTorch's `nn.Sequential` naming (or names its
+//! layers with `--layers`); its activation is the one it records, or
+//! `--act`; `DIR` holds the four
 //! MNIST-format IDX files; layers are numbered from 0 (the first hidden
 //! layer). `--ranking` gives the order explicitly (CSV `layer,neuron`, first
 //! row ablated first); otherwise the scores are computed on the analysis
@@ -18,6 +21,8 @@
 
 #[path = "common/cli.rs"]
 mod cli;
+#[path = "common/model.rs"]
+mod model;
 #[path = "common/ranking.rs"]
 mod ranking;
 
@@ -25,10 +30,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
-use infoablate::ablation::{AblationSchedule, Engine, NeuronValues, Order, Replacement, Schedule, Scope};
+use infoablate::ablation::{AblationSchedule, Engine, NeuronValues, Order, Replacement, Schedule, Scope, evaluate};
 use infoablate::data::{Split, load_mnist_dir};
 use infoablate::measures::{MeasureSettings, Quantizer, analyze};
-use infoablate::network::{Activation, Mlp, Network};
+use infoablate::network::Network;
 use infoablate::record::{DenseRecorder, record};
 
 /// A split of the MNIST-format directory.
@@ -70,13 +75,11 @@ enum ValueArg {
 /// Cumulative ablation of a saved model on MNIST-format data, to a CSV curve
 /// `k,fraction,accuracy,loss`.
 #[derive(Debug, Parser)]
+#[command(mut_arg("model", |a| a.required(true)))]
 struct Args {
-    /// The model, PyTorch `nn.Sequential` safetensors.
-    #[arg(long)]
-    model: PathBuf,
-    /// Its hidden activation: relu, tanh or sigmoid.
-    #[arg(long)]
-    act: Activation,
+    /// The model and how to load it.
+    #[command(flatten)]
+    model: model::ModelArgs,
     /// Directory of the four MNIST-format IDX files.
     #[arg(long)]
     data: PathBuf,
@@ -126,8 +129,11 @@ fn parse_scope(text: &str) -> Result<Scope, String> {
 }
 
 fn run(args: &Args) -> cli::Result<()> {
-    let mlp = Mlp::load_safetensors(&args.model, args.act)?;
+    let mlp = args.model.load()?.ok_or("--model is required")?;
     let eval = load_mnist_dir(&args.data, args.eval.into())?;
+    if args.model.expect_accuracy.is_some() {
+        args.model.check_accuracy(evaluate(&mlp, &eval, 1000)?.accuracy)?;
+    }
     let scored = args.measure.as_deref().is_some_and(|m| m != "random");
     let recording = if args.value == ValueArg::Mean || scored {
         let analysis = load_mnist_dir(&args.data, args.analysis.into())?;

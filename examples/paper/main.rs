@@ -6,7 +6,8 @@
 //!
 //! ```text
 //! cargo run --release --example paper -- [--data DIR] [--dataset mnist|fashion-mnist|cifar10] \
-//!     [--act relu|tanh|sigmoid] [--hidden 100,100,100] [--epochs E] [--model M.safetensors] \
+//!     [--act ACT] [--hidden 100,100,100] [--epochs E] \
+//!     [--model M.safetensors [--force-act] [--layers fc1,fc2,fc3]] [--expect-accuracy 0.93±0.01] \
 //!     [--quantizer Q [--bins B] [--threshold T]] [--value zero|mean] [--seeds R] [--out OUTDIR]
 //! ```
 //!
@@ -16,6 +17,8 @@
 mod bars;
 #[path = "../common/cli.rs"]
 mod cli;
+#[path = "../common/model.rs"]
+mod model;
 mod report;
 
 use std::path::{Path, PathBuf};
@@ -68,18 +71,17 @@ struct Args {
     /// Which data set `--data` holds.
     #[arg(long, value_enum, default_value = "mnist")]
     dataset: DatasetKind,
-    /// Hidden activation of the network.
-    #[arg(long, default_value = "relu")]
-    act: Activation,
+    /// The network to load instead of training one (`--model`), its
+    /// activation (`--act`, also that of a trained network: relu by
+    /// default), and the accuracy it should reach.
+    #[command(flatten)]
+    model: model::ModelArgs,
     /// Hidden layer widths, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "100,100,100")]
     hidden: Vec<usize>,
     /// Training epochs (Adam, learning rate 1e-3, batch 128).
     #[arg(long, default_value_t = 10)]
     epochs: usize,
-    /// Load this `nn.Sequential` safetensors model instead of training.
-    #[arg(long)]
-    model: Option<PathBuf>,
     /// The quantizer of the measures (the paper's one bit per neuron for the
     /// activation when absent).
     #[command(flatten)]
@@ -118,8 +120,12 @@ fn main() -> ExitCode {
 
 fn run(args: &Args) -> Result<()> {
     let started = Instant::now();
-    // Settings are checked before the long steps.
-    let quantizer = args.quantizer.quantizer(Quantizer::for_activation(args.act))?;
+    // Settings (and a model to load) are checked before the long steps.
+    let loaded = args.model.load()?;
+    let act = loaded
+        .as_ref()
+        .map_or(args.model.act.unwrap_or(Activation::Relu), Mlp::activation);
+    let quantizer = args.quantizer.quantizer(Quantizer::for_activation(act))?;
     let settings = MeasureSettings::new(quantizer).with_variance().with_weight_norms();
     let known: Vec<String> = settings.measures().iter().map(|m| m.name().to_string()).collect();
     if let Some(unknown) = args.measures.iter().find(|m| !known.contains(m)) {
@@ -144,24 +150,24 @@ fn run(args: &Args) -> Result<()> {
             .value
             .to_possible_value()
             .map_or("value".into(), |v| v.get_name().to_string());
-        Path::new("target/paper").join(format!("{dataset}-{}-{value}", args.act))
+        Path::new("target/paper").join(format!("{dataset}-{act}-{value}"))
     });
     std::fs::create_dir_all(&out).map_err(|e| infoablate::Error::io("create", &out, e))?;
 
     let mut timings = Timings::default();
     let clock = Instant::now();
-    let mlp = network(args, &train)?;
+    let mlp = network(args, loaded, act, &train)?;
     timings.train = clock.elapsed().as_secs_f64();
     let model_path = out.join("model.safetensors");
     mlp.save_safetensors(&model_path, "")?;
     let base = evaluate(&mlp, &test, 1000)?;
     println!(
-        "network {:?} {}: test accuracy {:.4}, loss {:.4} nats",
+        "network {:?} {act}: test accuracy {:.4}, loss {:.4} nats",
         mlp.sizes(),
-        args.act,
         base.accuracy,
         base.loss
     );
+    args.model.check_accuracy(base.accuracy)?;
 
     let clock = Instant::now();
     let bar = bars::bar("record", analysis.len());
@@ -212,8 +218,8 @@ fn run(args: &Args) -> Result<()> {
         source: &source,
         args: &std::env::args().skip(1).collect::<Vec<_>>().join(" "),
         network: &mlp,
-        activation: args.act,
-        epochs: if args.model.is_some() { 0 } else { args.epochs },
+        activation: act,
+        epochs: if args.model.model.is_some() { 0 } else { args.epochs },
         split: (train.len(), analysis.len(), test.len()),
         base,
         scores: &scores,
@@ -269,10 +275,10 @@ fn load(args: &Args) -> Result<(Dataset, Dataset, String)> {
     Ok((train, test, format!("{name} ({})", dir.display())))
 }
 
-/// The `--model` network, or a new one trained on `train`.
-fn network(args: &Args, train: &Dataset) -> Result<Mlp> {
-    if let Some(path) = &args.model {
-        let mlp = Mlp::load_safetensors(path, args.act)?;
+/// The `--model` network `loaded`, checked against the data, or a new one
+/// with activation `act` trained on `train`.
+fn network(args: &Args, loaded: Option<Mlp>, act: Activation, train: &Dataset) -> Result<Mlp> {
+    if let (Some(mlp), Some(path)) = (loaded, &args.model.model) {
         let sizes = mlp.sizes();
         if sizes.first() != Some(&train.inputs().ncols()) || sizes.last() != Some(&train.num_classes()) {
             return Err(format!(
@@ -290,7 +296,7 @@ fn network(args: &Args, train: &Dataset) -> Result<Mlp> {
     sizes.extend(&args.hidden);
     sizes.push(train.num_classes());
     let mut rng = StdRng::seed_from_u64(args.seed);
-    let mut mlp = Mlp::new(&sizes, args.act, Init::for_activation(args.act), &mut rng)?;
+    let mut mlp = Mlp::new(&sizes, act, Init::for_activation(act), &mut rng)?;
     let config = TrainConfig {
         epochs: args.epochs,
         seed: args.seed,
