@@ -721,7 +721,12 @@ fn batch_norm_tensors(name: &str, affine: bool) -> Vec<Tensor> {
     let mut tensors = vec![
         f32_tensor(&format!("{name}.running_mean"), &[4], &[0.5, -0.25, 0.0, 1.0]),
         f32_tensor(&format!("{name}.running_var"), &[4], &[0.25, 4.0, 1.0, 0.5]),
-        raw_tensor(&format!("{name}.num_batches_tracked"), "I64", &[], 7i64.to_le_bytes().to_vec()),
+        raw_tensor(
+            &format!("{name}.num_batches_tracked"),
+            "I64",
+            &[],
+            7i64.to_le_bytes().to_vec(),
+        ),
     ];
     if affine {
         tensors.push(f32_tensor(&format!("{name}.weight"), &[4], &[2.0, 0.5, -1.0, 1.0]));
@@ -754,7 +759,7 @@ fn batchnorm_after_a_linear_is_folded_into_it() {
             let normed = (pre - mean[o]) / (var[o] + EPS).sqrt() * gamma[o] + beta[o];
             normed.max(0.0) as f32
         });
-        let expected = h.dot(&plain.weight(1).unwrap().t()) + &plain.bias(1).unwrap();
+        let expected = h.dot(&plain.weight(1).unwrap().t()) + plain.bias(1).unwrap();
         let got = bn.forward(x.view()).unwrap();
         for (g, e) in got.iter().zip(expected.iter()) {
             assert_abs_diff_eq!(g, e, epsilon = LOGIT_TOL);
@@ -791,7 +796,10 @@ fn batchnorm_elsewhere_or_incomplete_is_refused() {
         f32_tensor("layers.1.running_var", &[4], &[1.0, -0.5, 1.0, 1.0]),
     ));
     let err = load_err(&safetensors_file(&tensors));
-    assert!(matches!(err, WeightsError::NegativeVariance { index: 1, .. }), "{err:?}");
+    assert!(
+        matches!(err, WeightsError::NegativeVariance { index: 1, .. }),
+        "{err:?}"
+    );
     // A BatchNorm of the wrong width.
     let mut tensors = valid_tensors();
     tensors.extend(replaced(
@@ -892,7 +900,10 @@ fn named_layers_that_miss_or_leave_tensors_are_errors() {
 #[test]
 fn activation_and_normalization_are_recorded_and_checked() {
     let mlp = Mlp::from_layers(
-        three_layers(9).iter().map(|l| (to_array(&l.w), Array1::from_vec(l.b.clone()))).collect(),
+        three_layers(9)
+            .iter()
+            .map(|l| (to_array(&l.w), Array1::from_vec(l.b.clone())))
+            .collect(),
         Activation::Elu { alpha: 0.5 },
     )
     .unwrap();
@@ -916,9 +927,16 @@ fn activation_and_normalization_are_recorded_and_checked() {
     );
     assert!(err.to_string().contains("--force-act"), "{err}");
     let options = LoadOptions::activation(Activation::Relu).forced();
-    assert_eq!(Mlp::from_safetensors_bytes_with(&bytes, &options).unwrap().0.activation(), Activation::Relu);
+    assert_eq!(
+        Mlp::from_safetensors_bytes_with(&bytes, &options)
+            .unwrap()
+            .0
+            .activation(),
+        Activation::Relu
+    );
     // A file without metadata needs an activation.
-    let err = Mlp::from_safetensors_bytes_with(&safetensors_file(&valid_tensors()), &LoadOptions::default()).unwrap_err();
+    let err =
+        Mlp::from_safetensors_bytes_with(&safetensors_file(&valid_tensors()), &LoadOptions::default()).unwrap_err();
     assert!(matches!(err, Error::Weights(WeightsError::NoActivation)), "{err:?}");
 
     // Normalisations that do not fit: 2 channels of a 5-wide input, mean without std.
@@ -933,9 +951,15 @@ fn activation_and_normalization_are_recorded_and_checked() {
     ));
     let mut map = std::collections::HashMap::new();
     map.insert("infoablate.normalize_mean".to_string(), "0.5".to_string());
-    assert!(matches!(ModelMetadata::from_map(&map, false), Err(WeightsError::Metadata { .. })));
+    assert!(matches!(
+        ModelMetadata::from_map(&map, false),
+        Err(WeightsError::Metadata { .. })
+    ));
     map.insert("infoablate.normalize_std".to_string(), "0".to_string());
-    assert!(matches!(ModelMetadata::from_map(&map, false), Err(WeightsError::Metadata { .. })));
+    assert!(matches!(
+        ModelMetadata::from_map(&map, false),
+        Err(WeightsError::Metadata { .. })
+    ));
     let mut map = std::collections::HashMap::new();
     map.insert("infoablate.activation".to_string(), "mish".to_string());
     let err = ModelMetadata::from_map(&map, false).unwrap_err();
@@ -1169,15 +1193,15 @@ fn random_bytes_and_corruptions_never_panic() {
 ///     h = [gelu(v) for v in bn(lin(W3, b3, h), M4, V4, [1.0] * 3, [0.0] * 3)]
 ///     print("[" + ", ".join(f"{v:.9}" for v in lin(W6, b6, h)) + "],")
 /// ```
-const REFERENCE_LOGITS: [[f32; 2]; 5] = [
-    [7.621_934_6, 2.806_809],
-    [2.234_697_8, -1.371_369_9],
-    [0.206_321_71, -0.051_453_237],
-    [0.770_256_15, -0.470_480_67],
-    [11.646_917, -0.942_521_3],
+const REFERENCE_LOGITS: [[f64; 2]; 5] = [
+    [7.62193464, 2.80680905],
+    [2.23469778, -1.37136994],
+    [0.206321713, -0.0514532365],
+    [0.770256152, -0.470480674],
+    [11.6469174, -0.942521281],
 ];
 /// The logits above against f32 forward passes of the folded network.
-const REFERENCE_TOL: f32 = 2e-5;
+const REFERENCE_TOL: f64 = 2e-5;
 
 #[test]
 fn pytorch_sequential_with_bias_false_batchnorm_and_gelu_matches_reference_logits() {
@@ -1210,7 +1234,7 @@ fn pytorch_sequential_with_bias_false_batchnorm_and_gelu_matches_reference_logit
     let logits = mlp.forward(x.view()).unwrap();
     for (row, expected) in logits.rows().into_iter().zip(REFERENCE_LOGITS) {
         for (&got, want) in row.iter().zip(expected) {
-            assert_abs_diff_eq!(got, want, epsilon = REFERENCE_TOL);
+            assert_abs_diff_eq!(f64::from(got), want, epsilon = REFERENCE_TOL);
         }
     }
 }

@@ -114,7 +114,7 @@ impl FromStr for ExpectedAccuracy {
         let (value, tolerance) = s.split_once('±').or_else(|| s.split_once("+-")).ok_or_else(bad)?;
         let value: f64 = value.trim().parse().map_err(|_| bad())?;
         let tolerance: f64 = tolerance.trim().parse().map_err(|_| bad())?;
-        if !(0.0..=1.0).contains(&value) || !(tolerance.is_finite() && tolerance >= 0.0) {
+        if !((0.0..=1.0).contains(&value) && tolerance.is_finite() && tolerance >= 0.0) {
             return Err(bad());
         }
         Ok(ExpectedAccuracy { value, tolerance })

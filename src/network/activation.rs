@@ -249,10 +249,14 @@ impl FromStr for Activation {
             ("leaky_relu" | "leakyrelu", p) => Activation::LeakyRelu {
                 negative_slope: p.unwrap_or(0.01),
             },
-            ("elu", p) => Activation::Elu { alpha: p.unwrap_or(1.0) },
+            ("elu", p) => Activation::Elu {
+                alpha: p.unwrap_or(1.0),
+            },
             _ => return Err(bad(EXPECTED)),
         };
-        activation.validate().map_err(|_| bad("the parameter must be a finite number"))?;
+        activation
+            .validate()
+            .map_err(|_| bad("the parameter must be a finite number"))?;
         Ok(activation)
     }
 }
@@ -281,7 +285,16 @@ mod tests {
             "leaky_relu".parse::<Activation>().unwrap(),
             Activation::LeakyRelu { negative_slope: 0.01 }
         );
-        for bad in ["", "mish", "relu:1", "elu:", "elu:x", "leaky_relu:nan", "elu:inf", "gelu:tanh"] {
+        for bad in [
+            "",
+            "mish",
+            "relu:1",
+            "elu:",
+            "elu:x",
+            "leaky_relu:nan",
+            "elu:inf",
+            "gelu:tanh",
+        ] {
             assert!(bad.parse::<Activation>().is_err(), "{bad}");
         }
     }
@@ -289,7 +302,13 @@ mod tests {
     #[test]
     fn non_finite_parameters_are_refused() {
         assert!(Activation::Elu { alpha: f32::NAN }.validate().is_err());
-        assert!(Activation::LeakyRelu { negative_slope: f32::INFINITY }.validate().is_err());
+        assert!(
+            Activation::LeakyRelu {
+                negative_slope: f32::INFINITY
+            }
+            .validate()
+            .is_err()
+        );
         assert!(Activation::Elu { alpha: 1.0 }.validate().is_ok());
     }
 }

@@ -407,8 +407,8 @@ mod tests {
             let mlp = Mlp::new(&[3, 4, 4, 2], act, Init::Xavier, &mut rng).unwrap();
             let samples: Vec<usize> = (0..labels.len()).collect();
             let (grads, _) = mlp.gradients(x.view(), &labels, 0.0, &samples).unwrap();
-            for k in 0..mlp.num_affine() {
-                for ((i, j), &analytic) in grads[k].0.indexed_iter() {
+            for (k, (gw, _)) in grads.iter().enumerate() {
+                for ((i, j), &analytic) in gw.indexed_iter() {
                     let mut plus = mlp.clone();
                     plus.weights[k][[i, j]] += STEP;
                     let mut minus = mlp.clone();

@@ -199,9 +199,9 @@ pub(super) fn apply(mut z: ArrayViewMut2<'_, f32>, f: impl Fn(f32) -> f32 + Copy
 
 #[cfg(test)]
 mod tests {
+    use super::{elu, expm1_negative, gelu, leaky_relu, sigmoid, silu, tanh};
     #[cfg(target_arch = "x86_64")]
     use super::{map, map_avx2, relu};
-    use super::{elu, expm1_negative, gelu, leaky_relu, sigmoid, silu, tanh};
 
     /// Distance in units in the last place between two finite `f32` of the same sign.
     fn ulps(a: f32, b: f32) -> u32 {
@@ -368,7 +368,11 @@ mod tests {
     #[test]
     fn elu_and_leaky_relu_follow_pytorch() {
         for x in [-3.0_f32, -1e-3, -0.0, 0.0, 2.5] {
-            let expected = if x > 0.0 { f64::from(x) } else { 0.7 * f64::from(x).exp_m1() };
+            let expected = if x > 0.0 {
+                f64::from(x)
+            } else {
+                0.7 * f64::from(x).exp_m1()
+            };
             approx::assert_relative_eq!(f64::from(elu(x, 0.7)), expected, max_relative = 3e-7);
             assert_eq!(leaky_relu(x, 0.01), if x > 0.0 { x } else { 0.01 * x });
         }

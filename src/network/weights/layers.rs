@@ -84,10 +84,9 @@ fn linear(module: &Module<'_>) -> Result<(Array2<f32>, Array1<f32>), WeightsErro
         }
         None => Array1::zeros(rows),
     };
-    let w = Array2::from_shape_vec((rows, cols), to_f32(w_name, w_view)?)
-        .map_err(|e| WeightsError::Format {
-            reason: format!("tensor `{w_name}`: {e}"),
-        })?;
+    let w = Array2::from_shape_vec((rows, cols), to_f32(w_name, w_view)?).map_err(|e| WeightsError::Format {
+        reason: format!("tensor `{w_name}`: {e}"),
+    })?;
     Ok((w, bias))
 }
 
@@ -110,7 +109,11 @@ fn fold_batch_norm(
         }),
         (None, None) => Err(WeightsError::MissingTensor {
             missing: bn.name(param),
-            present: bn.params.values().next().map_or_else(|| bn.name("weight"), |(n, _)| n.to_string()),
+            present: bn
+                .params
+                .values()
+                .next()
+                .map_or_else(|| bn.name("weight"), |(n, _)| n.to_string()),
         }),
     };
     let mean = stat("running_mean", "running_var")?;

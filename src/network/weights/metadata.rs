@@ -139,8 +139,20 @@ impl ModelMetadata {
         let (mean, std) = match (&self.normalize_mean, &self.normalize_std) {
             (None, None) => return Ok(()),
             (Some(mean), Some(std)) => (mean, std),
-            (Some(mean), None) => return Err(bad(NORMALIZE_MEAN_KEY, &join(mean), format!("{NORMALIZE_STD_KEY} is missing"))),
-            (None, Some(std)) => return Err(bad(NORMALIZE_STD_KEY, &join(std), format!("{NORMALIZE_MEAN_KEY} is missing"))),
+            (Some(mean), None) => {
+                return Err(bad(
+                    NORMALIZE_MEAN_KEY,
+                    &join(mean),
+                    format!("{NORMALIZE_STD_KEY} is missing"),
+                ));
+            }
+            (None, Some(std)) => {
+                return Err(bad(
+                    NORMALIZE_STD_KEY,
+                    &join(std),
+                    format!("{NORMALIZE_MEAN_KEY} is missing"),
+                ));
+            }
         };
         if mean.is_empty() || mean.len() != std.len() {
             return Err(bad(
@@ -150,7 +162,11 @@ impl ModelMetadata {
             ));
         }
         if let Some(s) = std.iter().find(|s| !(s.is_finite() && **s > 0.0)) {
-            return Err(bad(NORMALIZE_STD_KEY, &join(std), format!("{s} is not a positive standard deviation")));
+            return Err(bad(
+                NORMALIZE_STD_KEY,
+                &join(std),
+                format!("{s} is not a positive standard deviation"),
+            ));
         }
         if let Some(m) = mean.iter().find(|m| !m.is_finite()) {
             return Err(bad(NORMALIZE_MEAN_KEY, &join(mean), format!("{m} is not finite")));

@@ -367,10 +367,13 @@ fn sequential_layers<'a>(
             }
         } else {
             module.check_params(&LINEAR_PARAMS)?;
-            layers.push((k, LayerModules {
-                linear: module,
-                batch_norm: None,
-            }));
+            layers.push((
+                k,
+                LayerModules {
+                    linear: module,
+                    batch_norm: None,
+                },
+            ));
         }
     }
     Ok(layers.into_iter().map(|(_, layer)| layer).collect())
@@ -389,7 +392,14 @@ mod tests {
     fn parse_index_splits_prefix_and_index() {
         assert_eq!(parse_index("0"), Some(("", 0)));
         assert_eq!(parse_index("model.net.10"), Some(("model.net.", 10)));
-        for bad in ["", "layers", "layers.01", "layers.x1", "fc1", "layers.99999999999999999999999"] {
+        for bad in [
+            "",
+            "layers",
+            "layers.01",
+            "layers.x1",
+            "fc1",
+            "layers.99999999999999999999999",
+        ] {
             assert_eq!(parse_index(bad), None, "{bad}");
         }
     }
