@@ -79,8 +79,8 @@ impl Activation {
     /// CPU). Bounds against the correctly rounded value: tanh within 1 ulp;
     /// sigmoid within 2 ulp and SiLU within 4 ulp where the result is a
     /// normal `f32` (below, within `2⁻¹²⁶`); ELU's `e^z − 1` within 2 ulp;
-    /// GELU within 1 ulp (computed through `f64`, one value at a time);
-    /// ReLU and LeakyReLU exact.
+    /// GELU within 2 ulp for `z ≥ 0`, 4 ulp for `−1 < z < 0` and 7 ulp down
+    /// to `−13` (below, within `2⁻¹²⁶`); ReLU and LeakyReLU exact.
     ///
     /// ```
     /// use infoablate::network::Activation;
