@@ -261,23 +261,30 @@ impl FromStr for Activation {
     }
 }
 
+/// One activation of each kind, for tests.
+#[cfg(test)]
+pub(crate) const EVERY_KIND: [Activation; 7] = [
+    Activation::Relu,
+    Activation::Tanh,
+    Activation::Sigmoid,
+    Activation::Gelu,
+    Activation::Silu,
+    Activation::LeakyRelu { negative_slope: 0.1 },
+    Activation::Elu { alpha: 0.8 },
+];
+
 #[cfg(test)]
 mod tests {
-    use super::Activation;
+    use super::{Activation, EVERY_KIND};
 
     #[test]
     fn text_form_round_trips() {
-        for act in [
-            Activation::Relu,
-            Activation::Tanh,
-            Activation::Sigmoid,
-            Activation::Gelu,
-            Activation::Silu,
+        let others = [
             Activation::LeakyRelu { negative_slope: 0.01 },
             Activation::LeakyRelu { negative_slope: -0.25 },
             Activation::Elu { alpha: 1.0 },
-            Activation::Elu { alpha: 0.3 },
-        ] {
+        ];
+        for act in EVERY_KIND.into_iter().chain(others) {
             assert_eq!(act.to_string().parse::<Activation>().unwrap(), act, "{act}");
         }
         assert_eq!("GELU".parse::<Activation>().unwrap(), Activation::Gelu);

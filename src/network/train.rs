@@ -374,7 +374,8 @@ mod tests {
     use rand::rngs::StdRng;
 
     use crate::ablation::Metric;
-    use crate::network::{Activation, Init, Mlp, Network};
+    use crate::network::activation::EVERY_KIND;
+    use crate::network::{Init, Mlp, Network};
 
     /// Mean cross-entropy of `mlp` on `x`, `labels`.
     fn loss(mlp: &Mlp, x: &Array2<f32>, labels: &[usize]) -> f64 {
@@ -394,15 +395,7 @@ mod tests {
         const REL_TOL: f64 = 2e-2;
         let x = Array2::from_shape_fn((6, 3), |(i, j)| ((i * 5 + j * 3) % 7) as f32 / 3.0 - 1.0);
         let labels = [0, 1, 1, 0, 1, 0];
-        for act in [
-            Activation::Relu,
-            Activation::Tanh,
-            Activation::Sigmoid,
-            Activation::Gelu,
-            Activation::Silu,
-            Activation::LeakyRelu { negative_slope: 0.1 },
-            Activation::Elu { alpha: 0.8 },
-        ] {
+        for act in EVERY_KIND {
             let mut rng = StdRng::seed_from_u64(3);
             let mlp = Mlp::new(&[3, 4, 4, 2], act, Init::Xavier, &mut rng).unwrap();
             let samples: Vec<usize> = (0..labels.len()).collect();
