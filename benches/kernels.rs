@@ -71,42 +71,36 @@ fn activations(c: &mut Criterion) {
     let input = block();
     let mut group = c.benchmark_group("activation_512x100");
     group.throughput(Throughput::Elements(input.len() as u64));
-    let previous: [(&str, Activation, Scalar); 2] = [
-        ("tanh", Activation::Tanh, scalar_tanh),
-        ("sigmoid", Activation::Sigmoid, scalar_sigmoid),
+    // (name, kernel, scalar baseline, baseline's label, kernel's label)
+    let cases: [(&str, Activation, Scalar, &str, &str); 5] = [
+        ("tanh", Activation::Tanh, scalar_tanh, "previous_scalar", "simd"),
+        (
+            "sigmoid",
+            Activation::Sigmoid,
+            scalar_sigmoid,
+            "previous_scalar",
+            "simd",
+        ),
+        ("silu", Activation::Silu, plain_silu, "plain_scalar", "kernel"),
+        (
+            "elu",
+            Activation::Elu { alpha: 1.0 },
+            plain_elu,
+            "plain_scalar",
+            "kernel",
+        ),
+        ("gelu", Activation::Gelu, plain_gelu, "plain_scalar", "kernel"),
     ];
-    for (name, activation, scalar) in previous {
+    for (name, activation, scalar, baseline, kernel) in cases {
         let mut z = input.clone();
-        group.bench_function(format!("{name}/previous_scalar"), |b| {
+        group.bench_function(format!("{name}/{baseline}"), |b| {
             b.iter(|| {
                 z.assign(&input);
                 z.mapv_inplace(scalar);
                 black_box(&z);
             })
         });
-        group.bench_function(format!("{name}/simd"), |b| {
-            b.iter(|| {
-                z.assign(&input);
-                activation.apply(z.view_mut());
-                black_box(&z);
-            })
-        });
-    }
-    let plain: [(&str, Activation, Scalar); 3] = [
-        ("silu", Activation::Silu, plain_silu),
-        ("elu", Activation::Elu { alpha: 1.0 }, plain_elu),
-        ("gelu", Activation::Gelu, plain_gelu),
-    ];
-    for (name, activation, scalar) in plain {
-        let mut z = input.clone();
-        group.bench_function(format!("{name}/plain_scalar"), |b| {
-            b.iter(|| {
-                z.assign(&input);
-                z.mapv_inplace(scalar);
-                black_box(&z);
-            })
-        });
-        group.bench_function(format!("{name}/kernel"), |b| {
+        group.bench_function(format!("{name}/{kernel}"), |b| {
             b.iter(|| {
                 z.assign(&input);
                 activation.apply(z.view_mut());
