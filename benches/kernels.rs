@@ -1,7 +1,8 @@
 //! The fast path's inner kernels beside the implementations they replaced,
 //! in the same run: the activations on a block of 512 rows × 100 neurons
 //! (the fast path's propagated blocks), against bench-local copies of the
-//! previous scalar code. Throughput is in activations per second, so the
+//! previous scalar code, and the newer activations (SiLU, ELU, GELU) beside
+//! the plain per-value formula a user would write. Throughput is in activations per second, so the
 //! ratio of two throughputs is the speed-up.
 
 use std::hint::black_box;
@@ -42,6 +43,22 @@ fn scalar_sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
 
+/// SiLU the plain way, `x / (1 + e^{−x})` with the C library's `expf`.
+fn plain_silu(x: f32) -> f32 {
+    x / (1.0 + (-x).exp())
+}
+
+/// ELU (alpha 1) the plain way, with `f32::exp_m1`.
+fn plain_elu(x: f32) -> f32 {
+    if x > 0.0 { x } else { x.exp_m1() }
+}
+
+/// GELU the plain way, PyTorch's formula in `f32`, `x/2 (1 + erf(x/√2))`
+/// with `libm`'s `erff` (it loses the relative accuracy of the negative tail).
+fn plain_gelu(x: f32) -> f32 {
+    0.5 * x * (1.0 + libm::erff(x * std::f32::consts::FRAC_1_SQRT_2))
+}
+
 /// Pre-activations spread like a trained tanh layer's: most within ±3.
 fn block() -> Array2<f32> {
     Array2::from_shape_fn((512, 100), |(s, i)| ((s * 100 + i) as f32 * 0.618_034).sin() * 3.0)
@@ -54,20 +71,36 @@ fn activations(c: &mut Criterion) {
     let input = block();
     let mut group = c.benchmark_group("activation_512x100");
     group.throughput(Throughput::Elements(input.len() as u64));
-    let previous: [(&str, Activation, Scalar); 2] = [
-        ("tanh", Activation::Tanh, scalar_tanh),
-        ("sigmoid", Activation::Sigmoid, scalar_sigmoid),
+    // (name, kernel, scalar baseline, baseline's label, kernel's label)
+    let cases: [(&str, Activation, Scalar, &str, &str); 5] = [
+        ("tanh", Activation::Tanh, scalar_tanh, "previous_scalar", "simd"),
+        (
+            "sigmoid",
+            Activation::Sigmoid,
+            scalar_sigmoid,
+            "previous_scalar",
+            "simd",
+        ),
+        ("silu", Activation::Silu, plain_silu, "plain_scalar", "kernel"),
+        (
+            "elu",
+            Activation::Elu { alpha: 1.0 },
+            plain_elu,
+            "plain_scalar",
+            "kernel",
+        ),
+        ("gelu", Activation::Gelu, plain_gelu, "plain_scalar", "kernel"),
     ];
-    for (name, activation, scalar) in previous {
+    for (name, activation, scalar, baseline, kernel) in cases {
         let mut z = input.clone();
-        group.bench_function(format!("{name}/previous_scalar"), |b| {
+        group.bench_function(format!("{name}/{baseline}"), |b| {
             b.iter(|| {
                 z.assign(&input);
                 z.mapv_inplace(scalar);
                 black_box(&z);
             })
         });
-        group.bench_function(format!("{name}/simd"), |b| {
+        group.bench_function(format!("{name}/{kernel}"), |b| {
             b.iter(|| {
                 z.assign(&input);
                 activation.apply(z.view_mut());

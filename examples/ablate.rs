@@ -1,7 +1,8 @@
 //! Cumulative ablation of a saved model, to a CSV curve.
 //!
 //! ```text
-//! cargo run --release --example ablate -- --model M.safetensors --act relu|tanh|sigmoid \
+//! cargo run --release --example ablate -- --model M.safetensors [--act ACT [--force-act]] \
+//!     [--layers fc1,fc2,fc3] [--expect-accuracy 0.93±0.01] \
 //!     [--data DIR [--dataset mnist|fashion-mnist|cifar10] | --inputs X.npy --labels Y.npy \
 //!      [--test-inputs XT.npy --test-labels YT.npy]] [--normalize MEAN,STD] \
 //!     [--analysis train|test] [--eval test|train] \
@@ -11,7 +12,10 @@
 //!     --scope layer:L|global [--value zero|mean] --out CURVE.csv
 //! ```
 //!
-//! `M.safetensors` uses PyTorch's `nn.Sequential` naming; the data are the
+//! `M.safetensors` uses PyTorch's `nn.Sequential` naming (or names its
+//! layers with `--layers`); its activation is the one it records, or
+//! `--act`; its recorded input normalisation applies unless `--normalize`
+//! names the same one. The data are the
 //! shipped MNIST sample, a directory (`--data`) or `.npy` arrays
 //! (`--inputs`, whose "train" split is the given samples and "test" split
 //! `--test-inputs` or a held-out part); layers are numbered from 0 (the
@@ -30,6 +34,9 @@ mod cli;
 #[path = "common/data.rs"]
 mod data;
 #[allow(dead_code)] // shared by the examples; each uses a part
+#[path = "common/model.rs"]
+mod model;
+#[allow(dead_code)] // shared by the examples; each uses a part
 #[path = "common/progress.rs"]
 mod progress;
 #[path = "common/ranking.rs"]
@@ -39,9 +46,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
-use infoablate::ablation::{AblationSchedule, Engine, NeuronValues, Order, Replacement, Schedule, Scope};
+use infoablate::ablation::{AblationSchedule, Engine, NeuronValues, Order, Replacement, Schedule, Scope, evaluate};
 use infoablate::measures::{MeasureSettings, Quantizer, analyze};
-use infoablate::network::{Activation, Mlp, Network};
+use infoablate::network::Network;
 
 /// A split of the data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -72,13 +79,11 @@ enum ValueArg {
 
 /// Cumulative ablation of a saved model, to a CSV curve `k,fraction,accuracy,loss`.
 #[derive(Debug, Parser)]
+#[command(mut_arg("model", |a| a.required(true)))]
 struct Args {
-    /// The model, PyTorch `nn.Sequential` safetensors.
-    #[arg(long)]
-    model: PathBuf,
-    /// Its hidden activation: relu, tanh or sigmoid.
-    #[arg(long)]
-    act: Activation,
+    /// The model and how to load it.
+    #[command(flatten)]
+    model: model::ModelArgs,
     /// The data.
     #[command(flatten)]
     data: data::DataArgs,
@@ -131,13 +136,16 @@ fn parse_scope(text: &str) -> Result<Scope, String> {
 }
 
 fn run(args: &Args) -> cli::Result<()> {
-    let mlp = Mlp::load_safetensors(&args.model, args.act)?;
-    let loaded = args.data.load(args.seed)?;
+    let (mlp, metadata) = args.model.load()?.ok_or("--model is required")?;
+    let loaded = args.data.load_for_model(args.seed, model::recorded_normalize(&metadata)?)?;
     let split = |s: SplitArg| match s {
         SplitArg::Train => &loaded.train,
         SplitArg::Test => &loaded.test,
     };
     let eval = split(args.eval);
+    if args.model.expect_accuracy.is_some() {
+        args.model.check_accuracy(evaluate(&mlp, eval, 1000)?.accuracy)?;
+    }
     let scored = args.scores.is_none() && args.measure.as_deref().is_some_and(|m| m != "random");
     let recording = if args.value == ValueArg::Mean || scored {
         let analysis = split(args.analysis);

@@ -74,9 +74,21 @@ fn schedules(mlp: &Mlp) -> Vec<Schedule> {
     out
 }
 
+/// Every activation: the fast path's sparse updates skip only samples whose
+/// output already equals the replacement, so it matches the plain path
+/// whatever the activation's zeros.
 #[test]
 fn fast_path_equals_plain_path_everywhere() {
-    for activation in [Activation::Relu, Activation::Tanh, Activation::Sigmoid] {
+    for activation in [
+        Activation::Relu,
+        Activation::Tanh,
+        Activation::Sigmoid,
+        Activation::Gelu,
+        Activation::Silu,
+        Activation::LeakyRelu { negative_slope: 0.01 },
+        Activation::LeakyRelu { negative_slope: 0.0 },
+        Activation::Elu { alpha: 1.0 },
+    ] {
         let (mlp, train, eval) = setup(activation);
         let rec = record(
             &mlp,

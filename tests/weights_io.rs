@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 use approx::assert_abs_diff_eq;
 use infoablate::Error;
-use infoablate::network::{Activation, Init, Mlp, Network, WeightsError};
+use infoablate::network::{
+    Activation, Init, LayerNames, LoadOptions, Mlp, ModelMetadata, Network, WeightsError, safetensors_layers,
+};
 use ndarray::{Array1, Array2};
 use rand::SeedableRng;
 
@@ -693,14 +695,17 @@ fn mixed_prefixes() {
 }
 
 #[test]
-fn weight_without_bias_and_bias_without_weight() {
-    let err = load_err(&safetensors_file(&without(valid_tensors(), "layers.2.bias")));
-    assert!(
-        matches!(&err, WeightsError::MissingTensor { missing, present }
-            if missing == "layers.2.bias" && present == "layers.2.weight"),
-        "{err:?}"
-    );
-    assert_names(&err, &["layers.2.bias", "layers.2.weight"]);
+fn weight_without_bias_is_bias_false_and_bias_without_weight_is_an_error() {
+    // nn.Linear(bias=False): no bias tensor, read as zeros.
+    let mlp = Mlp::from_safetensors_bytes(
+        &safetensors_file(&without(valid_tensors(), "layers.2.bias")),
+        Activation::Relu,
+    )
+    .unwrap();
+    assert!(mlp.bias(1).unwrap().iter().all(|&b| b == 0.0));
+    let full = Mlp::from_safetensors_bytes(&safetensors_file(&valid_tensors()), Activation::Relu).unwrap();
+    assert_eq!(mlp.weight(1).unwrap(), full.weight(1).unwrap());
+    assert_eq!(mlp.bias(0).unwrap(), full.bias(0).unwrap());
 
     let err = load_err(&safetensors_file(&without(valid_tensors(), "layers.0.weight")));
     assert!(
@@ -711,43 +716,260 @@ fn weight_without_bias_and_bias_without_weight() {
     assert_names(&err, &["layers.0.weight", "layers.0.bias"]);
 }
 
+/// BatchNorm1d tensors of module `name` (width 4) as PyTorch saves them.
+fn batch_norm_tensors(name: &str, affine: bool) -> Vec<Tensor> {
+    let mut tensors = vec![
+        f32_tensor(&format!("{name}.running_mean"), &[4], &[0.5, -0.25, 0.0, 1.0]),
+        f32_tensor(&format!("{name}.running_var"), &[4], &[0.25, 4.0, 1.0, 0.5]),
+        raw_tensor(
+            &format!("{name}.num_batches_tracked"),
+            "I64",
+            &[],
+            7i64.to_le_bytes().to_vec(),
+        ),
+    ];
+    if affine {
+        tensors.push(f32_tensor(&format!("{name}.weight"), &[4], &[2.0, 0.5, -1.0, 1.0]));
+        tensors.push(f32_tensor(&format!("{name}.bias"), &[4], &[0.1, 0.0, -0.3, 0.2]));
+    }
+    tensors
+}
+
+/// BatchNorm1d of the first layer (eval mode, eps 1e-5) by the formula, against the fold.
 #[test]
-fn batchnorm_and_other_extra_tensors_are_named() {
-    // nn.Sequential(Linear, BatchNorm1d, ReLU, Linear) as PyTorch saves it.
+fn batchnorm_after_a_linear_is_folded_into_it() {
+    const EPS: f64 = 1e-5;
+    for affine in [true, false] {
+        let mut tensors = valid_tensors();
+        tensors.extend(batch_norm_tensors("layers.1", affine));
+        let bn = Mlp::from_safetensors_bytes(&safetensors_file(&tensors), Activation::Relu).unwrap();
+        let plain = Mlp::from_safetensors_bytes(&safetensors_file(&valid_tensors()), Activation::Relu).unwrap();
+        let (mean, var) = ([0.5, -0.25, 0.0, 1.0], [0.25, 4.0, 1.0, 0.5]);
+        let (gamma, beta) = if affine {
+            ([2.0, 0.5, -1.0, 1.0], [0.1, 0.0, -0.3, 0.2])
+        } else {
+            ([1.0; 4], [0.0; 4])
+        };
+        let x = Array2::from_shape_fn((3, 3), |(i, j)| (i as f32 - 1.0) * 0.7 + j as f32 * 0.3);
+        // The unfolded forward pass: Linear, BatchNorm, ReLU, Linear.
+        let z = plain.weight(0).unwrap();
+        let b = plain.bias(0).unwrap();
+        let h = Array2::from_shape_fn((3, 4), |(s, o)| {
+            let pre: f64 = (0..3).map(|i| f64::from(z[[o, i]]) * f64::from(x[[s, i]])).sum::<f64>() + f64::from(b[o]);
+            let normed = (pre - mean[o]) / (var[o] + EPS).sqrt() * gamma[o] + beta[o];
+            normed.max(0.0) as f32
+        });
+        let expected = h.dot(&plain.weight(1).unwrap().t()) + plain.bias(1).unwrap();
+        let got = bn.forward(x.view()).unwrap();
+        for (g, e) in got.iter().zip(expected.iter()) {
+            assert_abs_diff_eq!(g, e, epsilon = LOGIT_TOL);
+        }
+    }
+}
+
+#[test]
+fn batchnorm_elsewhere_or_incomplete_is_refused() {
+    // Linear, ReLU, BatchNorm1d, Linear: the BatchNorm normalises the activation's output.
+    let mut a = Lcg(3);
+    let (l0, l1) = (a.linear(3, 4), a.linear(4, 2));
+    let mut tensors: Vec<Tensor> = linear_tensors(|p| format!("layers.0.{p}"), &l0).into();
+    tensors.extend(batch_norm_tensors("layers.2", true));
+    tensors.extend(linear_tensors(|p| format!("layers.3.{p}"), &l1));
+    let err = load_err(&safetensors_file(&tensors));
+    assert!(
+        matches!(&err, WeightsError::BatchNormPlacement { module } if module == "layers.2"),
+        "{err:?}"
+    );
+    assert_names(&err, &["layers.2"]);
+
+    // Running variance without its mean; a negative variance.
     let mut tensors = valid_tensors();
-    tensors.push(f32_tensor("layers.1.weight", &[4], &[1.0; 4]));
-    tensors.push(f32_tensor("layers.1.bias", &[4], &[0.0; 4]));
-    tensors.push(f32_tensor("layers.1.running_mean", &[4], &[0.0; 4]));
-    tensors.push(f32_tensor("layers.1.running_var", &[4], &[1.0; 4]));
-    tensors.push(raw_tensor(
-        "layers.1.num_batches_tracked",
-        "I64",
-        &[],
-        7i64.to_le_bytes().to_vec(),
+    tensors.extend(without(batch_norm_tensors("layers.1", true), "layers.1.running_mean"));
+    let err = load_err(&safetensors_file(&tensors));
+    assert!(
+        matches!(&err, WeightsError::MissingTensor { missing, .. } if missing == "layers.1.running_mean"),
+        "{err:?}"
+    );
+    let mut tensors = valid_tensors();
+    tensors.extend(replaced(
+        batch_norm_tensors("layers.1", true),
+        f32_tensor("layers.1.running_var", &[4], &[1.0, -0.5, 1.0, 1.0]),
     ));
     let err = load_err(&safetensors_file(&tensors));
     assert!(
-        matches!(&err, WeightsError::UnexpectedTensors { tensors } if tensors == &[
-            "layers.1.num_batches_tracked", "layers.1.running_mean", "layers.1.running_var"
-        ]),
+        matches!(err, WeightsError::NegativeVariance { index: 1, .. }),
         "{err:?}"
     );
-    assert_names(
-        &err,
-        &[
-            "layers.1.num_batches_tracked",
-            "layers.1.running_mean",
-            "layers.1.running_var",
-        ],
+    // A BatchNorm of the wrong width.
+    let mut tensors = valid_tensors();
+    tensors.extend(replaced(
+        batch_norm_tensors("layers.1", true),
+        f32_tensor("layers.1.running_var", &[3], &[1.0; 3]),
+    ));
+    let err = load_err(&safetensors_file(&tensors));
+    assert!(
+        matches!(&err, WeightsError::Shape { tensor, .. } if tensor == "layers.1.running_var"),
+        "{err:?}"
     );
-    assert!(err.to_string().contains("BatchNorm"), "{err}");
+}
 
-    // Any other stray name.
+#[test]
+fn other_extra_tensors_are_named() {
     let mut tensors = valid_tensors();
     tensors.push(f32_tensor("layers.0.weight_scale", &[1], &[1.0]));
     let err = load_err(&safetensors_file(&tensors));
     assert!(matches!(err, WeightsError::UnexpectedTensors { .. }), "{err:?}");
     assert_names(&err, &["layers.0.weight_scale"]);
+}
+
+/// `fc1`, `bn1`, `fc2`, `fc10` (natural order after `fc2`) as a model with
+/// attributes saves them.
+fn named_tensors() -> Vec<Tensor> {
+    let mut rng = Lcg(5);
+    let (a, b, c) = (rng.linear(3, 4), rng.linear(4, 4), rng.linear(4, 2));
+    let mut tensors: Vec<Tensor> = linear_tensors(|p| format!("fc1.{p}"), &a).into();
+    tensors.extend(batch_norm_tensors("bn1", true));
+    tensors.extend(linear_tensors(|p| format!("fc2.{p}"), &b));
+    tensors.extend(linear_tensors(|p| format!("fc10.{p}"), &c));
+    tensors
+}
+
+#[test]
+fn named_layers_load_and_the_error_without_them_says_what_to_pass() {
+    let bytes = safetensors_file(&named_tensors());
+    let err = load_err(&bytes);
+    assert!(
+        matches!(&err, WeightsError::NamedModules { linear, batch_norm }
+            if linear == &["fc1", "fc2", "fc10"] && batch_norm == &["bn1"]),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("--layers fc1,fc2,fc10"), "{err}");
+
+    let names: LayerNames = "fc1+bn1,fc2,fc10".parse().unwrap();
+    let options = LoadOptions::activation(Activation::Tanh).with_layers(names);
+    let (mlp, meta) = Mlp::from_safetensors_bytes_with(&bytes, &options).unwrap();
+    assert_eq!(mlp.sizes(), vec![3, 4, 4, 2]);
+    assert_eq!(meta.other.get("format").map(String::as_str), Some("pt"));
+    // The same network as the Sequential file with the same tensors.
+    let sequential: Vec<Tensor> = named_tensors()
+        .into_iter()
+        .map(|mut t| {
+            for (from, to) in [("fc10.", "6."), ("fc1.", "0."), ("bn1.", "1."), ("fc2.", "3.")] {
+                if let Some(rest) = t.name.strip_prefix(from) {
+                    t.name = format!("{to}{rest}");
+                }
+            }
+            t
+        })
+        .collect();
+    let by_index = Mlp::from_safetensors_bytes(&safetensors_file(&sequential), Activation::Tanh).unwrap();
+    assert_eq!(mlp, by_index);
+    // The helper gives the same affine layers.
+    let layers = safetensors_layers(&bytes, &options).unwrap();
+    assert_eq!(layers[0].0, mlp.weight(0).unwrap());
+    assert_eq!(layers[2].1, mlp.bias(2).unwrap());
+}
+
+#[test]
+fn named_layers_that_miss_or_leave_tensors_are_errors() {
+    let bytes = safetensors_file(&named_tensors());
+    let load = |names: &str| {
+        let options = LoadOptions::activation(Activation::Relu).with_layers(names.parse().unwrap());
+        match Mlp::from_safetensors_bytes_with(&bytes, &options) {
+            Err(Error::Weights(e)) => e,
+            other => panic!("expected a weights error, got {other:?}"),
+        }
+    };
+    let err = load("fc1+bn1,fc3,fc10");
+    assert!(
+        matches!(&err, WeightsError::UnknownModule { module, linear, .. } if module == "fc3" && linear == &["fc2", "fc10"]),
+        "{err:?}"
+    );
+    assert_names(&err, &["fc3", "fc2"]);
+    let err = load("fc1,fc2,fc10");
+    assert!(
+        matches!(&err, WeightsError::UnusedTensors { tensors, .. } if tensors.len() == 5 && tensors[0] == "bn1.bias"),
+        "{err:?}"
+    );
+    // A BatchNorm named as a Linear layer.
+    let err = load("fc1,bn1,fc2,fc10");
+    assert!(matches!(err, WeightsError::UnexpectedTensors { .. }), "{err:?}");
+    assert!("fc1".parse::<LayerNames>().is_err());
+}
+
+#[test]
+fn activation_and_normalization_are_recorded_and_checked() {
+    let mlp = Mlp::from_layers(
+        three_layers(9)
+            .iter()
+            .map(|l| (to_array(&l.w), Array1::from_vec(l.b.clone())))
+            .collect(),
+        Activation::Elu { alpha: 0.5 },
+    )
+    .unwrap();
+    let meta = ModelMetadata {
+        normalize_mean: Some(vec![0.5]),
+        normalize_std: Some(vec![0.25]),
+        ..ModelMetadata::default()
+    };
+    let bytes = mlp.to_safetensors_bytes_with("net", &meta).unwrap();
+    let (loaded, saved) = Mlp::from_safetensors_bytes_with(&bytes, &LoadOptions::default()).unwrap();
+    assert_eq!(loaded, mlp);
+    assert_eq!(saved.activation, Some(Activation::Elu { alpha: 0.5 }));
+    assert_eq!(saved.normalization(), Some((&[0.5_f32][..], &[0.25_f32][..])));
+
+    // A contradicting activation is an error unless forced.
+    let err = Mlp::from_safetensors_bytes(&bytes, Activation::Relu).unwrap_err();
+    assert!(
+        matches!(&err, Error::Weights(WeightsError::ActivationMismatch { saved, given })
+            if *saved == Activation::Elu { alpha: 0.5 } && *given == Activation::Relu),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("--force-act"), "{err}");
+    let options = LoadOptions::activation(Activation::Relu).forced();
+    assert_eq!(
+        Mlp::from_safetensors_bytes_with(&bytes, &options)
+            .unwrap()
+            .0
+            .activation(),
+        Activation::Relu
+    );
+    // A file without metadata needs an activation.
+    let err =
+        Mlp::from_safetensors_bytes_with(&safetensors_file(&valid_tensors()), &LoadOptions::default()).unwrap_err();
+    assert!(matches!(err, Error::Weights(WeightsError::NoActivation)), "{err:?}");
+
+    // Normalisations that do not fit: 2 channels of a 5-wide input, mean without std.
+    let two = ModelMetadata {
+        normalize_mean: Some(vec![0.5, 0.1]),
+        normalize_std: Some(vec![0.25, 0.2]),
+        ..ModelMetadata::default()
+    };
+    assert!(matches!(
+        mlp.to_safetensors_bytes_with("", &two),
+        Err(Error::Weights(WeightsError::Metadata { .. }))
+    ));
+    let mut map = std::collections::HashMap::new();
+    map.insert("infoablate.normalize_mean".to_string(), "0.5".to_string());
+    assert!(matches!(
+        ModelMetadata::from_map(&map, false),
+        Err(WeightsError::Metadata { .. })
+    ));
+    map.insert("infoablate.normalize_std".to_string(), "0".to_string());
+    assert!(matches!(
+        ModelMetadata::from_map(&map, false),
+        Err(WeightsError::Metadata { .. })
+    ));
+    let mut map = std::collections::HashMap::new();
+    map.insert("infoablate.activation".to_string(), "mish".to_string());
+    let err = ModelMetadata::from_map(&map, false).unwrap_err();
+    assert!(err.to_string().contains("infoablate.activation"), "{err}");
+    assert_eq!(ModelMetadata::from_map(&map, true).unwrap().activation, None);
+}
+
+/// `w[out][in]` as an array.
+fn to_array(w: &[Vec<f32>]) -> Array2<f32> {
+    Array2::from_shape_fn((w.len(), w[0].len()), |(i, j)| w[i][j])
 }
 
 #[test]
@@ -857,8 +1079,8 @@ fn fewer_than_two_linear_layers() {
 
 #[test]
 fn file_errors_name_the_file_and_the_tensor() {
-    let path = temp_path("missing-bias");
-    std::fs::write(&path, safetensors_file(&without(valid_tensors(), "layers.2.bias"))).unwrap();
+    let path = temp_path("missing-weight");
+    std::fs::write(&path, safetensors_file(&without(valid_tensors(), "layers.2.weight"))).unwrap();
     let result = Mlp::load_safetensors(&path, Activation::Relu);
     std::fs::remove_file(&path).unwrap();
     let Err(Error::Weights(err)) = result else {
@@ -871,7 +1093,7 @@ fn file_errors_name_the_file_and_the_tensor() {
     assert!(matches!(err.root(), WeightsError::MissingTensor { .. }), "{err:?}");
     let message = err.to_string();
     assert!(message.contains(&path.display().to_string()), "{message}");
-    assert!(message.contains("`layers.2.bias`"), "{message}");
+    assert!(message.contains("`layers.2.weight`"), "{message}");
     assert!(std::error::Error::source(&err).is_some());
 
     let path = temp_path("garbage");
@@ -940,5 +1162,79 @@ fn random_bytes_and_corruptions_never_panic() {
             corrupt[at] = rng.next_u64() as u8;
         }
         let _ = Mlp::from_safetensors_bytes(&corrupt, Activation::Relu);
+    }
+}
+
+/// Logits of `nn.Sequential(Linear(3, 4, bias=False), BatchNorm1d(4), GELU(),
+/// Linear(4, 3), BatchNorm1d(3, affine=False), GELU(), Linear(3, 2))` in eval
+/// mode, computed independently in float64 with PyTorch's formulas (the
+/// BatchNorm unfolded, Python's `math.erf`) by this script:
+///
+/// ```python
+/// # Logits of nn.Sequential(Linear(3,4,bias=False), BatchNorm1d(4), GELU(), Linear(4,3),
+/// # BatchNorm1d(3, affine=False), GELU(), Linear(3,2)) in eval mode, in float64 with
+/// # PyTorch's formulas (BatchNorm unfolded, GELU = x/2 (1 + erf(x/sqrt 2))).
+/// import math
+/// W0 = [[0.5, -0.25, 1.0], [-0.75, 0.5, 0.25], [1.25, 1.0, -0.5], [0.0, -1.5, 0.75]]
+/// G1, B1 = [1.5, 0.5, -1.0, 2.0], [0.1, -0.2, 0.3, 0.0]
+/// M1, V1 = [0.2, -0.1, 0.4, -0.3], [0.5, 2.0, 0.25, 1.5]
+/// W3 = [[0.3, -0.6, 0.9, 0.1], [-0.4, 0.2, 0.5, -0.7], [0.8, 0.6, -0.2, 0.4]]
+/// b3 = [0.05, -0.15, 0.25]
+/// M4, V4 = [0.1, -0.2, 0.05], [0.8, 0.3, 1.2]
+/// W6 = [[1.0, -0.5, 0.25], [-0.75, 0.5, 1.5]]
+/// b6 = [0.2, -0.1]
+/// EPS = 1e-5
+/// X = [[0.5, -1.0, 2.0], [-1.5, 0.25, 0.0], [3.0, 1.0, -2.0], [0.0, 0.0, 0.0], [-0.3, -2.2, 1.7]]
+/// gelu = lambda x: 0.5 * x * (1.0 + math.erf(x / math.sqrt(2.0)))
+/// lin = lambda W, b, x: [sum(w * v for w, v in zip(row, x)) + (b[i] if b else 0.0) for i, row in enumerate(W)]
+/// bn = lambda x, m, v, g, b: [(xi - mi) / math.sqrt(vi + EPS) * gi + bi for xi, mi, vi, gi, bi in zip(x, m, v, g, b)]
+/// for x in X:
+///     h = [gelu(v) for v in bn(lin(W0, None, x), M1, V1, G1, B1)]
+///     h = [gelu(v) for v in bn(lin(W3, b3, h), M4, V4, [1.0] * 3, [0.0] * 3)]
+///     print("[" + ", ".join(f"{v:.9}" for v in lin(W6, b6, h)) + "],")
+/// ```
+const REFERENCE_LOGITS: [[f64; 2]; 5] = [
+    [7.62193464, 2.80680905],
+    [2.23469778, -1.37136994],
+    [0.206321713, -0.0514532365],
+    [0.770256152, -0.470480674],
+    [11.6469174, -0.942521281],
+];
+/// The logits above against f32 forward passes of the folded network.
+const REFERENCE_TOL: f64 = 2e-5;
+
+#[test]
+fn pytorch_sequential_with_bias_false_batchnorm_and_gelu_matches_reference_logits() {
+    let w0 = [0.5, -0.25, 1.0, -0.75, 0.5, 0.25, 1.25, 1.0, -0.5, 0.0, -1.5, 0.75];
+    let w3 = [0.3, -0.6, 0.9, 0.1, -0.4, 0.2, 0.5, -0.7, 0.8, 0.6, -0.2, 0.4];
+    let tensors = vec![
+        f32_tensor("0.weight", &[4, 3], &w0),
+        f32_tensor("1.weight", &[4], &[1.5, 0.5, -1.0, 2.0]),
+        f32_tensor("1.bias", &[4], &[0.1, -0.2, 0.3, 0.0]),
+        f32_tensor("1.running_mean", &[4], &[0.2, -0.1, 0.4, -0.3]),
+        f32_tensor("1.running_var", &[4], &[0.5, 2.0, 0.25, 1.5]),
+        raw_tensor("1.num_batches_tracked", "I64", &[], 100i64.to_le_bytes().to_vec()),
+        f32_tensor("3.weight", &[3, 4], &w3),
+        f32_tensor("3.bias", &[3], &[0.05, -0.15, 0.25]),
+        f32_tensor("4.running_mean", &[3], &[0.1, -0.2, 0.05]),
+        f32_tensor("4.running_var", &[3], &[0.8, 0.3, 1.2]),
+        raw_tensor("4.num_batches_tracked", "I64", &[], 100i64.to_le_bytes().to_vec()),
+        f32_tensor("6.weight", &[2, 3], &[1.0, -0.5, 0.25, -0.75, 0.5, 1.5]),
+        f32_tensor("6.bias", &[2], &[0.2, -0.1]),
+    ];
+    let mlp = Mlp::from_safetensors_bytes(&safetensors_file(&tensors), Activation::Gelu).unwrap();
+    assert_eq!(mlp.sizes(), vec![3, 4, 3, 2]);
+    let x = ndarray::array![
+        [0.5_f32, -1.0, 2.0],
+        [-1.5, 0.25, 0.0],
+        [3.0, 1.0, -2.0],
+        [0.0, 0.0, 0.0],
+        [-0.3, -2.2, 1.7]
+    ];
+    let logits = mlp.forward(x.view()).unwrap();
+    for (row, expected) in logits.rows().into_iter().zip(REFERENCE_LOGITS) {
+        for (&got, want) in row.iter().zip(expected) {
+            assert_abs_diff_eq!(f64::from(got), want, epsilon = REFERENCE_TOL);
+        }
     }
 }

@@ -61,12 +61,36 @@ pub struct Loaded {
     pub source: String,
     /// A short name for output directories, e.g. `mnist`.
     pub short: String,
+    /// The input normalisation applied, if any.
+    pub normalize: Option<Normalize>,
 }
 
 impl DataArgs {
     /// Loads the training and test sets the options name, normalised if asked;
     /// `seed` draws a held-out test split.
     pub fn load(&self, seed: u64) -> super::cli::Result<Loaded> {
+        self.load_for_model(seed, None)
+    }
+
+    /// [`DataArgs::load`] for a model whose file records the input
+    /// normalisation `recorded`: it applies when `--normalize` is absent, and
+    /// a `--normalize` that differs from it is an error.
+    pub fn load_for_model(&self, seed: u64, recorded: Option<Normalize>) -> super::cli::Result<Loaded> {
+        let normalize = match (&self.normalize, recorded) {
+            (Some(given), Some(recorded)) if *given != recorded => {
+                return Err(format!(
+                    "--normalize (mean {:?}, std {:?}) differs from the normalisation the model records \
+                     (mean {:?}, std {:?})",
+                    given.mean(),
+                    given.std(),
+                    recorded.mean(),
+                    recorded.std()
+                )
+                .into());
+            }
+            (Some(given), _) => Some(given.clone()),
+            (None, recorded) => recorded,
+        };
         let mut loaded = match (&self.inputs, &self.data) {
             (Some(inputs), _) => self.load_npy(inputs, seed)?,
             (None, Some(dir)) => self.load_dir(dir)?,
@@ -80,10 +104,11 @@ impl DataArgs {
                     test: load_mnist_dir(&dir, Split::Test)?,
                     source: "MNIST sample (data/mnist-sample)".into(),
                     short: "mnist".into(),
+                    normalize: None,
                 }
             }
         };
-        if let Some(norm) = &self.normalize {
+        if let Some(norm) = &normalize {
             loaded.train = norm.apply(loaded.train)?;
             loaded.test = norm.apply(loaded.test)?;
             loaded.source = format!(
@@ -93,6 +118,7 @@ impl DataArgs {
                 norm.std()
             );
         }
+        loaded.normalize = normalize;
         Ok(loaded)
     }
 
@@ -123,6 +149,7 @@ impl DataArgs {
             test,
             source: format!("{name} ({})", dir.display()),
             short,
+            normalize: None,
         })
     }
 
@@ -161,6 +188,7 @@ impl DataArgs {
             train,
             test,
             short,
+            normalize: None,
         })
     }
 }

@@ -7,7 +7,8 @@
 //! ```text
 //! cargo run --release --example paper -- [--data DIR] [--dataset mnist|fashion-mnist|cifar10] \
 //!     [--inputs X.npy --labels Y.npy [--test-inputs XT.npy --test-labels YT.npy]] [--normalize MEAN,STD] \
-//!     [--act relu|tanh|sigmoid] [--hidden 100,100,100] [--epochs E] [--model M.safetensors] \
+//!     [--act ACT] [--hidden 100,100,100] [--epochs E] \
+//!     [--model M.safetensors [--force-act] [--layers fc1,fc2,fc3]] [--expect-accuracy 0.93±0.01] \
 //!     [--quantizer Q [--bins B] [--threshold T]] [--value zero|mean] [--seeds R] [--out OUTDIR] \
 //!     [--pairs [--pair-shuffles S]]
 //! ```
@@ -27,6 +28,9 @@ mod cli;
 #[allow(dead_code)] // shared by the examples; each uses a part
 #[path = "../common/data.rs"]
 mod data;
+#[allow(dead_code)] // shared by the examples; each uses a part
+#[path = "../common/model.rs"]
+mod model;
 mod pairs;
 #[allow(dead_code)] // shared by the examples; each uses a part
 #[path = "../common/progress.rs"]
@@ -43,7 +47,7 @@ use infoablate::ablation::{
 };
 use infoablate::data::{Dataset, stratified_split};
 use infoablate::measures::{MeasureSettings, Quantizer, analyze};
-use infoablate::network::{Activation, Init, Mlp, Network, TrainConfig};
+use infoablate::network::{Activation, Init, Mlp, ModelMetadata, Network, TrainConfig};
 use infoablate::rand::SeedableRng;
 use infoablate::rand::rngs::StdRng;
 
@@ -69,18 +73,17 @@ struct Args {
     /// The data.
     #[command(flatten)]
     data: data::DataArgs,
-    /// Hidden activation of the network.
-    #[arg(long, default_value = "relu")]
-    act: Activation,
+    /// The network to load instead of training one (`--model`), its
+    /// activation (`--act`, also that of a trained network: relu by
+    /// default), and the accuracy it should reach.
+    #[command(flatten)]
+    model: model::ModelArgs,
     /// Hidden layer widths, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "100,100,100")]
     hidden: Vec<usize>,
     /// Training epochs (Adam, learning rate 1e-3, batch 128).
     #[arg(long, default_value_t = 10)]
     epochs: usize,
-    /// Load this `nn.Sequential` safetensors model instead of training.
-    #[arg(long)]
-    model: Option<PathBuf>,
     /// The quantizer of the measures (the paper's one bit per neuron for the
     /// activation when absent).
     #[command(flatten)]
@@ -127,8 +130,13 @@ fn main() -> ExitCode {
 
 fn run(args: &Args) -> Result<()> {
     let started = Instant::now();
-    // Settings are checked before the long steps.
-    let quantizer = args.quantizer.quantizer(Quantizer::for_activation(args.act))?;
+    // Settings (and a model to load) are checked before the long steps.
+    let (loaded, metadata) = args.model.load()?.unzip();
+    let act = loaded
+        .as_ref()
+        .map_or(args.model.act.unwrap_or(Activation::Relu), Mlp::activation);
+    let recorded = metadata.as_ref().map(model::recorded_normalize).transpose()?.flatten();
+    let quantizer = args.quantizer.quantizer(Quantizer::for_activation(act))?;
     let settings = MeasureSettings::new(quantizer).with_variance().with_weight_norms();
     let known: Vec<String> = settings.measures().iter().map(|m| m.name().to_string()).collect();
     if let Some(unknown) = args.measures.iter().find(|m| !known.contains(m)) {
@@ -140,7 +148,8 @@ fn run(args: &Args) -> Result<()> {
         test,
         source,
         short,
-    } = args.data.load(args.seed)?;
+        normalize,
+    } = args.data.load_for_model(args.seed, recorded)?;
     let held_out = args.validation.unwrap_or((all_train.len() / 5).min(10_000));
     let (train, analysis) = stratified_split(&all_train, held_out, args.seed)?;
     println!(
@@ -154,24 +163,32 @@ fn run(args: &Args) -> Result<()> {
             .value
             .to_possible_value()
             .map_or("value".into(), |v| v.get_name().to_string());
-        Path::new("target/paper").join(format!("{short}-{}-{value}", args.act))
+        Path::new("target/paper").join(format!("{short}-{act}-{value}"))
     });
     std::fs::create_dir_all(&out).map_err(|e| infoablate::Error::io("create", &out, e))?;
 
     let mut timings = Timings::default();
     let clock = Instant::now();
-    let mlp = network(args, &train)?;
+    let mlp = network(args, loaded, act, &train)?;
     timings.train = clock.elapsed().as_secs_f64();
     let model_path = out.join("model.safetensors");
-    mlp.save_safetensors(&model_path, "")?;
+    // The file records the activation and the input normalisation, which a
+    // later `--model` load applies.
+    let (normalize_mean, normalize_std) = normalize.map(|n| (n.mean().to_vec(), n.std().to_vec())).unzip();
+    let metadata = ModelMetadata {
+        normalize_mean,
+        normalize_std,
+        ..ModelMetadata::default()
+    };
+    mlp.save_safetensors_with(&model_path, "", &metadata)?;
     let base = evaluate(&mlp, &test, 1000)?;
     println!(
-        "network {:?} {}: test accuracy {:.4}, loss {:.4} nats",
+        "network {:?} {act}: test accuracy {:.4}, loss {:.4} nats",
         mlp.sizes(),
-        args.act,
         base.accuracy,
         base.loss
     );
+    args.model.check_accuracy(base.accuracy)?;
 
     let clock = Instant::now();
     let recording = progress::record_all(&mlp, &analysis)?;
@@ -214,8 +231,8 @@ fn run(args: &Args) -> Result<()> {
         source: &source,
         args: &std::env::args().skip(1).collect::<Vec<_>>().join(" "),
         network: &mlp,
-        activation: args.act,
-        epochs: if args.model.is_some() { 0 } else { args.epochs },
+        activation: act,
+        epochs: if args.model.model.is_some() { 0 } else { args.epochs },
         split: (train.len(), analysis.len(), test.len()),
         base,
         scores: &scores,
@@ -254,10 +271,10 @@ fn run(args: &Args) -> Result<()> {
     Ok(())
 }
 
-/// The `--model` network, or a new one trained on `train`.
-fn network(args: &Args, train: &Dataset) -> Result<Mlp> {
-    if let Some(path) = &args.model {
-        let mlp = Mlp::load_safetensors(path, args.act)?;
+/// The `--model` network `loaded`, checked against the data, or a new one
+/// with activation `act` trained on `train`.
+fn network(args: &Args, loaded: Option<Mlp>, act: Activation, train: &Dataset) -> Result<Mlp> {
+    if let (Some(mlp), Some(path)) = (loaded, &args.model.model) {
         let sizes = mlp.sizes();
         if sizes.first() != Some(&train.inputs().ncols()) || sizes.last() != Some(&train.num_classes()) {
             return Err(format!(
@@ -275,7 +292,7 @@ fn network(args: &Args, train: &Dataset) -> Result<Mlp> {
     sizes.extend(&args.hidden);
     sizes.push(train.num_classes());
     let mut rng = StdRng::seed_from_u64(args.seed);
-    let mut mlp = Mlp::new(&sizes, args.act, Init::for_activation(args.act), &mut rng)?;
+    let mut mlp = Mlp::new(&sizes, act, Init::for_activation(act), &mut rng)?;
     let config = TrainConfig {
         epochs: args.epochs,
         seed: args.seed,

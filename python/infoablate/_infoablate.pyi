@@ -130,25 +130,39 @@ class Accumulator:
         """Samples counted, own and merged."""
 
 class Mlp:
-    """A feed-forward classifier of ``nn.Linear`` layers with one hidden
-    activation (``"relu"``, ``"tanh"`` or ``"sigmoid"``), in PyTorch's
-    ``nn.Sequential`` naming."""
+    """A feed-forward classifier of ``nn.Linear`` layers (with or without
+    bias; a ``BatchNorm1d`` right after a Linear is folded into it) with one
+    hidden activation (``"relu"``, ``"tanh"``, ``"sigmoid"``, ``"gelu"``,
+    ``"silu"``, ``"leaky_relu[:SLOPE]"`` or ``"elu[:ALPHA]"``), in PyTorch's
+    ``nn.Sequential`` naming or with named layers."""
 
     @staticmethod
-    def from_safetensors(path: Union[str, PathLike], activation: str) -> "Mlp":
-        """Loads ``safetensors.torch.save_file(model.state_dict(), path)``."""
+    def from_safetensors(
+        path: Union[str, PathLike],
+        activation: Optional[str] = None,
+        layers: Optional[str] = None,
+        force_activation: bool = False,
+    ) -> "Mlp":
+        """Loads ``safetensors.torch.save_file(model.state_dict(), path)``.
+        ``activation=None`` takes the one the file records (files written by
+        infoablate do); one that contradicts the record raises unless
+        ``force_activation``. ``layers`` names the Linear modules of a model
+        that is not an ``nn.Sequential``: ``"fc1+bn1,fc2,fc3"``."""
     @staticmethod
-    def from_state_dict(state_dict: Mapping[str, npt.NDArray[np.floating]], activation: str) -> "Mlp":
+    def from_state_dict(
+        state_dict: Mapping[str, npt.NDArray[np.floating]], activation: str, layers: Optional[str] = None
+    ) -> "Mlp":
         """From ``{k: v.numpy() for k, v in model.state_dict().items()}``
         (float32 or float64 arrays; ``0.weight``, ``0.bias``, ``2.weight``, …,
-        one shared prefix allowed)."""
+        one shared prefix allowed; named modules with ``layers``)."""
     def forward(self, x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         """Logits, ``samples × classes``."""
     @property
     def sizes(self) -> List[int]:
         """Layer widths, input first, classes last."""
     @property
-    def activation(self) -> str: ...
+    def activation(self) -> str:
+        """The hidden activation's text form (``"gelu"``, ``"leaky_relu:0.01"``, …)."""
     @property
     def num_hidden(self) -> int: ...
 

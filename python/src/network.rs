@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use infoablate::data::Dataset;
-use infoablate::network::{Activation, Network};
+use infoablate::network::{Activation, LayerNames, LoadOptions, Network};
 use infoablate::record::{DenseRecorder, Recording, record as record_layers};
 use numpy::{IntoPyArray, PyArray2, PyArrayDescrMethods, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::exceptions::PyTypeError;
@@ -17,6 +17,20 @@ use crate::progress::Reporter;
 fn activation(name: &str) -> PyResult<Activation> {
     name.parse()
         .map_err(|e: infoablate::network::NetworkError| error(e.into()))
+}
+
+/// The load options of `activation`, `layers` and `force_activation`.
+fn load_options(activation: Option<&str>, layers: Option<&str>, force_activation: bool) -> PyResult<LoadOptions> {
+    let layers = layers
+        .map(|l| l.parse::<LayerNames>())
+        .transpose()
+        .map_err(|e| error(e.into()))?;
+    Ok(LoadOptions {
+        activation: activation.map(self::activation).transpose()?,
+        force_activation,
+        layers,
+        ..LoadOptions::default()
+    })
 }
 
 /// One tensor of a state dict: its name, dtype, shape and little-endian bytes.
@@ -41,8 +55,8 @@ fn tensor_bytes(name: &str, value: &Bound<'_, PyAny>) -> PyResult<(String, Dtype
     Ok((name.to_string(), dtype, shape, bytes))
 }
 
-/// A feed-forward ReLU / tanh / sigmoid classifier: PyTorch `nn.Linear`
-/// layers with one hidden activation.
+/// A feed-forward classifier: PyTorch `nn.Linear` layers (BatchNorm1d
+/// folded in) with one hidden activation.
 #[pyclass(module = "infoablate", frozen)]
 pub struct Mlp {
     pub(crate) inner: infoablate::network::Mlp,
@@ -51,22 +65,35 @@ pub struct Mlp {
 #[pymethods]
 impl Mlp {
     /// Loads `safetensors.torch.save_file(model.state_dict(), path)` of an
-    /// `nn.Sequential` of `nn.Linear` layers; `activation` is `relu`,
-    /// `tanh` or `sigmoid` (the file does not record it).
+    /// `nn.Sequential` of `nn.Linear` layers (bias or not), BatchNorm1d
+    /// right after a Linear, and activations, or of any module layout with
+    /// `layers` (`"fc1+bn1,fc2,fc3"`). `activation` is `relu`, `tanh`,
+    /// `sigmoid`, `gelu`, `silu`, `leaky_relu[:SLOPE]` or `elu[:ALPHA]`;
+    /// `None` takes the one the file records, and one contradicting the
+    /// record is an error unless `force_activation`.
     #[staticmethod]
-    fn from_safetensors(py: Python<'_>, path: PathBuf, activation: &str) -> PyResult<Self> {
-        let activation = self::activation(activation)?;
-        let inner = py
-            .detach(|| infoablate::network::Mlp::load_safetensors(&path, activation))
+    #[pyo3(signature = (path, activation = None, layers = None, force_activation = false))]
+    fn from_safetensors(
+        py: Python<'_>,
+        path: PathBuf,
+        activation: Option<&str>,
+        layers: Option<&str>,
+        force_activation: bool,
+    ) -> PyResult<Self> {
+        let options = load_options(activation, layers, force_activation)?;
+        let (inner, _) = py
+            .detach(|| infoablate::network::Mlp::load_safetensors_with(&path, &options))
             .map_err(error)?;
         Ok(Mlp { inner })
     }
 
     /// The same from a dict of numpy arrays in `state_dict` naming
-    /// (`0.weight`, `0.bias`, `2.weight`, …; one shared prefix allowed).
+    /// (`0.weight`, `0.bias`, `2.weight`, …; one shared prefix allowed; or
+    /// named modules with `layers`).
     #[staticmethod]
-    fn from_state_dict(state_dict: &Bound<'_, PyDict>, activation: &str) -> PyResult<Self> {
-        let activation = self::activation(activation)?;
+    #[pyo3(signature = (state_dict, activation, layers = None))]
+    fn from_state_dict(state_dict: &Bound<'_, PyDict>, activation: &str, layers: Option<&str>) -> PyResult<Self> {
+        let options = load_options(Some(activation), layers, false)?;
         let mut tensors = Vec::with_capacity(state_dict.len());
         for (key, value) in state_dict.iter() {
             let name: String = key
@@ -83,7 +110,7 @@ impl Mlp {
             })
             .collect::<PyResult<Vec<_>>>()?;
         let bytes = safetensors::serialize(views, None).map_err(|e| convert::invalid(e.to_string()))?;
-        let inner = infoablate::network::Mlp::from_safetensors_bytes(&bytes, activation).map_err(error)?;
+        let (inner, _) = infoablate::network::Mlp::from_safetensors_bytes_with(&bytes, &options).map_err(error)?;
         Ok(Mlp { inner })
     }
 
@@ -101,10 +128,11 @@ impl Mlp {
         self.inner.sizes()
     }
 
-    /// The hidden activation: `relu`, `tanh` or `sigmoid`.
+    /// The hidden activation in its text form: `relu`, `gelu`,
+    /// `leaky_relu:0.01`, …
     #[getter]
-    fn activation(&self) -> &'static str {
-        self.inner.activation().name()
+    fn activation(&self) -> String {
+        self.inner.activation().to_string()
     }
 
     /// Number of hidden layers.

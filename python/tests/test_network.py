@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import infoablate
-from conftest import SIZES
+from conftest import SIZES, state_dict
 
 # float32 dot products summed in another order than numpy / PyTorch
 LOGIT_TOL = 1e-5
@@ -68,10 +68,10 @@ def test_weight_errors_name_the_problem(tmp_path, weights):
     with pytest.raises(ValueError, match="junk.safetensors"):
         infoablate.Mlp.from_safetensors(tmp_path / "junk.safetensors", "relu")
     with pytest.raises(ValueError, match="activation"):
-        infoablate.Mlp.from_state_dict(weights, "gelu")
+        infoablate.Mlp.from_state_dict(weights, "mish")
     missing = dict(weights)
-    del missing["2.bias"]
-    with pytest.raises(ValueError, match="2.bias"):
+    del missing["2.weight"]
+    with pytest.raises(ValueError, match="2.weight"):
         infoablate.Mlp.from_state_dict(missing, "relu")
     wrong = dict(weights, **{"2.weight": weights["2.weight"][:, :3]})
     with pytest.raises(ValueError, match="2.weight"):
@@ -83,11 +83,44 @@ def test_weight_errors_name_the_problem(tmp_path, weights):
         mlp.forward(np.zeros((2, 3), np.float32))
 
 
+def test_new_activations_bias_false_batchnorm_and_named_layers(weights, data):
+    two = state_dict(sizes=(SIZES[0], 16, 4))
+    named = {("fc1." if k.startswith("0.") else "fc2.") + k.split(".")[1]: v for k, v in two.items()}
+    del named["fc1.bias"]  # nn.Linear(bias=False)
+    width = two["0.weight"].shape[0]
+    named.update(
+        {
+            "bn1.running_mean": np.linspace(-0.5, 0.5, width).astype(np.float32),
+            "bn1.running_var": np.linspace(0.5, 2.0, width).astype(np.float32),
+        }
+    )
+    with pytest.raises(ValueError, match="--layers fc1,fc2"):
+        infoablate.Mlp.from_state_dict(named, "gelu")
+    mlp = infoablate.Mlp.from_state_dict(named, "leaky_relu:0.1", layers="fc1+bn1,fc2")
+    assert mlp.activation == "leaky_relu:0.1"
+    x = data[0]
+    h = x @ two["0.weight"].T.astype(np.float64)
+    h = (h - named["bn1.running_mean"]) / np.sqrt(named["bn1.running_var"].astype(np.float64) + 1e-5)
+    h = np.where(h > 0, h, 0.1 * h)
+    want = h @ two["2.weight"].T + two["2.bias"]
+    np.testing.assert_allclose(mlp.forward(x), want, rtol=0, atol=LOGIT_TOL)
+    for act in ["gelu", "silu", "elu:0.5"]:
+        assert infoablate.Mlp.from_state_dict(weights, act).activation == ("elu:0.5" if act == "elu:0.5" else act)
+
+
 def test_a_pytorch_state_dict_gives_pytorch_logits(tmp_path):
     torch = pytest.importorskip("torch", reason="PyTorch is not installed (optional: pip install torch)")
     safetensors_torch = pytest.importorskip("safetensors.torch", reason="safetensors is not installed")
     torch.manual_seed(0)
-    for act, module in [("relu", torch.nn.ReLU), ("tanh", torch.nn.Tanh), ("sigmoid", torch.nn.Sigmoid)]:
+    for act, module in [
+        ("relu", torch.nn.ReLU),
+        ("tanh", torch.nn.Tanh),
+        ("sigmoid", torch.nn.Sigmoid),
+        ("gelu", torch.nn.GELU),
+        ("silu", torch.nn.SiLU),
+        ("leaky_relu:0.01", torch.nn.LeakyReLU),
+        ("elu:1", torch.nn.ELU),
+    ]:
         model = torch.nn.Sequential(
             torch.nn.Linear(12, 32), module(), torch.nn.Linear(32, 16), module(), torch.nn.Linear(16, 5)
         )

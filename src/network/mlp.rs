@@ -18,11 +18,12 @@ pub enum Init {
 }
 
 impl Init {
-    /// He for ReLU, Xavier for tanh and sigmoid.
+    /// Xavier for tanh and sigmoid, He for ReLU and its relatives (GELU,
+    /// SiLU, LeakyReLU, ELU).
     pub fn for_activation(activation: Activation) -> Self {
         match activation {
-            Activation::Relu => Init::He,
             Activation::Tanh | Activation::Sigmoid => Init::Xavier,
+            _ => Init::He,
         }
     }
 }
@@ -58,8 +59,10 @@ impl Mlp {
     ///
     /// # Errors
     /// [`NetworkError::Architecture`] for fewer than three sizes, a zero size,
-    /// or a layer too large to address.
+    /// or a layer too large to address; [`NetworkError::Parameter`] for an
+    /// activation with a non-finite parameter.
     pub fn new<R: Rng + ?Sized>(sizes: &[usize], activation: Activation, init: Init, rng: &mut R) -> Result<Self> {
+        activation.validate()?;
         if sizes.len() < 3 {
             return Err(NetworkError::Architecture(format!(
                 "sizes {sizes:?} need an input, at least one hidden layer and an output"
@@ -112,8 +115,10 @@ impl Mlp {
     ///
     /// # Errors
     /// [`NetworkError::Architecture`] for fewer than two layers, shapes that do
-    /// not chain, or non-finite parameters.
+    /// not chain, or non-finite parameters; [`NetworkError::Parameter`] for
+    /// an activation with a non-finite parameter.
     pub fn from_layers(layers: Vec<(Array2<f32>, Array1<f32>)>, activation: Activation) -> Result<Self> {
+        activation.validate()?;
         if layers.len() < 2 {
             return Err(NetworkError::Architecture(format!(
                 "{} affine layer(s) given; an MLP with a hidden layer needs at least 2",

@@ -27,7 +27,10 @@ pub use mlp::{Init, Mlp};
 #[cfg(feature = "mlp")]
 pub use train::{EpochReport, Optimizer, TrainConfig, TrainObserver};
 #[cfg(feature = "mlp")]
-pub use weights::WeightsError;
+pub use weights::{
+    ACTIVATION_KEY, LayerNames, Layers, LoadOptions, ModelMetadata, NORMALIZE_MEAN_KEY, NORMALIZE_STD_KEY, NamedLayer,
+    WeightsError, safetensors_layers,
+};
 
 use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2};
 

@@ -12,19 +12,30 @@
 //! the indices have gaps. A Sequential held as an attribute gets a dotted
 //! prefix (`layers.0.weight`, `model.net.0.weight`). [`Mlp::load_safetensors`]
 //! detects the prefix, orders the Linear modules by their index numerically
-//! (`layers.10` after `layers.3`) and checks that they chain.
-//! [`Mlp::save_safetensors`] writes the same layout back.
+//! (`layers.10` after `layers.3`) and checks that they chain. A
+//! `BatchNorm1d` right after a Linear (`1.running_mean`, …) is folded into
+//! it; a Linear without bias reads as bias 0. Modules named by attribute
+//! (`fc1.weight`) are read through [`LayerNames`].
+//! [`Mlp::save_safetensors`] writes the Sequential layout back, with the
+//! activation (and optionally the input normalisation) in the metadata
+//! ([`ModelMetadata`]).
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use half::{bf16, f16};
-use ndarray::{Array1, Array2};
 use safetensors::tensor::TensorView;
 use safetensors::{Dtype, SafeTensors};
 
-use super::{Activation, Mlp};
+use super::{Activation, Mlp, NetworkError};
 use crate::{Error, Result};
+
+mod layers;
+mod metadata;
+mod modules;
+
+pub use layers::Layers;
+pub use metadata::{ACTIVATION_KEY, ModelMetadata, NORMALIZE_MEAN_KEY, NORMALIZE_STD_KEY};
+pub use modules::{LayerNames, NamedLayer};
 
 /// Errors from loading or saving weights.
 ///
@@ -76,25 +87,126 @@ pub enum WeightsError {
         /// That prefix.
         second_prefix: String,
     },
-    /// A Linear module's weight without its bias, or its bias without its
-    /// weight.
-    #[error("tensor `{missing}` is missing: `{present}` has no partner (Linear layers need a weight and a bias)")]
+    /// A module's tensor that another of its tensors needs: a Linear bias
+    /// without its weight, a BatchNorm1d running mean without its variance
+    /// or the reverse.
+    #[error("tensor `{missing}` is missing: `{present}` has no partner")]
     MissingTensor {
         /// The absent tensor.
         missing: String,
         /// The tensor whose partner is absent.
         present: String,
     },
-    /// Tensors that are not Linear parameters `<prefix>.<k>.weight|bias`.
+    /// Tensors that are neither Linear parameters (`weight`, `bias`) nor
+    /// BatchNorm1d ones (`weight`, `bias`, `running_mean`, `running_var`,
+    /// `num_batches_tracked`) of their module.
     #[error(
-        "unexpected tensor(s) {}: only an nn.Sequential of nn.Linear layers and parameter-free activations \
-         is supported (BatchNorm, LayerNorm, embeddings, … are not)",
+        "unexpected tensor(s) {}: only nn.Linear layers (with or without bias), BatchNorm1d directly after a \
+         Linear, and parameter-free modules (activations, Dropout) are supported (LayerNorm, embeddings, … are not)",
         name_list(tensors, "")
     )]
     UnexpectedTensors {
         /// Their names, sorted.
         tensors: Vec<String>,
     },
+    /// The tensors are named by module attribute (`fc1.weight`) rather than
+    /// by `nn.Sequential` index: the caller must name the layers.
+    #[error(
+        "the tensors are named by module ({}{}), not by nn.Sequential index: name the Linear layers in forward \
+         order, e.g. `--layers {}` (`LoadOptions::layers` in Rust), with `+BN` after a layer a BatchNorm1d \
+         follows (`fc1+bn1`)",
+        name_list(linear, ""),
+        if batch_norm.is_empty() { String::new() } else { format!("; BatchNorm1d {}", name_list(batch_norm, "")) },
+        suggest_layers(linear)
+    )]
+    NamedModules {
+        /// Modules with a 2-D `weight` (Linear candidates), in natural order.
+        linear: Vec<String>,
+        /// Modules with running statistics (BatchNorm1d), in natural order.
+        batch_norm: Vec<String>,
+    },
+    /// A module named in [`LayerNames`] is not in the file.
+    #[error(
+        "no module `{module}` in the file (no `{module}.weight`); its Linear modules are {} and its BatchNorm1d \
+         modules {}",
+        name_list(linear, "none"),
+        name_list(batch_norm, "none")
+    )]
+    UnknownModule {
+        /// The missing module.
+        module: String,
+        /// The file's remaining modules with a 2-D weight.
+        linear: Vec<String>,
+        /// The file's remaining modules with running statistics.
+        batch_norm: Vec<String>,
+    },
+    /// Tensors that belong to none of the modules of [`LayerNames`].
+    #[error(
+        "tensor(s) {} belong to no layer of `{layers}`: name every Linear layer in order, and each BatchNorm1d \
+         as `linear+bn`",
+        name_list(tensors, "")
+    )]
+    UnusedTensors {
+        /// Their names, sorted.
+        tensors: Vec<String>,
+        /// The layer names given.
+        layers: String,
+    },
+    /// Layer names that cannot describe an MLP.
+    #[error("invalid layer names: {reason}")]
+    LayerNames {
+        /// What is wrong.
+        reason: String,
+    },
+    /// A BatchNorm1d module that does not directly follow a Linear module in
+    /// an `nn.Sequential` (it would normalise an activation's output or the
+    /// inputs, which does not fold into the preceding Linear).
+    #[error(
+        "BatchNorm1d `{module}` does not directly follow a Linear module; only Linear → BatchNorm1d is folded \
+         (a BatchNorm after an activation, Dropout or at the input is not supported)"
+    )]
+    BatchNormPlacement {
+        /// The BatchNorm module.
+        module: String,
+    },
+    /// A BatchNorm1d running variance below zero.
+    #[error("tensor `{tensor}` has value {value} at index {index}; a running variance must be non-negative")]
+    NegativeVariance {
+        /// The `running_var` tensor.
+        tensor: String,
+        /// The index.
+        index: usize,
+        /// The value.
+        value: f32,
+    },
+    /// An `infoablate.*` metadata entry that cannot be read or does not fit
+    /// the model.
+    #[error("metadata `{key}` = {value:?}: {reason}")]
+    Metadata {
+        /// The key.
+        key: String,
+        /// Its value.
+        value: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The activation asked for contradicts the one the file records.
+    #[error(
+        "the model was saved with activation `{saved}` (metadata `infoablate.activation`) but `{given}` was \
+         asked for: load it with `{saved}`, or force `{given}` (`--force-act`, `LoadOptions::force_activation`)"
+    )]
+    ActivationMismatch {
+        /// The activation in the file.
+        saved: Activation,
+        /// The activation asked for.
+        given: Activation,
+    },
+    /// No activation was given and the file records none.
+    #[error(
+        "the file records no activation (no `infoablate.activation` metadata, as with PyTorch's own save_file): \
+         say which the model uses (`--act`, `LoadOptions::activation`)"
+    )]
+    NoActivation,
     /// A tensor's dtype is neither F32, F64, F16 nor BF16.
     #[error("tensor `{tensor}` has dtype {dtype}; only F32, F64, F16 and BF16 are supported")]
     UnsupportedDtype {
@@ -183,6 +295,11 @@ fn name_list(names: &[String], empty: &str) -> String {
     names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
 }
 
+/// `fc1,fc2,fc3` from module names.
+fn suggest_layers(linear: &[String]) -> String {
+    linear.join(",")
+}
+
 /// `` `layers` ``, or `(none)` for the empty prefix.
 fn show_prefix(prefix: &str) -> String {
     if prefix.is_empty() {
@@ -190,48 +307,6 @@ fn show_prefix(prefix: &str) -> String {
     } else {
         format!("`{prefix}`")
     }
-}
-
-/// Which parameter of a Linear module a tensor is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Param {
-    Weight,
-    Bias,
-}
-
-/// A tensor name split as `<prefix><k>.<param>`, where `prefix` is empty or
-/// ends with a dot.
-#[derive(Debug, PartialEq, Eq)]
-struct LinearName<'a> {
-    prefix: &'a str,
-    index: usize,
-    param: Param,
-}
-
-/// Splits `name` as `<prefix>.<k>.weight|bias` (or `<k>.weight|bias`).
-/// `k` must be a plain decimal without leading zeros.
-fn parse_name(name: &str) -> Option<LinearName<'_>> {
-    let (head, param) = name.rsplit_once('.')?;
-    let param = match param {
-        "weight" => Param::Weight,
-        "bias" => Param::Bias,
-        _ => return None,
-    };
-    let (prefix, digits) = match head.rfind('.') {
-        Some(dot) => (&head[..=dot], &head[dot + 1..]),
-        None => ("", head),
-    };
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || (digits.len() > 1 && digits.starts_with('0'))
-    {
-        return None;
-    }
-    let index = digits.parse().ok()?;
-    Some(LinearName { prefix, index, param })
-}
-
-/// The prefix as written in messages: without its trailing dot.
-fn display_prefix(prefix: &str) -> String {
-    prefix.strip_suffix('.').unwrap_or(prefix).to_string()
 }
 
 /// Numbers in a safetensors header above this are refused before the
@@ -349,165 +424,147 @@ fn to_f32(name: &str, view: &TensorView<'_>) -> Result<Vec<f32>, WeightsError> {
     }
 }
 
-/// One Linear module's tensors, by full name.
-struct LinearPair<'a> {
-    weight: (&'a str, TensorView<'a>),
-    bias: (&'a str, TensorView<'a>),
+/// How [`Mlp::load_safetensors_with`] reads a model file.
+///
+/// # Examples
+///
+/// ```
+/// use infoablate::network::{Activation, LoadOptions};
+///
+/// let options = LoadOptions::activation(Activation::Gelu).with_layers("fc1+bn1,fc2,fc3".parse()?);
+/// assert_eq!(options.batch_norm_eps, 1e-5);
+/// # Ok::<(), infoablate::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadOptions {
+    /// The hidden activation; `None` takes the one the file records
+    /// (metadata `infoablate.activation`).
+    pub activation: Option<Activation>,
+    /// Use `activation` even when the file records another.
+    pub force_activation: bool,
+    /// The Linear (and BatchNorm1d) modules by name, for a model that is not
+    /// an `nn.Sequential`; `None` reads modules by Sequential index.
+    pub layers: Option<LayerNames>,
+    /// The `eps` of the BatchNorm1d modules (not in a state dict; PyTorch's
+    /// default is `1e-5`).
+    pub batch_norm_eps: f32,
 }
 
-/// Finds the Linear modules of `tensors`, checks names, prefix and pairing,
-/// and returns them ordered by Sequential index.
-fn linear_pairs<'a>(tensors: &[(&'a str, TensorView<'a>)]) -> Result<Vec<LinearPair<'a>>, WeightsError> {
-    let mut parsed = Vec::new();
-    let mut extra = Vec::new();
-    for (name, view) in tensors {
-        match parse_name(name) {
-            Some(linear) => parsed.push((linear, *name, view)),
-            None => extra.push(name.to_string()),
+impl Default for LoadOptions {
+    /// The activation from the file, Sequential indices, BatchNorm eps `1e-5`.
+    fn default() -> Self {
+        LoadOptions {
+            activation: None,
+            force_activation: false,
+            layers: None,
+            batch_norm_eps: 1e-5,
         }
     }
-    if parsed.is_empty() {
-        let mut names: Vec<String> = tensors.iter().map(|(n, _)| n.to_string()).collect();
-        names.sort();
-        return Err(WeightsError::NoLinearLayers { tensors: names });
-    }
-    if !extra.is_empty() {
-        extra.sort();
-        return Err(WeightsError::UnexpectedTensors { tensors: extra });
-    }
-    // One prefix: report the (alphabetically) first tensor of two different prefixes.
-    let mut by_prefix: BTreeMap<&str, &str> = BTreeMap::new();
-    for (linear, name, _) in &parsed {
-        let entry = by_prefix.entry(linear.prefix).or_insert(*name);
-        if *name < *entry {
-            *entry = *name;
-        }
-    }
-    if by_prefix.len() > 1 {
-        let mut it = by_prefix.into_iter();
-        let (Some((p1, n1)), Some((p2, n2))) = (it.next(), it.next()) else {
-            unreachable!("two prefixes were counted");
-        };
-        return Err(WeightsError::MixedPrefixes {
-            first: n1.to_string(),
-            first_prefix: display_prefix(p1),
-            second: n2.to_string(),
-            second_prefix: display_prefix(p2),
-        });
-    }
-    type Slot<'a> = Option<(&'a str, TensorView<'a>)>;
-    let mut modules: BTreeMap<usize, (Slot<'a>, Slot<'a>)> = BTreeMap::new();
-    for (linear, name, view) in parsed {
-        let slot = modules.entry(linear.index).or_default();
-        let target = match linear.param {
-            Param::Weight => &mut slot.0,
-            Param::Bias => &mut slot.1,
-        };
-        *target = Some((name, view.clone()));
-    }
-    let mut pairs = Vec::with_capacity(modules.len());
-    for (weight, bias) in modules.into_values() {
-        match (weight, bias) {
-            (Some(weight), Some(bias)) => pairs.push(LinearPair { weight, bias }),
-            (Some((present, _)), None) => {
-                return Err(WeightsError::MissingTensor {
-                    missing: format!("{}bias", present.strip_suffix("weight").unwrap_or(present)),
-                    present: present.to_string(),
-                });
-            }
-            (None, Some((present, _))) => {
-                return Err(WeightsError::MissingTensor {
-                    missing: format!("{}weight", present.strip_suffix("bias").unwrap_or(present)),
-                    present: present.to_string(),
-                });
-            }
-            (None, None) => unreachable!("a module entry is made with one of its tensors"),
-        }
-    }
-    if pairs.len() < 2 {
-        return Err(WeightsError::TooFewLayers {
-            weights: pairs.iter().map(|p| p.weight.0.to_string()).collect(),
-        });
-    }
-    Ok(pairs)
 }
 
-/// Affine layers `(W [out, in], b [out])`, first layer first.
-type Layers = Vec<(Array2<f32>, Array1<f32>)>;
-
-/// Checks shapes and chaining of `pairs` and converts them to f32 layers.
-fn build_layers(pairs: &[LinearPair<'_>]) -> Result<Layers, WeightsError> {
-    const WEIGHT_SHAPE: &str = "[out, in] with out, in > 0 (an nn.Linear weight; a 1-D weight is a normalisation \
-                                layer, which is not supported)";
-    const BIAS_SHAPE: &str = "[out] (an nn.Linear bias)";
-    let mut layers: Layers = Vec::with_capacity(pairs.len());
-    for (k, pair) in pairs.iter().enumerate() {
-        let (w_name, w_view) = &pair.weight;
-        let (b_name, b_view) = &pair.bias;
-        for (name, view) in [(w_name, w_view), (b_name, b_view)] {
-            if !matches!(view.dtype(), Dtype::F32 | Dtype::F64 | Dtype::F16 | Dtype::BF16) {
-                return Err(WeightsError::UnsupportedDtype {
-                    tensor: name.to_string(),
-                    dtype: view.dtype().to_string(),
-                });
-            }
+impl LoadOptions {
+    /// The defaults with `activation` asked for (checked against the file's).
+    pub fn activation(activation: Activation) -> Self {
+        LoadOptions {
+            activation: Some(activation),
+            ..LoadOptions::default()
         }
-        let &[rows, cols] = w_view.shape() else {
-            return Err(WeightsError::Shape {
-                tensor: w_name.to_string(),
-                shape: w_view.shape().to_vec(),
-                expected: WEIGHT_SHAPE,
-            });
-        };
-        if rows == 0 || cols == 0 {
-            return Err(WeightsError::Shape {
-                tensor: w_name.to_string(),
-                shape: w_view.shape().to_vec(),
-                expected: WEIGHT_SHAPE,
-            });
-        }
-        let &[len] = b_view.shape() else {
-            return Err(WeightsError::Shape {
-                tensor: b_name.to_string(),
-                shape: b_view.shape().to_vec(),
-                expected: BIAS_SHAPE,
-            });
-        };
-        if len != rows {
-            return Err(WeightsError::BiasLength {
-                weight: w_name.to_string(),
-                rows,
-                bias: b_name.to_string(),
-                len,
-            });
-        }
-        if k > 0 {
-            let previous = pairs[k - 1].weight.0;
-            let outputs = layers[k - 1].0.nrows();
-            if cols != outputs {
-                return Err(WeightsError::Chain {
-                    previous: previous.to_string(),
-                    outputs,
-                    next: w_name.to_string(),
-                    inputs: cols,
-                });
-            }
-        }
-        let w = Array2::from_shape_vec((rows, cols), to_f32(w_name, w_view)?)
-            .map_err(|e| WeightsError::format(format!("tensor `{w_name}`: {e}")))?;
-        let b = Array1::from_vec(to_f32(b_name, b_view)?);
-        layers.push((w, b));
     }
-    Ok(layers)
+
+    /// These options with the layers named.
+    pub fn with_layers(self, layers: LayerNames) -> Self {
+        LoadOptions {
+            layers: Some(layers),
+            ..self
+        }
+    }
+
+    /// These options with the activation used whatever the file records.
+    pub fn forced(self) -> Self {
+        LoadOptions {
+            force_activation: true,
+            ..self
+        }
+    }
+
+    /// The activation to use given the file's `saved` one.
+    fn resolve(&self, saved: Option<Activation>) -> Result<Activation, WeightsError> {
+        match (self.activation, saved) {
+            (Some(given), Some(saved)) if given != saved && !self.force_activation => {
+                Err(WeightsError::ActivationMismatch { saved, given })
+            }
+            (Some(given), _) => Ok(given),
+            (None, Some(saved)) => Ok(saved),
+            (None, None) => Err(WeightsError::NoActivation),
+        }
+    }
 }
 
-/// Parses safetensors `bytes` into Linear layers, first layer first.
-fn layers_from_bytes(bytes: &[u8]) -> Result<Layers, WeightsError> {
-    check_header_numbers(bytes)?;
-    let file = SafeTensors::deserialize(bytes).map_err(|e| WeightsError::format(e.to_string()))?;
-    let tensors: Vec<(&str, TensorView<'_>)> = file.iter().collect();
-    let pairs = linear_pairs(&tensors)?;
-    build_layers(&pairs)
+/// The affine layers `(W [out, in], b [out])` of a safetensors file's bytes,
+/// first layer first, as [`Mlp::load_safetensors_with`] reads them: modules
+/// by `nn.Sequential` index or by `options.layers`, a missing bias zero,
+/// BatchNorm1d folded into the Linear before it (with
+/// `options.batch_norm_eps`). The activation options are not used.
+///
+/// # Errors
+/// As [`Mlp::from_safetensors_bytes`], for the tensors.
+///
+/// # Examples
+///
+/// ```
+/// use infoablate::network::{Activation, Init, LoadOptions, Mlp, safetensors_layers};
+/// use rand::SeedableRng;
+///
+/// let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+/// let mlp = Mlp::new(&[4, 8, 3], Activation::Relu, Init::He, &mut rng)?;
+/// let layers = safetensors_layers(&mlp.to_safetensors_bytes("")?, &LoadOptions::default())?;
+/// assert_eq!(layers.len(), 2);
+/// assert_eq!(layers[0].0, mlp.weight(0)?);
+/// assert_eq!(layers[1].1, mlp.bias(1)?);
+/// # Ok::<(), infoablate::Error>(())
+/// ```
+pub fn safetensors_layers(bytes: &[u8], options: &LoadOptions) -> Result<Layers> {
+    Ok(parse(bytes, options)?.0)
+}
+
+/// Checks `options.batch_norm_eps`.
+fn check_eps(options: &LoadOptions) -> Result<(), NetworkError> {
+    if options.batch_norm_eps.is_finite() && options.batch_norm_eps > 0.0 {
+        Ok(())
+    } else {
+        Err(NetworkError::Parameter {
+            name: "batch_norm_eps",
+            value: options.batch_norm_eps.to_string(),
+            reason: "must be finite and positive",
+        })
+    }
+}
+
+/// The layers and the metadata of safetensors `bytes`.
+fn parse(bytes: &[u8], options: &LoadOptions) -> Result<(Layers, ModelMetadata)> {
+    check_eps(options)?;
+    let parsed = || -> Result<(Layers, ModelMetadata), WeightsError> {
+        check_header_numbers(bytes)?;
+        let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| WeightsError::format(e.to_string()))?;
+        let file = SafeTensors::deserialize(bytes).map_err(|e| WeightsError::format(e.to_string()))?;
+        let metadata = match header.metadata() {
+            Some(map) => ModelMetadata::from_map(map, options.force_activation && options.activation.is_some())?,
+            None => ModelMetadata::default(),
+        };
+        let tensors: Vec<(&str, TensorView<'_>)> = file.iter().collect();
+        let modules = modules::layer_modules(&tensors, options.layers.as_ref())?;
+        let layers = layers::build_layers(&modules, options.batch_norm_eps)?;
+        metadata.check_normalization(Some(layers[0].0.ncols()))?;
+        Ok((layers, metadata))
+    };
+    Ok(parsed()?)
+}
+
+/// An MLP from safetensors `bytes`, with the activation resolved.
+fn mlp_from_bytes(bytes: &[u8], options: &LoadOptions) -> Result<(Mlp, ModelMetadata)> {
+    let (layers, metadata) = parse(bytes, options)?;
+    let activation = options.resolve(metadata.activation)?;
+    Ok((Mlp::from_layers(layers, activation)?, metadata))
 }
 
 /// Little-endian bytes of `values`.
@@ -527,17 +584,26 @@ fn tensor_name(prefix: &str, k: usize, param: &str) -> String {
 
 impl Mlp {
     /// Loads an MLP from a safetensors file of an `nn.Sequential` of
-    /// `nn.Linear` layers and parameter-free activations, as
-    /// `safetensors.torch.save_file(model.state_dict(), path)` writes it;
-    /// `activation` is the hidden activation, which the file does not record.
+    /// `nn.Linear` layers (with or without bias), BatchNorm1d modules right
+    /// after a Linear, and parameter-free modules (activations, Dropout), as
+    /// `safetensors.torch.save_file(model.state_dict(), path)` writes it,
+    /// with hidden activation `activation`. A file written by
+    /// [`save_safetensors`](Mlp::save_safetensors) records its activation:
+    /// asking for another is an error
+    /// ([`WeightsError::ActivationMismatch`]); see
+    /// [`load_safetensors_with`](Mlp::load_safetensors_with) to force it, to
+    /// take the recorded one, or to name the layers.
     ///
-    /// Tensors must be named `<prefix>.<k>.weight` (`[out, in]`) and
-    /// `<prefix>.<k>.bias` (`[out]`) with one shared prefix, possibly empty
-    /// (`0.weight` for a bare `nn.Sequential`) or dotted
-    /// (`model.net.0.weight`). The activation modules between the Linear
-    /// ones own no tensors, so `k` has gaps (`0`, `2`, `4`, …); layers are
-    /// ordered by `k` numerically (`10` after `3`). F32 is read as is; F64,
-    /// F16 and BF16 are converted to f32.
+    /// Tensors must be named `<prefix>.<k>.<param>` with one shared prefix,
+    /// possibly empty (`0.weight` for a bare `nn.Sequential`) or dotted
+    /// (`model.net.0.weight`): a Linear module has `weight` (`[out, in]`) and
+    /// optionally `bias` (`[out]`; missing for `bias=False`, read as 0); a
+    /// BatchNorm1d module at `k + 1` after the Linear at `k` has
+    /// `running_mean`, `running_var` and, when affine, `weight` and `bias`,
+    /// and is folded exactly into that Linear (eval mode, `eps = 1e-5`). The
+    /// activation modules own no tensors, so `k` has gaps (`0`, `2`, `4`,
+    /// …); layers are ordered by `k` numerically (`10` after `3`). F32 is
+    /// read as is; F64, F16 and BF16 are converted to f32.
     ///
     /// # Errors
     /// [`Error::Io`] when the file cannot be read; otherwise
@@ -556,6 +622,7 @@ impl Mlp {
     /// let path = std::env::temp_dir().join(format!("infoablate-doc-{}.safetensors", std::process::id()));
     /// mlp.save_safetensors(&path, "layers")?; // layers.0.weight, layers.0.bias, layers.2.weight, …
     /// let loaded = Mlp::load_safetensors(&path, Activation::Tanh)?;
+    /// assert!(Mlp::load_safetensors(&path, Activation::Relu).is_err()); // the file says tanh
     /// std::fs::remove_file(&path).ok();
     ///
     /// let x = array![[0.5_f32, -1.0, 2.0]];
@@ -563,13 +630,55 @@ impl Mlp {
     /// # Ok::<(), infoablate::Error>(())
     /// ```
     pub fn load_safetensors(path: impl AsRef<Path>, activation: Activation) -> Result<Mlp> {
+        Ok(Mlp::load_safetensors_with(path, &LoadOptions::activation(activation))?.0)
+    }
+
+    /// Loads an MLP as [`load_safetensors`](Mlp::load_safetensors) does,
+    /// with `options`: the activation given, forced, or taken from the
+    /// file's metadata; Linear (and BatchNorm1d) modules by name
+    /// ([`LayerNames`]) for a model that is not an `nn.Sequential`; the
+    /// BatchNorm `eps`. Returns the model and the file's metadata (its input
+    /// normalisation, if recorded, is for the caller to apply).
+    ///
+    /// # Errors
+    /// As [`load_safetensors`](Mlp::load_safetensors), and
+    /// [`NetworkError::Parameter`] for a `batch_norm_eps` that is not finite
+    /// and positive.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use infoablate::network::{Activation, Init, LoadOptions, Mlp, ModelMetadata};
+    /// use rand::SeedableRng;
+    ///
+    /// let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+    /// let mlp = Mlp::new(&[4, 5, 2], Activation::Gelu, Init::He, &mut rng)?;
+    /// let meta = ModelMetadata { normalize_mean: Some(vec![0.5]), normalize_std: Some(vec![0.25]), ..Default::default() };
+    /// let path = std::env::temp_dir().join(format!("infoablate-doc-with-{}.safetensors", std::process::id()));
+    /// mlp.save_safetensors_with(&path, "", &meta)?;
+    ///
+    /// // The activation and the normalisation come back from the file.
+    /// let (loaded, saved) = Mlp::load_safetensors_with(&path, &LoadOptions::default())?;
+    /// assert_eq!(loaded.activation(), Activation::Gelu);
+    /// assert_eq!(saved.normalization(), Some((&[0.5_f32][..], &[0.25_f32][..])));
+    /// // Another activation only when forced.
+    /// assert!(Mlp::load_safetensors_with(&path, &LoadOptions::activation(Activation::Relu)).is_err());
+    /// let (forced, _) = Mlp::load_safetensors_with(&path, &LoadOptions::activation(Activation::Relu).forced())?;
+    /// assert_eq!(forced.activation(), Activation::Relu);
+    /// std::fs::remove_file(&path).ok();
+    /// # Ok::<(), infoablate::Error>(())
+    /// ```
+    pub fn load_safetensors_with(path: impl AsRef<Path>, options: &LoadOptions) -> Result<(Mlp, ModelMetadata)> {
         let path = path.as_ref();
         let bytes = std::fs::read(path).map_err(|e| Error::io("read", path, e))?;
-        let layers = layers_from_bytes(&bytes).map_err(|source| WeightsError::File {
-            path: path.to_path_buf(),
-            source: Box::new(source),
-        })?;
-        Mlp::from_layers(layers, activation)
+        Mlp::from_safetensors_bytes_with(&bytes, options).map_err(|e| match e {
+            Error::Weights(source) => WeightsError::File {
+                path: path.to_path_buf(),
+                source: Box::new(source),
+            }
+            .into(),
+            other => other,
+        })
     }
 
     /// Loads an MLP from the bytes of a safetensors file; see
@@ -579,11 +688,17 @@ impl Mlp {
     /// # Errors
     /// [`Error::Weights`] with [`WeightsError::Format`] for bytes that are not
     /// safetensors, [`WeightsError::NoLinearLayers`],
-    /// [`WeightsError::UnexpectedTensors`], [`WeightsError::MixedPrefixes`],
-    /// [`WeightsError::MissingTensor`], [`WeightsError::TooFewLayers`],
+    /// [`WeightsError::NamedModules`] (tensors named `fc1.weight`, … : name
+    /// the layers), [`WeightsError::UnexpectedTensors`],
+    /// [`WeightsError::MixedPrefixes`], [`WeightsError::MissingTensor`],
+    /// [`WeightsError::BatchNormPlacement`], [`WeightsError::TooFewLayers`],
     /// [`WeightsError::UnsupportedDtype`], [`WeightsError::Shape`],
-    /// [`WeightsError::BiasLength`], [`WeightsError::Chain`] or
-    /// [`WeightsError::NonFinite`], each naming the tensor(s) at fault.
+    /// [`WeightsError::BiasLength`], [`WeightsError::Chain`],
+    /// [`WeightsError::NonFinite`] or [`WeightsError::NegativeVariance`],
+    /// each naming the tensor(s) at fault; [`WeightsError::Metadata`] for an
+    /// `infoablate.*` entry that does not parse;
+    /// [`WeightsError::ActivationMismatch`] when the file records another
+    /// activation.
     ///
     /// # Examples
     ///
@@ -603,22 +718,52 @@ impl Mlp {
     /// # Ok::<(), infoablate::Error>(())
     /// ```
     pub fn from_safetensors_bytes(bytes: &[u8], activation: Activation) -> Result<Mlp> {
-        Mlp::from_layers(layers_from_bytes(bytes)?, activation)
+        Ok(Mlp::from_safetensors_bytes_with(bytes, &LoadOptions::activation(activation))?.0)
+    }
+
+    /// [`load_safetensors_with`](Mlp::load_safetensors_with) from the bytes
+    /// of a file.
+    ///
+    /// # Errors
+    /// As [`from_safetensors_bytes`](Mlp::from_safetensors_bytes), and
+    /// [`WeightsError::NoActivation`] when `options` gives no activation and
+    /// the file records none.
+    pub fn from_safetensors_bytes_with(bytes: &[u8], options: &LoadOptions) -> Result<(Mlp, ModelMetadata)> {
+        mlp_from_bytes(bytes, options)
     }
 
     /// The network as safetensors bytes in PyTorch `nn.Sequential` naming:
     /// affine layer `k` becomes f32 tensors `<prefix>.<2k>.weight` (`[out,
     /// in]`) and `<prefix>.<2k>.bias`, as `nn.Sequential(Linear, Act, Linear,
     /// …, Linear)` names them; with an empty `prefix`, `<2k>.weight`. One
-    /// trailing dot of `prefix` is ignored (`"layers."` = `"layers"`).
+    /// trailing dot of `prefix` is ignored (`"layers."` = `"layers"`). The
+    /// activation is recorded in the metadata (`infoablate.activation`).
     /// Loading the bytes back gives the same network exactly.
     ///
     /// # Errors
     /// [`WeightsError::Serialize`] if the serializer refuses the tensors.
     pub fn to_safetensors_bytes(&self, prefix: &str) -> Result<Vec<u8>> {
+        self.to_safetensors_bytes_with(prefix, &ModelMetadata::default())
+    }
+
+    /// [`to_safetensors_bytes`](Mlp::to_safetensors_bytes) with `metadata`
+    /// recorded too (its input normalisation and `other` entries; the
+    /// activation recorded is always the network's own).
+    ///
+    /// # Errors
+    /// [`WeightsError::Serialize`] if the serializer refuses the tensors;
+    /// [`WeightsError::Metadata`] for a normalisation that does not fit the
+    /// network's input width.
+    pub fn to_safetensors_bytes_with(&self, prefix: &str, metadata: &ModelMetadata) -> Result<Vec<u8>> {
+        let metadata = ModelMetadata {
+            activation: Some(self.activation),
+            ..metadata.clone()
+        };
+        metadata.check_normalization(Some(self.weights[0].ncols()))?;
         let buffers = self.tensor_buffers(prefix);
         let views = Self::tensor_views(&buffers)?;
-        safetensors::serialize(views, None).map_err(|e| WeightsError::Serialize { reason: e.to_string() }.into())
+        safetensors::serialize(views, Some(metadata.to_map()))
+            .map_err(|e| WeightsError::Serialize { reason: e.to_string() }.into())
     }
 
     /// Writes [`to_safetensors_bytes`](Mlp::to_safetensors_bytes) to `path`
@@ -630,8 +775,18 @@ impl Mlp {
     /// wrapping [`WeightsError::Serialize`] if the serializer refuses the
     /// tensors.
     pub fn save_safetensors(&self, path: impl AsRef<Path>, prefix: &str) -> Result<()> {
+        self.save_safetensors_with(path, prefix, &ModelMetadata::default())
+    }
+
+    /// [`save_safetensors`](Mlp::save_safetensors) with `metadata` recorded
+    /// as [`to_safetensors_bytes_with`](Mlp::to_safetensors_bytes_with) does.
+    ///
+    /// # Errors
+    /// As [`save_safetensors`](Mlp::save_safetensors) and
+    /// [`to_safetensors_bytes_with`](Mlp::to_safetensors_bytes_with).
+    pub fn save_safetensors_with(&self, path: impl AsRef<Path>, prefix: &str, metadata: &ModelMetadata) -> Result<()> {
         let path = path.as_ref();
-        let bytes = self.to_safetensors_bytes(prefix).map_err(|e| match e {
+        let bytes = self.to_safetensors_bytes_with(prefix, metadata).map_err(|e| match e {
             Error::Weights(source) => WeightsError::File {
                 path: path.to_path_buf(),
                 source: Box::new(source),
@@ -671,38 +826,6 @@ impl Mlp {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn weights_parse_name_splits_prefix_index_and_param() {
-        assert_eq!(
-            parse_name("0.weight"),
-            Some(LinearName {
-                prefix: "",
-                index: 0,
-                param: Param::Weight
-            })
-        );
-        assert_eq!(
-            parse_name("model.net.10.bias"),
-            Some(LinearName {
-                prefix: "model.net.",
-                index: 10,
-                param: Param::Bias
-            })
-        );
-        for bad in [
-            "weight",
-            "layers.weight",
-            "layers.01.weight",
-            "layers.1.running_mean",
-            "layers.x1.bias",
-            "layers.1.weight_g",
-            ".weight",
-            "layers.99999999999999999999999.weight",
-        ] {
-            assert_eq!(parse_name(bad), None, "{bad}");
-        }
-    }
 
     #[test]
     fn weights_header_scan_skips_strings_and_refuses_huge_numbers() {
