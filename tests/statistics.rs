@@ -120,10 +120,17 @@ fn the_curve_bootstrap_is_reproducible_by_seed_and_covers_the_known_accuracy() {
     assert_eq!(a, b);
     assert_ne!(a, c);
     for (j, p) in [0.8, 0.5, 0.2].into_iter().enumerate() {
-        assert!(a.lower_accuracy[j] < p && p < a.upper_accuracy[j], "checkpoint {j}: {a:?}");
+        assert!(
+            a.lower_accuracy[j] < p && p < a.upper_accuracy[j],
+            "checkpoint {j}: {a:?}"
+        );
         // The normal approximation's half-width 1.96·√(p(1−p)/n), within 25 %.
         let half = 1.96 * (p * (1.0 - p) / 2000.0).sqrt();
-        assert_relative_eq!((a.upper_accuracy[j] - a.lower_accuracy[j]) / 2.0, half, max_relative = 0.25);
+        assert_relative_eq!(
+            (a.upper_accuracy[j] - a.lower_accuracy[j]) / 2.0,
+            half,
+            max_relative = 0.25
+        );
     }
     let auc = 0.5 * (0.8 + 0.5) / 2.0 + 0.5 * (0.5 + 0.2) / 2.0;
     assert!(a.lower_auc < auc && auc < a.upper_auc);
@@ -155,7 +162,11 @@ fn trained() -> (Mlp, Dataset) {
 fn outcomes_give_the_same_curve_as_a_plain_run_on_both_paths() {
     let (mlp, data) = trained();
     for path in [Path::Fast, Path::Plain] {
-        let engine = Engine::new(&mlp, &data).expect("engine").path(path).chunk_size(64).expect("chunk");
+        let engine = Engine::new(&mlp, &data)
+            .expect("engine")
+            .path(path)
+            .chunk_size(64)
+            .expect("chunk");
         for scope in [Scope::Layer(0), Scope::Global] {
             let schedule = Schedule::random(5, scope);
             let curve = engine.run(&schedule).expect("curve");
@@ -191,7 +202,15 @@ fn measure_bootstrap_is_reproducible_and_covers_the_known_entropy() {
     let (lower, upper) = a.get("entropy", 0).expect("entropy");
     assert!(lower[0] < h && h < upper[0], "{} .. {} vs {h}", lower[0], upper[0]);
     let (lower, upper) = a.get("mutual_info", 0).expect("mutual information");
-    assert!(lower[0] >= 0.0 && upper[0] < 0.01, "independent of the class: {} .. {}", lower[0], upper[0]);
+    assert!(
+        lower[0] >= 0.0 && upper[0] < 0.01,
+        "independent of the class: {} .. {}",
+        lower[0],
+        upper[0]
+    );
     assert!(a.get("no_such", 0).is_err());
-    assert!(a.to_csv().starts_with("layer,neuron,measure,value,lower,upper\n0,0,entropy,"));
+    assert!(
+        a.to_csv()
+            .starts_with("layer,neuron,measure,value,lower,upper\n0,0,entropy,")
+    );
 }

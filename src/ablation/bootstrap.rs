@@ -133,7 +133,11 @@ impl SampleOutcomes {
                 right += c;
                 accuracy[j].push(right as f64 / n as f64);
             }
-            let points = self.checkpoints.iter().zip(&accuracy).map(|(&(_, x), a)| (x, a[a.len() - 1]));
+            let points = self
+                .checkpoints
+                .iter()
+                .zip(&accuracy)
+                .map(|(&(_, x), a)| (x, a[a.len() - 1]));
             aucs.push(trapezoid(points));
         }
         let (mut lower_accuracy, mut upper_accuracy) = (Vec::new(), Vec::new());

@@ -4,8 +4,8 @@ use std::sync::OnceLock;
 
 use ndarray::{ArrayView2, s};
 
-use super::curve::{AblationCurve, CurveLabel, CurvePoint, RandomBand};
 use super::bootstrap::SampleOutcomes;
+use super::curve::{AblationCurve, CurveLabel, CurvePoint, RandomBand};
 use super::metric::{Metric, SampleScores, Tally};
 use super::plan::Plan;
 use super::{AblationError, AblationSchedule, Replacement, Schedule, Scope, fast, plain};
@@ -177,11 +177,7 @@ impl<'a, N: Network + Sync + ?Sized> Engine<'a, N> {
                 loss[j].extend(scores.loss);
             }
         }
-        let outcomes = SampleOutcomes::new(
-            curve.points.iter().map(|p| (p.k, p.fraction)).collect(),
-            correct,
-            loss,
-        )?;
+        let outcomes = SampleOutcomes::new(curve.points.iter().map(|p| (p.k, p.fraction)).collect(), correct, loss)?;
         Ok((curve, outcomes))
     }
 

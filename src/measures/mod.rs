@@ -82,9 +82,9 @@ mod scores;
 mod stats;
 mod stream;
 
+pub use analyze::{analyze, analyze_streaming, analyze_streaming_with, analyze_with};
 pub(crate) use bootstrap::percentile;
 pub use bootstrap::{Bootstrap, ScoreIntervals};
-pub use analyze::{analyze, analyze_streaming, analyze_streaming_with, analyze_with};
 pub use counts::{CountTable, LayerCounts, MAX_COUNT_CELLS, Moments};
 pub use estimate::{Estimator, Units, class_entropy, entropy, joint_entropy, kl_selectivity, mutual_information};
 pub use measure::{
