@@ -10,6 +10,7 @@ use super::MeasureError;
 use super::scores::{MeasureSettings, Scores};
 use crate::Result;
 use crate::network::Network;
+use crate::parallel::map_items;
 use crate::record::Recording;
 
 /// How a percentile bootstrap resamples: `replicates` resamples of the `N`
@@ -139,23 +140,30 @@ impl ScoreIntervals {
     pub fn compute(
         recording: &Recording,
         settings: &MeasureSettings,
-        network: Option<&dyn Network>,
+        network: Option<&(dyn Network + Sync)>,
         bootstrap: Bootstrap,
     ) -> Result<Self> {
-        let scores = super::analyze(recording, settings, network)?;
+        let scores = super::analyze(recording, settings, network.map(|n| n as &dyn Network))?;
         let n = recording.labels().len();
         let mut rng = bootstrap.rng();
-        // replicates[b] holds, layer by layer and measure by measure, every neuron's value.
-        let mut replicates: Vec<Vec<f64>> = Vec::with_capacity(bootstrap.replicates);
-        for _ in 0..bootstrap.replicates {
-            let rows: Vec<usize> = (0..n).map(|_| rng.random_range(0..n)).collect();
+        // Drawn in sequence from one generator, scored in parallel: the same
+        // intervals whatever the thread count.
+        let resamples: Vec<Vec<usize>> = (0..bootstrap.replicates)
+            .map(|_| (0..n).map(|_| rng.random_range(0..n)).collect())
+            .collect();
+        let score = |rows: &Vec<usize>| -> Result<Vec<f64>> {
             let layers: Vec<usize> = recording.iter().map(|(l, _)| l).collect();
-            let acts = recording.iter().map(|(_, a)| a.select(Axis(0), &rows)).collect();
+            let acts = recording.iter().map(|(_, a)| a.select(Axis(0), rows)).collect();
             let labels = rows.iter().map(|&s| recording.labels()[s]).collect();
             let resample = Recording::new(layers, acts, labels, recording.num_classes())?;
-            let scored = super::analyze(&resample, settings, network)?;
-            replicates.push(flatten(&scored)?);
-        }
+            flatten(&super::analyze(
+                &resample,
+                settings,
+                network.map(|n| n as &dyn Network),
+            )?)
+        };
+        // replicates[b] holds, layer by layer and measure by measure, every neuron's value.
+        let replicates: Vec<Vec<f64>> = map_items(&resamples, score).into_iter().collect::<Result<_>>()?;
         let mut intervals = Vec::new();
         let mut offset = 0;
         for layer in scores.layers() {

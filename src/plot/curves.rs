@@ -5,7 +5,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    Canvas, Draw, DrawResult, FONT, Figure, LARGE, PANEL, PlotError, SIZE, TextSizes, color, display_name, xy_chart,
+    Canvas, Draw, DrawResult, FONT, Figure, LARGE, PANEL, PlotError, SIZE, TextSizes, color, display_name, titled,
+    xy_chart,
 };
 use crate::Result;
 use crate::ablation::{AblationCurve, Order, RandomBand};
@@ -245,7 +246,8 @@ impl Curves<'_> {
         single: bool,
     ) -> std::result::Result<Vec<Entry>, Box<dyn std::error::Error>> {
         let axes = ("fraction of neurons ablated", self.quantity.axis());
-        let mut chart = xy_chart(area, &panel.caption, (0.0..1.0, self.y_range()), axes, text)?;
+        let caption = (!single).then_some(panel.caption.as_str());
+        let mut chart = xy_chart(area, caption, (0.0..1.0, self.y_range()), axes, text)?;
         let mut entries = Vec::new();
         if let Some(band) = self.band {
             let at = |j| self.quantity.band_at(band, j);
@@ -330,15 +332,15 @@ impl Curves<'_> {
 
 impl Draw for Curves<'_> {
     fn draw<B: Canvas>(&self, root: &DrawingArea<B, Shift>) -> DrawResult {
+        let area = titled(root, &self.title)?;
         if let (true, [panel]) = (self.single, self.panels.as_slice()) {
-            let (width, _) = root.dim_in_pixel();
-            let (plot_area, legend_area) = root.split_horizontally(width * 7 / 10);
+            let (width, _) = area.dim_in_pixel();
+            let (plot_area, legend_area) = area.split_horizontally(width * 7 / 10);
             let entries = self.panel(&plot_area, panel, LARGE, true)?;
             return draw_legend(&legend_area, &entries, Layout::Column);
         }
-        let titled = root.titled(&self.title, (FONT, 22))?;
-        let (_, height) = titled.dim_in_pixel();
-        let (grid, legend_area) = titled.split_vertically(height.saturating_sub(60));
+        let (_, height) = area.dim_in_pixel();
+        let (grid, legend_area) = area.split_vertically(height.saturating_sub(60));
         let cols = if self.panels.len() == 1 { 1 } else { 2 };
         let areas = grid.split_evenly((self.panels.len().div_ceil(cols), cols));
         let mut entries = Vec::new();
@@ -367,7 +369,7 @@ fn draw_legend<B: Canvas>(area: &DrawingArea<B, Shift>, entries: &[Entry], layou
     let text_style = (FONT, 15).into_font().color(&BLACK);
     let (width, _) = area.dim_in_pixel();
     let (mut x, mut y) = match layout {
-        Layout::Column => (8, 60),
+        Layout::Column => (8, 40),
         Layout::Rows => (16, 14),
     };
     for entry in entries {

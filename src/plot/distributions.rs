@@ -3,7 +3,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Canvas, Draw, DrawResult, FONT, Figure, LIGHT_GRID, PlotError, color, measure_axis, padded_range};
+use super::{Canvas, Draw, DrawResult, FONT, Figure, LIGHT_GRID, PlotError, color, measure_axis, padded_range, titled};
 use crate::Result;
 use crate::measures::Scores;
 
@@ -65,7 +65,7 @@ impl Draw for Histograms<'_> {
 }
 
 fn draw<B: Canvas>(root: &DrawingArea<B, Shift>, title: &str, panels: &[(String, &[f64])]) -> DrawResult {
-    let root = root.titled(title, (FONT, 22))?;
+    let root = titled(root, title)?;
     let rows = panels.len().div_ceil(2);
     let areas = root.split_evenly((rows, 2));
     for (i, ((axis, values), area)) in panels.iter().zip(&areas).enumerate() {

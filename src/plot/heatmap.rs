@@ -4,7 +4,7 @@ use ndarray::ArrayView2;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Canvas, Draw, DrawResult, FONT, Figure, PlotError, SIZE};
+use super::{Canvas, Draw, DrawResult, FONT, Figure, PlotError, SIZE, titled};
 use crate::Result;
 
 /// Colour of a cell with no value (the diagonal, pairs not analysed).
@@ -92,10 +92,10 @@ fn draw<B: Canvas>(
 ) -> DrawResult {
     let n = matrix.nrows();
     let t = |v: f64| if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
+    let root = titled(root, title)?;
     let (width, _) = root.dim_in_pixel();
     let (map_area, bar_area) = root.split_horizontally(width.saturating_sub(150));
     let mut chart = ChartBuilder::on(&map_area)
-        .caption(title, (FONT, 22))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(48)

@@ -3,7 +3,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Canvas, Draw, DrawResult, Figure, LARGE, PlotError, SIZE, color, data_ranges, legend, xy_chart};
+use super::{Canvas, Draw, DrawResult, Figure, LARGE, PlotError, SIZE, color, data_ranges, legend, titled, xy_chart};
 use crate::Result;
 use crate::infoplane::{InfoPlaneTrace, LayerPoint};
 
@@ -213,7 +213,8 @@ impl Draw for Paths {
         let all = || series.iter().flat_map(|(_, p)| p.iter());
         let ranges = data_ranges(all().map(|p| (p.0, p.1)));
         let axes = (self.axes.0.as_str(), self.axes.1.as_str());
-        let mut chart = xy_chart(root, &self.title, ranges, axes, LARGE)?;
+        let area = titled(root, &self.title)?;
+        let mut chart = xy_chart(&area, None, ranges, axes, LARGE)?;
         for (j, (layer, points)) in series.iter().enumerate() {
             let c = color(j);
             chart

@@ -306,17 +306,57 @@ pub(crate) const PANEL: TextSizes = TextSizes {
     axes: 15,
 };
 
-/// An `f64 × f64` chart on `area` in the crate's style: caption, margins,
-/// light grid, fonts and the two axis labels.
+/// Writes a figure's title across the top of `root`, centred, wrapped at
+/// word boundaries onto as many lines as its width needs; the area below it.
+pub(crate) fn titled<B: Canvas>(
+    root: &DrawingArea<B, Shift>,
+    title: &str,
+) -> std::result::Result<DrawingArea<B, Shift>, Box<dyn std::error::Error>> {
+    let style = (FONT, LARGE.caption).into_font().color(&BLACK);
+    let (width, _) = root.dim_in_pixel();
+    let room = width.saturating_sub(32);
+    let mut lines: Vec<String> = Vec::new();
+    for word in title.split(' ') {
+        let longer = match lines.last() {
+            Some(line) => format!("{line} {word}"),
+            None => word.to_string(),
+        };
+        match lines.last_mut() {
+            Some(line) if root.estimate_text_size(&longer, &style)?.0 <= room => *line = longer,
+            _ => lines.push(word.to_string()),
+        }
+    }
+    let line_height = LARGE.caption as i32 + 6;
+    let (top, rest) = root.split_vertically(line_height as u32 * lines.len() as u32 + 14);
+    let centred = style.pos(plotters::style::text_anchor::Pos::new(
+        plotters::style::text_anchor::HPos::Center,
+        plotters::style::text_anchor::VPos::Top,
+    ));
+    for (i, line) in lines.iter().enumerate() {
+        top.draw(&Text::new(
+            line.as_str(),
+            (width as i32 / 2, 8 + i as i32 * line_height),
+            centred.clone(),
+        ))?;
+    }
+    Ok(rest)
+}
+
+/// An `f64 × f64` chart on `area` in the crate's style: caption (for a
+/// panel; a figure's title goes through [`titled`]), margins, light grid,
+/// fonts and the two axis labels.
 pub(crate) fn xy_chart<'a, B: Canvas>(
     area: &'a DrawingArea<B, Shift>,
-    title: &str,
+    caption: Option<&str>,
     (x, y): (Range<f64>, Range<f64>),
     (x_desc, y_desc): (&str, &str),
     text: TextSizes,
 ) -> std::result::Result<XyChart<'a, B>, Box<dyn std::error::Error>> {
-    let mut chart = ChartBuilder::on(area)
-        .caption(title, (FONT, text.caption))
+    let mut builder = ChartBuilder::on(area);
+    if let Some(caption) = caption {
+        builder.caption(caption, (FONT, text.caption));
+    }
+    let mut chart = builder
         .margin(12)
         .x_label_area_size(3 * text.axes + 4)
         .y_label_area_size(4 * text.axes + 8)

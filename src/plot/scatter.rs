@@ -5,7 +5,7 @@ use plotters::prelude::*;
 
 use super::{
     Canvas, Draw, DrawResult, Figure, LARGE, PlotError, SIZE, color, data_ranges, legend, measure_axis, measure_units,
-    xy_chart,
+    titled, xy_chart,
 };
 use crate::Result;
 use crate::measures::Scores;
@@ -78,7 +78,8 @@ impl Draw for Scatter {
         let (x, y) = data_ranges(self.series.iter().flat_map(|(_, p)| p.iter().copied()));
         let (d_lo, d_hi) = (x.start.max(y.start), x.end.min(y.end));
         let axes = (self.axes.0.as_str(), self.axes.1.as_str());
-        let mut chart = xy_chart(root, &self.title, (x, y), axes, LARGE)?;
+        let area = titled(root, &self.title)?;
+        let mut chart = xy_chart(&area, None, (x, y), axes, LARGE)?;
         if self.diagonal && d_lo < d_hi {
             chart
                 .draw_series(LineSeries::new(
