@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use infoablate::ablation::{AblationCurve, AucTest, CurveIntervals, Evaluation, Order, RandomBand, Scope};
-use infoablate::measures::{ScoreIntervals, Scores};
+use infoablate::measures::{Bootstrap, ScoreIntervals, Scores};
 use infoablate::network::{Activation, Mlp};
 use infoablate::plot::{CurveQuantity, Figure, ablation_panels, display_name, measure_distributions, measure_scatter};
 use serde::Serialize;
@@ -63,7 +63,17 @@ fn save_figure(out: &Path, stem: &str, figure: &Figure<'_>) -> infoablate::Resul
     figure.save(out.join(format!("{stem}.png")))
 }
 
-/// A p-value to three significant digits.
+/// What a bootstrap's intervals are: level, samples resampled, resamples, seed.
+fn intervals(bootstrap: &Bootstrap, over: &str) -> String {
+    format!(
+        "{:.0} % bootstrap confidence intervals over the {over} ({} resamples, seed {})",
+        100.0 * bootstrap.level,
+        bootstrap.replicates,
+        bootstrap.seed
+    )
+}
+
+/// A p-value to three decimals.
 fn p(value: f64) -> String {
     format!("{value:.3}")
 }
@@ -308,13 +318,7 @@ impl Report<'_> {
             r + 1
         );
         if let Some(ci) = self.intervals.first() {
-            let _ = writeln!(
-                md,
-                "\nIn brackets: {:.0} % bootstrap confidence intervals over the test samples ({} resamples, seed {}).",
-                100.0 * ci.bootstrap.level,
-                ci.bootstrap.replicates,
-                ci.bootstrap.seed
-            );
+            let _ = writeln!(md, "\nIn brackets: {}.", intervals(&ci.bootstrap, "test samples"));
         }
         let tests = self.tests()?;
         for band in self.bands {
@@ -335,10 +339,8 @@ impl Report<'_> {
         if let Some(ci) = self.score_intervals {
             let _ = writeln!(
                 md,
-                "\nPer-neuron {:.0} % bootstrap intervals over the analysis samples ({} resamples, seed {}): `scores_ci.csv`.",
-                100.0 * ci.bootstrap.level,
-                ci.bootstrap.replicates,
-                ci.bootstrap.seed
+                "\nPer neuron and measure, {}: `scores_ci.csv`.",
+                intervals(&ci.bootstrap, "analysis samples")
             );
         }
         if !self.signed.is_empty() {
