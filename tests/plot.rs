@@ -65,8 +65,8 @@ fn curves_figure_has_title_legend_and_band() {
         "mutual information, descending",
         "mutual information, ascending",
         "entropy, descending",
-        "random orders, mean of 2",
-        "random orders, 5–95th percentile of 2",
+        "random (2 orders): mean",
+        "random (2 orders): 5–95th percentile",
         "accuracy (fraction correct)",
         "fraction of neurons ablated",
     ] {
@@ -193,7 +193,7 @@ fn panels_have_one_chart_per_measure_with_band_and_chance_level() {
         "chance, 1/10 = 0.100",
         "descending (highest score first)",
         "ascending (lowest score first)",
-        "random orders, mean of 5",
+        "random (5 orders): mean",
     ] {
         assert!(svg.contains(text), "missing `{text}`");
     }

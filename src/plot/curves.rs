@@ -265,12 +265,12 @@ impl Curves<'_> {
             let (lo, hi) = band.percentiles;
             let r = band.seeds.len();
             entries.push(Entry {
-                text: format!("random orders, {lo}–{hi}th percentile of {r}"),
+                text: format!("random ({r} orders): {lo}–{hi}th percentile"),
                 color: GREY,
                 stroke: Stroke::Fill,
             });
             entries.push(Entry {
-                text: format!("random orders, mean of {r}"),
+                text: format!("random ({r} orders): mean"),
                 color: GREY,
                 stroke: Stroke::Solid,
             });
@@ -335,7 +335,7 @@ impl Draw for Curves<'_> {
         let area = titled(root, &self.title)?;
         if let (true, [panel]) = (self.single, self.panels.as_slice()) {
             let (width, _) = area.dim_in_pixel();
-            let (plot_area, legend_area) = area.split_horizontally(width * 7 / 10);
+            let (plot_area, legend_area) = area.split_horizontally(width * 2 / 3);
             let entries = self.panel(&plot_area, panel, LARGE, true)?;
             return draw_legend(&legend_area, &entries, Layout::Column);
         }

@@ -105,6 +105,8 @@ fn draw<B: Canvas>(
         .disable_mesh()
         .x_desc("neuron j")
         .y_desc("neuron i")
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(&|v| format!("{v:.0}"))
         .label_style((FONT, 14))
         .axis_desc_style((FONT, 16))
         .draw()?;
