@@ -65,7 +65,8 @@ impl Bootstrap {
 
     /// The interval's lower and upper percentiles, in `[0, 100]`.
     pub fn percentiles(&self) -> (f64, f64) {
-        (50.0 * (1.0 - self.level), 50.0 * (1.0 + self.level))
+        let level = 100.0 * self.level;
+        ((100.0 - level) / 2.0, (100.0 + level) / 2.0)
     }
 
     /// The seeded generator of the resamples.
@@ -133,7 +134,7 @@ impl ScoreIntervals {
     /// let rec = Recording::new(vec![0], vec![acts], labels, 2)?;
     /// let ci = ScoreIntervals::compute(&rec, &MeasureSettings::default(), None, Bootstrap::new(200, 0.9, 1)?)?;
     /// let (lower, upper) = ci.get("mutual_info", 0)?;
-    /// assert!(lower[0] > 0.99 && upper[0] <= 1.0 + 1e-12); // about 1 bit
+    /// assert!(lower[0] > 0.97 && upper[0] <= 1.0 + 1e-12); // about 1 bit: the class of a resample is near 50/50
     /// assert_eq!((lower[1], upper[1]), (0.0, 0.0));
     /// # Ok::<(), infoablate::Error>(())
     /// ```
