@@ -297,7 +297,7 @@ fn write_outputs(out: &Path, activation: Activation, trace: &InfoPlaneTrace) -> 
         let title = format!("{activation}: information plane over training");
         write(
             format!("plane_{activation}_{name}.svg"),
-            &information_plane(&title, trace, x, LayerQuantity::MutualInfo)?,
+            &information_plane(&title, trace, x, LayerQuantity::MutualInfo)?.svg()?,
         )?;
     }
     let over = [
@@ -313,7 +313,7 @@ fn write_outputs(out: &Path, activation: Activation, trace: &InfoPlaneTrace) -> 
         let title = format!("{activation}: {name} over training");
         write(
             format!("{name}_{activation}.svg"),
-            &layer_quantity_over_training(&title, trace, quantity)?,
+            &layer_quantity_over_training(&title, trace, quantity)?.svg()?,
         )?;
     }
     Ok(())

@@ -17,7 +17,7 @@
 //! | [`ablation`] | cumulative ablation schedules, checked [`Plan`](ablation::Plan)s, the [`Engine`](ablation::Engine), the curve [`Metric`](ablation::Metric) and accuracy / loss curves, causal pair interaction ([`PairInteraction`](ablation::PairInteraction)) |
 //! | [`pairs`] | neuron pairs: redundancy, synergy, partial information decomposition |
 //! | [`infoplane`] | layers over training: codeword entropy and information, noise-model I(X;T), a training observer |
-//! | `plot` (feature `plot`) | SVG figures: curves against the random band, measure distributions, scatter |
+//! | `plot` (feature `plot`) | SVG and PNG figures: curves against the random band (one panel per measure), measure distributions, scatter |
 //! | [`doc`] | documentation only: the definitions and the PyTorch guide |
 //!
 //! Dependencies point one way: `data` ← `network` (traits, clamps) ←

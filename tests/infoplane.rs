@@ -351,13 +351,22 @@ fn figures_draw_every_layer_and_say_what_is_missing() {
     };
     mlp.train_observed(&data, &config, &mut observer).unwrap();
     let trace = observer.into_trace();
-    let plane = information_plane("plane", &trace, LayerQuantity::Entropy, LayerQuantity::MutualInfo).unwrap();
+    let plane = information_plane("plane", &trace, LayerQuantity::Entropy, LayerQuantity::MutualInfo)
+        .unwrap()
+        .svg()
+        .unwrap();
     assert!(plane.contains("layer 0") && plane.contains("layer 1") && plane.contains("H(T), codewords"));
     // Four samples in 4 codewords: saturated, and the figure says so.
     assert!(plane.contains("hollow: saturated"));
-    let over = layer_quantity_over_training("tc", &trace, LayerQuantity::TotalCorrelation).unwrap();
+    let over = layer_quantity_over_training("tc", &trace, LayerQuantity::TotalCorrelation)
+        .unwrap()
+        .svg()
+        .unwrap();
     assert!(over.contains("optimizer steps") && over.contains("total correlation"));
-    let mean_mi = layer_quantity_over_training("mi", &trace, LayerQuantity::NeuronMean("mutual_info")).unwrap();
+    let mean_mi = layer_quantity_over_training("mi", &trace, LayerQuantity::NeuronMean("mutual_info"))
+        .unwrap()
+        .svg()
+        .unwrap();
     assert!(mean_mi.contains("mean mutual_info over the neurons"));
     let first = &trace.snapshots[0].layers[0];
     let summary = first.neurons.iter().find(|s| s.measure == "mutual_info").unwrap();

@@ -1,10 +1,12 @@
-//! The SVG figures: what they draw, and typed errors for what they cannot.
+//! The figures, as SVG and PNG: what they draw, and typed errors for what they cannot.
 #![cfg(feature = "plot")]
 
 use infoablate::Error;
 use infoablate::ablation::{AblationCurve, CurveLabel, CurvePoint, Order, RandomBand, Scope};
 use infoablate::measures::{MeasureSettings, Scores, analyze};
-use infoablate::plot::{PlotError, ablation_curves, measure_distributions, measure_scatter};
+use infoablate::plot::{
+    CurveQuantity, PlotError, ablation_curves, ablation_panels, measure_distributions, measure_scatter, pair_heatmap,
+};
 use infoablate::record::Recording;
 use ndarray::array;
 
@@ -53,17 +55,20 @@ fn curves_figure_has_title_legend_and_band() {
         curve("random", None, Some(1), [0.9, 0.6, 0.1]),
     ];
     let band = RandomBand::from_curves(&random, (5.0, 95.0)).expect("band");
-    let svg = ablation_curves("layer 0 curves", &curves, Some(&band)).expect("draws");
+    let svg = ablation_curves("layer 0 curves", &curves, Some(&band))
+        .expect("draws")
+        .svg()
+        .expect("svg");
     assert!(is_svg(&svg));
     for text in [
         "layer 0 curves",
-        "mutual_info descending",
-        "mutual_info ascending",
-        "entropy descending",
-        "random, mean of 2 seeds",
-        "random, 5–95th percentile",
+        "mutual information, descending",
+        "mutual information, ascending",
+        "entropy, descending",
+        "random (2 orders): mean",
+        "random (2 orders): 5–95th percentile",
         "accuracy (fraction correct)",
-        "neurons ablated (fraction of the scope)",
+        "fraction of neurons ablated",
     ] {
         assert!(svg.contains(text), "missing `{text}`");
     }
@@ -74,7 +79,8 @@ fn curves_figure_has_title_legend_and_band() {
 
 #[test]
 fn a_random_curve_without_order_is_labelled_by_seed() {
-    let svg = ablation_curves("r", &[curve("random", None, Some(7), [1.0, 0.5, 0.0])], None).expect("draws");
+    let random = [curve("random", None, Some(7), [1.0, 0.5, 0.0])];
+    let svg = ablation_curves("r", &random, None).expect("draws").svg().expect("svg");
     assert!(svg.contains("random (seed 7)"));
 }
 
@@ -92,13 +98,17 @@ fn nothing_to_draw_is_a_typed_error() {
 
 #[test]
 fn distributions_have_one_labelled_panel_per_measure() {
-    let svg = measure_distributions("layer 0", &scores(), 0, &["entropy", "mutual_info", "csi"]).expect("draws");
+    let s = scores();
+    let svg = measure_distributions("layer 0", &s, 0, &["entropy", "mutual_info", "csi"])
+        .expect("draws")
+        .svg()
+        .expect("svg");
     assert!(is_svg(&svg));
     for text in [
         "layer 0",
         "entropy (bits)",
-        "mutual_info (bits)",
-        "csi (index, dimensionless)",
+        "mutual information (bits)",
+        "class selectivity index (dimensionless)",
     ] {
         assert!(svg.contains(text), "missing `{text}`");
     }
@@ -123,11 +133,142 @@ fn unknown_measure_or_layer_is_an_error() {
 
 #[test]
 fn scatter_draws_every_neuron_once() {
-    let svg = measure_scatter("MI vs KL", &scores(), "mutual_info", "kl_selectivity").expect("draws");
+    let svg = measure_scatter("MI vs KL", &scores(), "mutual_info", "kl_selectivity")
+        .expect("draws")
+        .svg()
+        .expect("svg");
     assert!(is_svg(&svg));
     // Five neurons plus one legend marker per layer.
     assert_eq!(svg.matches("<circle").count(), 5 + 2);
-    for text in ["layer 0", "layer 1", "y = x", "kl_selectivity (bits)"] {
+    for text in ["layer 0", "layer 1", "y = x", "KL selectivity (bits)"] {
         assert!(svg.contains(text), "missing `{text}`");
     }
+}
+
+#[test]
+fn no_diagonal_between_quantities_in_different_units() {
+    let svg = measure_scatter("CSI vs MI", &scores(), "mutual_info", "csi")
+        .expect("draws")
+        .svg()
+        .expect("svg");
+    assert!(svg.contains("class selectivity index (dimensionless)"));
+    assert!(!svg.contains("y = x"));
+}
+
+fn panel_curves() -> Vec<AblationCurve> {
+    vec![
+        curve("mutual_info", Some(Order::Descending), None, [0.9, 0.5, 0.1]),
+        curve("mutual_info", Some(Order::Ascending), None, [0.9, 0.8, 0.1]),
+        curve("entropy", Some(Order::Descending), None, [0.9, 0.6, 0.1]),
+        curve("entropy", Some(Order::Ascending), None, [0.9, 0.7, 0.1]),
+        curve("csi", Some(Order::Descending), None, [0.9, 0.4, 0.1]),
+    ]
+}
+
+fn random_band() -> RandomBand {
+    let random: Vec<AblationCurve> = (0..5)
+        .map(|s| curve("random", None, Some(s), [0.9, 0.6 + 0.02 * s as f64, 0.1]))
+        .collect();
+    RandomBand::from_curves(&random, (5.0, 95.0)).expect("band")
+}
+
+#[test]
+fn panels_have_one_chart_per_measure_with_band_and_chance_level() {
+    let (curves, band) = (panel_curves(), random_band());
+    let figure = ablation_panels(
+        "MNIST, 784-4-10 relu",
+        &curves,
+        Some(&band),
+        CurveQuantity::Accuracy,
+        Some(10),
+    )
+    .expect("draws");
+    let svg = figure.svg().expect("svg");
+    assert!(is_svg(&svg));
+    for text in [
+        "MNIST, 784-4-10 relu",
+        "mutual information",
+        "entropy",
+        "class selectivity index",
+        "chance, 1/10 = 0.100",
+        "descending (highest score first)",
+        "ascending (lowest score first)",
+        "random (5 orders): mean",
+    ] {
+        assert!(svg.contains(text), "missing `{text}`");
+    }
+    // One shaded band per panel.
+    assert_eq!(svg.matches("<polygon").count(), 3);
+    let loss = ablation_panels("loss", &curves, Some(&band), CurveQuantity::Loss, Some(10))
+        .expect("draws")
+        .svg()
+        .expect("svg");
+    assert!(loss.contains("loss (cross-entropy, nats)") && loss.contains("uniform prediction, ln 10"));
+    // A curve of another scope than the band's is refused.
+    let mut other = panel_curves();
+    other[0].label.scope = Scope::Global;
+    assert!(matches!(
+        ablation_panels("x", &other, Some(&band), CurveQuantity::Accuracy, None),
+        Err(Error::Plot(PlotError::Empty(_)))
+    ));
+}
+
+/// Decodes a PNG; its width, height and whether it has non-white pixels.
+fn decode(bytes: &[u8]) -> (u32, u32, bool) {
+    let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
+        .read_info()
+        .expect("a PNG header");
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut pixels).expect("PNG data");
+    let drawn = pixels[..info.buffer_size()].iter().any(|&v| v < 200);
+    (info.width, info.height, drawn)
+}
+
+#[test]
+fn every_figure_renders_as_a_decodable_png_and_saves_by_extension() {
+    let (curves, band, s) = (panel_curves(), random_band(), scores());
+    let matrix = ndarray::array![[f64::NAN, 0.2], [0.2, f64::NAN]];
+    let figures = [
+        ablation_curves("one panel", &curves, Some(&band)).expect("draws"),
+        ablation_panels("panels", &curves, Some(&band), CurveQuantity::Accuracy, Some(10)).expect("draws"),
+        measure_distributions("histograms", &s, 0, &["entropy", "csi"]).expect("draws"),
+        measure_scatter("scatter", &s, "mutual_info", "csi").expect("draws"),
+        pair_heatmap("pairs", matrix.view(), "redundancy (bits)").expect("draws"),
+    ];
+    let dir = std::env::temp_dir().join(format!("infoablate-plot-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temporary directory");
+    for (i, figure) in figures.iter().enumerate() {
+        let png = figure.png().expect("png");
+        let (width, height, drawn) = decode(&png);
+        assert_eq!((width, height), figure.size(), "{}", figure.title());
+        assert!(drawn, "`{}` is blank", figure.title());
+        for ext in ["svg", "png"] {
+            let path = dir.join(format!("figure{i}.{ext}"));
+            figure.save(&path).expect("saves");
+            assert!(std::fs::metadata(&path).expect("written").len() > 0);
+        }
+        let written = std::fs::read(dir.join(format!("figure{i}.png"))).expect("read back");
+        assert_eq!(decode(&written).0, width);
+    }
+    assert!(matches!(
+        figures[0].save(dir.join("figure.pdf")),
+        Err(Error::Plot(PlotError::Format { .. }))
+    ));
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}
+
+#[test]
+fn a_figure_size_out_of_range_is_a_typed_error() {
+    let s = scores();
+    let figure = measure_scatter("scatter", &s, "mutual_info", "csi").expect("draws");
+    assert!(matches!(
+        figure.with_size(100_000, 100_000),
+        Err(Error::Plot(PlotError::Size { .. }))
+    ));
+    let figure = measure_scatter("scatter", &s, "mutual_info", "csi")
+        .expect("draws")
+        .with_size(400, 300)
+        .expect("size");
+    let (width, height, _) = decode(&figure.png().expect("png"));
+    assert_eq!((width, height), (400, 300));
 }

@@ -1,13 +1,13 @@
-//! Everything the study writes: CSV tables, SVG figures, `results.json` and
-//! the Markdown summary `summary.md`.
+//! Everything the study writes: CSV tables, SVG and PNG figures,
+//! `results.json` and the Markdown summary `summary.md`.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
-use infoablate::ablation::{AblationCurve, Evaluation, Order, RandomBand, Scope};
-use infoablate::measures::Scores;
+use infoablate::ablation::{AblationCurve, AucTest, CurveIntervals, Evaluation, Order, RandomBand, Scope};
+use infoablate::measures::{Bootstrap, ScoreIntervals, Scores};
 use infoablate::network::{Activation, Mlp};
-use infoablate::plot::{ablation_curves, measure_distributions, measure_scatter};
+use infoablate::plot::{CurveQuantity, Figure, ablation_panels, display_name, measure_distributions, measure_scatter};
 use serde::Serialize;
 
 /// Fractions ablated at which the summary tabulates accuracy.
@@ -41,14 +41,41 @@ pub struct Report<'a> {
     pub split: (usize, usize, usize),
     pub base: Evaluation,
     pub scores: &'a Scores,
+    /// Bootstrap intervals of the measures over the analysis set, if asked.
+    pub score_intervals: Option<&'a ScoreIntervals>,
+    /// Hidden layers with negative class means (signed activations).
+    pub signed: &'a [usize],
     pub measures: &'a [String],
     pub curves: &'a [AblationCurve],
+    /// Bootstrap intervals of each curve over the test set (one per curve), or none.
+    pub intervals: &'a [CurveIntervals],
     /// One per scope, in the order the curves' scopes first appear.
     pub bands: &'a [RandomBand],
 }
 
 fn save(path: &Path, contents: &str) -> infoablate::Result<()> {
     infoablate::atomic_file::write(path, contents)
+}
+
+/// Writes `figure` as `<stem>.svg` and `<stem>.png` in `out`.
+fn save_figure(out: &Path, stem: &str, figure: &Figure<'_>) -> infoablate::Result<()> {
+    figure.save(out.join(format!("{stem}.svg")))?;
+    figure.save(out.join(format!("{stem}.png")))
+}
+
+/// What a bootstrap's intervals are: level, samples resampled, resamples, seed.
+fn intervals(bootstrap: &Bootstrap, over: &str) -> String {
+    format!(
+        "{:.0} % bootstrap confidence intervals over the {over} ({} resamples, seed {})",
+        100.0 * bootstrap.level,
+        bootstrap.replicates,
+        bootstrap.seed
+    )
+}
+
+/// A p-value to three decimals.
+fn p(value: f64) -> String {
+    format!("{value:.3}")
 }
 
 fn scope_file(scope: Scope) -> String {
@@ -70,33 +97,66 @@ impl Report<'_> {
         self.bands.first().map_or("zero", |b| b.replacement.as_str())
     }
 
+    /// The data set, the network and the replacement, for figure titles:
+    /// `MNIST, 784-100-100-100-10 relu, zero replacement`.
+    fn context(&self) -> String {
+        let data = self.source.split(" (").next().unwrap_or(self.source);
+        let sizes: Vec<String> = self.network.sizes().iter().map(usize::to_string).collect();
+        format!(
+            "{data}, {} {}, {} replacement",
+            sizes.join("-"),
+            self.activation,
+            self.replacement()
+        )
+    }
+
     fn curves_in(&self, scope: Scope) -> Vec<AblationCurve> {
         self.curves.iter().filter(|c| c.label.scope == scope).cloned().collect()
     }
 
-    /// CSV tables and SVG figures.
+    /// The band of a curve's scope.
+    fn band_of(&self, curve: &AblationCurve) -> Option<&RandomBand> {
+        self.bands.iter().find(|b| b.scope == curve.label.scope)
+    }
+
+    /// Each curve's permutation test against its scope's random orders.
+    fn tests(&self) -> infoablate::Result<Vec<AucTest>> {
+        self.curves
+            .iter()
+            .filter_map(|c| self.band_of(c).map(|b| AucTest::new(c, b)))
+            .collect()
+    }
+
+    /// CSV tables, and SVG and PNG figures.
     pub fn write(&self, out: &Path) -> infoablate::Result<()> {
         self.scores.save_csv(out.join("scores.csv"), None)?;
-        let mut csv = String::from("scope,measure,order,replacement,k,fraction,accuracy,loss\n");
-        for c in self.curves {
+        if let Some(ci) = self.score_intervals {
+            save(&out.join("scores_ci.csv"), &ci.to_csv())?;
+        }
+        let mut csv =
+            String::from("scope,measure,order,replacement,k,fraction,accuracy,loss,accuracy_lower,accuracy_upper\n");
+        for (i, c) in self.curves.iter().enumerate() {
             let order = c.label.order.map_or(String::new(), |o| o.to_string());
-            for p in &c.points {
+            for (j, p) in c.points.iter().enumerate() {
+                let (lo, hi) = self.intervals.get(i).map_or((String::new(), String::new()), |ci| {
+                    (ci.lower_accuracy[j].to_string(), ci.upper_accuracy[j].to_string())
+                });
                 let _ = writeln!(
                     csv,
-                    "{},{},{order},{},{},{},{},{}",
+                    "{},{},{order},{},{},{},{},{},{lo},{hi}",
                     c.label.scope, c.label.measure, c.label.replacement, p.k, p.fraction, p.accuracy, p.loss
                 );
             }
         }
         save(&out.join("curves.csv"), &csv)?;
         let mut csv = String::from(
-            "scope,replacement,seeds,k,fraction,mean_accuracy,min_accuracy,max_accuracy,lower_accuracy,upper_accuracy,mean_loss\n",
+            "scope,replacement,seeds,k,fraction,mean_accuracy,min_accuracy,max_accuracy,lower_accuracy,upper_accuracy,mean_loss,lower_loss,upper_loss\n",
         );
         for b in self.bands {
             for j in 0..b.k.len() {
                 let _ = writeln!(
                     csv,
-                    "{},{},{},{},{},{},{},{},{},{},{}",
+                    "{},{},{},{},{},{},{},{},{},{},{},{},{}",
                     b.scope,
                     b.replacement,
                     b.seeds.len(),
@@ -107,41 +167,76 @@ impl Report<'_> {
                     b.max_accuracy[j],
                     b.lower_accuracy[j],
                     b.upper_accuracy[j],
-                    b.mean_loss[j]
+                    b.mean_loss[j],
+                    b.lower_loss[j],
+                    b.upper_loss[j]
                 );
             }
         }
         save(&out.join("random_band.csv"), &csv)?;
-
-        for band in self.bands {
-            let title = format!(
-                "{}: cumulative ablation ({} replacement)",
-                scope_title(band.scope),
-                band.replacement
+        let mut csv = String::from(
+            "scope,measure,order,auc,auc_lower,auc_upper,random_orders,random_mean_auc,p_below,p_above,p_two_sided\n",
+        );
+        for (i, (c, t)) in self.curves.iter().zip(self.tests()?).enumerate() {
+            let order = c.label.order.map_or(String::new(), |o| o.to_string());
+            let (lo, hi) = self.intervals.get(i).map_or((String::new(), String::new()), |ci| {
+                (ci.lower_auc.to_string(), ci.upper_auc.to_string())
+            });
+            let _ = writeln!(
+                csv,
+                "{},{},{order},{},{lo},{hi},{},{},{},{},{}",
+                c.label.scope,
+                c.label.measure,
+                t.observed,
+                t.random_orders,
+                t.random_mean,
+                t.p_below,
+                t.p_above,
+                t.p_two_sided
             );
-            let svg = ablation_curves(&title, &self.curves_in(band.scope), Some(band))?;
-            save(&out.join(format!("curves_{}.svg", scope_file(band.scope))), &svg)?;
+        }
+        save(&out.join("tests.csv"), &csv)?;
+        self.figures(out)
+    }
+
+    /// Every figure, as SVG and PNG.
+    fn figures(&self, out: &Path) -> infoablate::Result<()> {
+        let context = self.context();
+        let classes = self.scores.num_classes();
+        for band in self.bands {
+            let curves = self.curves_in(band.scope);
+            for (stem, quantity, what) in [
+                ("curves", CurveQuantity::Accuracy, "test accuracy"),
+                ("loss", CurveQuantity::Loss, "test loss"),
+            ] {
+                let title = format!("{context}: {what}, ablating {}", scope_title(band.scope));
+                let figure = ablation_panels(&title, &curves, Some(band), quantity, Some(classes))?;
+                save_figure(out, &format!("{stem}_{}", scope_file(band.scope)), &figure)?;
+            }
         }
         let names: Vec<&str> = self.scores.measures().iter().map(|m| m.name.as_str()).collect();
         for layer in self.scores.layers() {
-            let title = format!("hidden layer {layer}: measures over its neurons (analysis set)");
-            let svg = measure_distributions(&title, self.scores, layer, &names)?;
-            save(&out.join(format!("measures_layer{layer}.svg")), &svg)?;
+            let title = format!("{context}: hidden layer {layer}, measures over its neurons (analysis set)");
+            let figure = measure_distributions(&title, self.scores, layer, &names)?;
+            save_figure(out, &format!("measures_layer{layer}"), &figure)?;
         }
-        let svg = measure_scatter(
-            "mutual information against KL selectivity, every neuron",
-            self.scores,
-            "mutual_info",
-            "kl_selectivity",
+        let title = format!("{context}: mutual information against KL selectivity, every neuron");
+        save_figure(
+            out,
+            "mi_vs_kl",
+            &measure_scatter(&title, self.scores, "mutual_info", "kl_selectivity")?,
         )?;
-        save(&out.join("mi_vs_kl.svg"), &svg)?;
-        let svg = measure_scatter(
-            "class selectivity index against mutual information, every neuron",
-            self.scores,
-            "mutual_info",
-            "csi",
-        )?;
-        save(&out.join("csi_vs_mi.svg"), &svg)
+        let signed = if self.signed.is_empty() {
+            ""
+        } else {
+            " (signed activations: CSI unbounded)"
+        };
+        let title = format!("{context}: class selectivity index against mutual information{signed}");
+        save_figure(
+            out,
+            "csi_vs_mi",
+            &measure_scatter(&title, self.scores, "mutual_info", "csi")?,
+        )
     }
 
     /// `results.json` and `summary.md`, which include the timings.
@@ -156,14 +251,18 @@ impl Report<'_> {
             "test": { "accuracy": self.base.accuracy, "loss": self.base.loss },
             "timings_seconds": timings,
             "scores": self.scores,
+            "signed_layers": self.signed,
+            "score_intervals": self.score_intervals,
             "curves": self.curves,
+            "curve_intervals": self.intervals,
             "random_bands": self.bands,
+            "tests": self.tests()?,
         });
         save(&out.join("results.json"), &format!("{json:#}\n"))?;
-        save(&out.join("summary.md"), &self.markdown(timings))
+        save(&out.join("summary.md"), &self.markdown(timings)?)
     }
 
-    fn markdown(&self, t: &Timings) -> String {
+    fn markdown(&self, t: &Timings) -> infoablate::Result<String> {
         let mut md = String::new();
         let _ = writeln!(
             md,
@@ -208,14 +307,22 @@ impl Report<'_> {
             "|---|---|---|---|---|---|\n| {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} |\n",
             t.train, t.record, t.measures, t.curves, t.write, t.total
         );
+        let r = self.bands.first().map_or(0, |b| b.seeds.len());
         let _ = writeln!(
             md,
-            "## Curves\n\nAUC is the area under the accuracy curve over the fraction ablated; \
-             *vs random* compares it with the AUCs of the random orders (below their minimum: \
-             hurts more than random; above their maximum: hurts less)."
+            "## Curves\n\nAUC is the area under the test accuracy curve over the fraction ablated. Each order is \
+             tested against the {r} random orders of its scope (a permutation test of the AUC): *p below* = \
+             (1 + #random AUCs ≤ AUC) / (1 + {r}) is small when the order hurts the network more than random \
+             orders do, *p above* when it hurts less; the smallest possible one-sided p-value is 1/{}. Compare \
+             with α divided by the number of orders tested (Bonferroni) when reading several at once.",
+            r + 1
         );
+        if let Some(ci) = self.intervals.first() {
+            let _ = writeln!(md, "\nIn brackets: {}.", intervals(&ci.bootstrap, "test samples"));
+        }
+        let tests = self.tests()?;
         for band in self.bands {
-            self.scope_table(&mut md, band);
+            self.scope_table(&mut md, band, &tests);
         }
         self.global_composition(&mut md);
         let _ = writeln!(
@@ -229,23 +336,44 @@ impl Report<'_> {
                 s.layer, s.measure, s.min, s.median, s.max
             );
         }
+        if let Some(ci) = self.score_intervals {
+            let _ = writeln!(
+                md,
+                "\nPer neuron and measure, {}: `scores_ci.csv`.",
+                intervals(&ci.bootstrap, "analysis samples")
+            );
+        }
+        if !self.signed.is_empty() {
+            let csi = if self.measures.iter().any(|m| m == "csi") {
+                "it orders curves above because it was asked for (`--measures`)"
+            } else {
+                "it is left out of the orders (pass `--measures` with `csi` to include it)"
+            };
+            let _ = writeln!(
+                md,
+                "\n**Signed activations.** Hidden layers {:?} have negative class means: the class selectivity \
+                 index (Morcos et al.) assumes non-negative activations and is unbounded here; {csi}.",
+                self.signed
+            );
+        }
         let _ = writeln!(
             md,
             "\n![MI against KL selectivity](mi_vs_kl.svg)\n\n![CSI against MI](csi_vs_mi.svg)"
         );
-        md
+        Ok(md)
     }
 
-    fn scope_table(&self, md: &mut String, band: &RandomBand) {
+    fn scope_table(&self, md: &mut String, band: &RandomBand, tests: &[AucTest]) {
         let file = scope_file(band.scope);
         let neurons = band.k.last().copied().unwrap_or(0);
         let _ = writeln!(md, "\n### {} ({neurons} neurons)\n", scope_title(band.scope));
-        let _ = writeln!(md, "![curves, {}](curves_{file}.svg)\n", band.scope);
-        let _ = write!(md, "| order | AUC | vs random |");
+        let _ = writeln!(md, "![accuracy, {}](curves_{file}.svg)\n", band.scope);
+        let _ = writeln!(md, "![loss, {}](loss_{file}.svg)\n", band.scope);
+        let _ = write!(md, "| order | AUC | p below | p above |");
         for f in SHOWN {
             let _ = write!(md, " {:.0} % |", 100.0 * f);
         }
-        let _ = writeln!(md, "\n|---|---|---|{}", "---|".repeat(SHOWN.len()));
+        let _ = writeln!(md, "\n|---|---|---|---|{}", "---|".repeat(SHOWN.len()));
         let (lo, hi) = band
             .aucs
             .iter()
@@ -254,7 +382,7 @@ impl Report<'_> {
             });
         let _ = write!(
             md,
-            "| random, mean of {} seeds | {:.4} | {lo:.4}–{hi:.4} |",
+            "| random, mean of {} orders (AUC range) | {:.4} ({lo:.4}–{hi:.4}) | | |",
             band.seeds.len(),
             band.mean_auc()
         );
@@ -263,16 +391,22 @@ impl Report<'_> {
             let _ = write!(md, " {:.4} |", band.mean_accuracy[j]);
         }
         md.push('\n');
-        for curve in self.curves.iter().filter(|c| c.label.scope == band.scope) {
+        for (i, curve) in self
+            .curves
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.label.scope == band.scope)
+        {
             let auc = curve.auc();
-            let verdict = if auc < lo {
-                "below"
-            } else if auc > hi {
-                "above"
-            } else {
-                "within"
-            };
-            let _ = write!(md, "| {} | {auc:.4} | {verdict} |", curve.label.name());
+            let ci = self.intervals.get(i).map_or(String::new(), |ci| {
+                format!(" [{:.4}, {:.4}]", ci.lower_auc, ci.upper_auc)
+            });
+            let (below, above) = tests
+                .get(i)
+                .map_or((String::new(), String::new()), |t| (p(t.p_below), p(t.p_above)));
+            let order = curve.label.order.map_or(String::new(), |o| o.to_string());
+            let name = format!("{} {order}", display_name(&curve.label.measure));
+            let _ = write!(md, "| {name} | {auc:.4}{ci} | {below} | {above} |");
             for f in SHOWN {
                 let _ = write!(md, " {:.4} |", curve.nearest(f).map_or(f64::NAN, |p| p.accuracy));
             }

@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use super::{AblationError, Order, Scope};
 use crate::Result;
+use crate::measures::percentile;
 
 /// One point of a curve: the network scored with `k` neurons ablated.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -113,7 +114,7 @@ impl AblationCurve {
 }
 
 /// Trapezoid rule over `(x, y)` points in increasing `x`.
-fn trapezoid(points: impl Iterator<Item = (f64, f64)>) -> f64 {
+pub(super) fn trapezoid(points: impl Iterator<Item = (f64, f64)>) -> f64 {
     let mut area = 0.0;
     let mut prev: Option<(f64, f64)> = None;
     for (x, y) in points {
@@ -154,6 +155,10 @@ pub struct RandomBand {
     pub upper_accuracy: Vec<f64>,
     /// Mean loss over seeds, in nats.
     pub mean_loss: Vec<f64>,
+    /// Lower percentile of loss, in nats.
+    pub lower_loss: Vec<f64>,
+    /// Upper percentile of loss, in nats.
+    pub upper_loss: Vec<f64>,
     /// Area under each seed's accuracy curve.
     pub aucs: Vec<f64>,
 }
@@ -188,7 +193,6 @@ impl RandomBand {
             }
             .into());
         }
-        let r = curves.len() as f64;
         let mut band = RandomBand {
             scope: first.label.scope,
             replacement: first.label.replacement.clone(),
@@ -202,18 +206,23 @@ impl RandomBand {
             lower_accuracy: Vec::new(),
             upper_accuracy: Vec::new(),
             mean_loss: Vec::new(),
+            lower_loss: Vec::new(),
+            upper_loss: Vec::new(),
             aucs: curves.iter().map(AblationCurve::auc).collect(),
         };
         for j in 0..band.k.len() {
             let mut acc: Vec<f64> = curves.iter().map(|c| c.points[j].accuracy).collect();
             acc.sort_by(f64::total_cmp);
-            band.mean_accuracy.push(acc.iter().sum::<f64>() / r);
+            band.mean_accuracy.push(mean_of_sorted(&acc));
             band.min_accuracy.push(acc[0]);
             band.max_accuracy.push(acc[acc.len() - 1]);
             band.lower_accuracy.push(percentile(&acc, lo));
             band.upper_accuracy.push(percentile(&acc, hi));
-            band.mean_loss
-                .push(curves.iter().map(|c| c.points[j].loss).sum::<f64>() / r);
+            let mut loss: Vec<f64> = curves.iter().map(|c| c.points[j].loss).collect();
+            loss.sort_by(f64::total_cmp);
+            band.mean_loss.push(mean_of_sorted(&loss));
+            band.lower_loss.push(percentile(&loss, lo));
+            band.upper_loss.push(percentile(&loss, hi));
         }
         Ok(band)
     }
@@ -233,18 +242,28 @@ impl RandomBand {
     }
 }
 
-/// Percentile `q ∈ [0, 100]` of sorted values, linear interpolation
-/// (Hyndman–Fan type 7, NumPy's default).
-fn percentile(sorted: &[f64], q: f64) -> f64 {
-    let h = (sorted.len() - 1) as f64 * q / 100.0;
-    let lo = h.floor() as usize;
-    let hi = (lo + 1).min(sorted.len() - 1);
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+/// The mean of sorted values, clamped to their range: a sum rounded up or
+/// down cannot put the mean of equal values (every random order at `k = n`
+/// ablates the same neurons) outside `[min, max]` and so outside a band
+/// whose percentiles are then that same value.
+fn mean_of_sorted(sorted: &[f64]) -> f64 {
+    let mean = sorted.iter().sum::<f64>() / sorted.len() as f64;
+    mean.clamp(sorted[0], sorted[sorted.len() - 1])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_mean_of_equal_values_is_that_value() {
+        // 0.0895 summed ten times is 0.8950000000000001: divided by ten it
+        // printed outside a band of ten equal values.
+        let equal = [0.0895; 10];
+        assert_eq!(mean_of_sorted(&equal), 0.0895);
+        assert_eq!(percentile(&equal, 5.0), 0.0895);
+        assert_eq!(percentile(&equal, 95.0), 0.0895);
+    }
 
     #[test]
     fn percentile_matches_numpy_linear() {

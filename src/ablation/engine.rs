@@ -4,8 +4,9 @@ use std::sync::OnceLock;
 
 use ndarray::{ArrayView2, s};
 
+use super::bootstrap::SampleOutcomes;
 use super::curve::{AblationCurve, CurveLabel, CurvePoint, RandomBand};
-use super::metric::Metric;
+use super::metric::{Metric, SampleScores, Tally};
 use super::plan::Plan;
 use super::{AblationError, AblationSchedule, Replacement, Schedule, Scope, fast, plain};
 use crate::data::Dataset;
@@ -149,14 +150,57 @@ impl<'a, N: Network + Sync + ?Sized> Engine<'a, N> {
     /// naming the layer where an ablated forward pass overflows, and
     /// whatever the network returns.
     pub fn run_plan(&self, plan: &Plan) -> Result<AblationCurve> {
-        if plan.hidden_widths() != self.widths {
-            return Err(AblationError::PlanMismatch {
-                plan: plan.hidden_widths().to_vec(),
-                network: self.widths.clone(),
+        self.check_plan(plan)?;
+        let per_chunk: Vec<Vec<Metric>> = self.score(plan)?;
+        Ok(self.curve(plan, &per_chunk))
+    }
+
+    /// Runs one schedule as [`run`](Engine::run) does (the same curve, bit
+    /// for bit) and also keeps every evaluation sample's outcome at every
+    /// checkpoint, for [`SampleOutcomes::bootstrap`] and paired
+    /// comparisons. Opt-in: it holds `checkpoints × samples` outcomes, which
+    /// [`run`](Engine::run) never allocates.
+    ///
+    /// # Errors
+    /// As [`run`](Engine::run).
+    pub fn run_with_outcomes(&self, schedule: &dyn AblationSchedule) -> Result<(AblationCurve, SampleOutcomes)> {
+        let plan = self.plan(schedule)?;
+        self.check_plan(&plan)?;
+        let per_chunk: Vec<Vec<SampleScores>> = self.score(&plan)?;
+        let curve = self.curve(&plan, &per_chunk);
+        let checkpoints = plan.checkpoints().len();
+        let mut correct = vec![Vec::with_capacity(self.data.len()); checkpoints];
+        let mut loss = vec![Vec::with_capacity(self.data.len()); checkpoints];
+        for chunk in per_chunk {
+            for (j, scores) in chunk.into_iter().enumerate() {
+                correct[j].extend(scores.correct);
+                loss[j].extend(scores.loss);
             }
-            .into());
         }
-        let metrics = self.score(plan)?;
+        let outcomes = SampleOutcomes::new(curve.points.iter().map(|p| (p.k, p.fraction)).collect(), correct, loss)?;
+        Ok((curve, outcomes))
+    }
+
+    /// A plan checked against other widths is refused.
+    fn check_plan(&self, plan: &Plan) -> Result<()> {
+        if plan.hidden_widths() == self.widths {
+            return Ok(());
+        }
+        Err(AblationError::PlanMismatch {
+            plan: plan.hidden_widths().to_vec(),
+            network: self.widths.clone(),
+        }
+        .into())
+    }
+
+    /// The curve of a plan from its chunks' tallies, summed in chunk order.
+    fn curve<T: Tally>(&self, plan: &Plan, per_chunk: &[Vec<T>]) -> AblationCurve {
+        let mut metrics = vec![Metric::new(); plan.checkpoints().len()];
+        for chunk in per_chunk {
+            for (sum, tally) in metrics.iter_mut().zip(chunk) {
+                sum.merge(&tally.metric());
+            }
+        }
         let info = plan.info().clone();
         let scope = plan.scope_neurons();
         let total = self.data.len() as f64;
@@ -171,7 +215,7 @@ impl<'a, N: Network + Sync + ?Sized> Engine<'a, N> {
                 loss: metric.loss_sum() / total,
             })
             .collect();
-        Ok(AblationCurve {
+        AblationCurve {
             label: CurveLabel {
                 measure: info.measure,
                 order: info.order,
@@ -181,7 +225,7 @@ impl<'a, N: Network + Sync + ?Sized> Engine<'a, N> {
                 neurons: plan.neurons().len(),
             },
             points,
-        })
+        }
     }
 
     /// Runs several schedules, calling `progress` after each.
@@ -234,8 +278,8 @@ impl<'a, N: Network + Sync + ?Sized> Engine<'a, N> {
         RandomBand::from_curves(&curves, percentiles)
     }
 
-    /// The metric at each checkpoint over all samples.
-    fn score(&self, plan: &Plan) -> Result<Vec<Metric>> {
+    /// Each chunk's tally at each checkpoint, chunks in sample order.
+    fn score<T: Tally>(&self, plan: &Plan) -> Result<Vec<Vec<T>>> {
         let resumable = self.resumable()?;
         let base = plan.neurons().iter().map(|&(l, _)| l).min();
         let fast = match (resumable, base) {
@@ -246,7 +290,7 @@ impl<'a, N: Network + Sync + ?Sized> Engine<'a, N> {
             )),
             _ => None,
         };
-        let chunk = |&start: &usize| -> Result<Vec<Metric>> {
+        let chunk = |&start: &usize| -> Result<Vec<T>> {
             let (inputs, labels) = self.chunk(start);
             match &fast {
                 Some((network, readouts, baselines)) => match baselines.get(start / self.chunk_size) {
@@ -260,14 +304,7 @@ impl<'a, N: Network + Sync + ?Sized> Engine<'a, N> {
                 None => plain::score_chunk(self.network, plan, (inputs, labels, start)),
             }
         };
-        let per_chunk: Vec<Result<Vec<Metric>>> = map_items(&self.starts(), chunk);
-        let mut sums = vec![Metric::new(); plan.checkpoints().len()];
-        for chunk in per_chunk {
-            for (sum, metric) in sums.iter_mut().zip(chunk?) {
-                sum.merge(&metric);
-            }
-        }
-        Ok(sums)
+        map_items(&self.starts(), chunk).into_iter().collect()
     }
 
     /// The network as [`Resumable`] when the path is fast (`None`: plain).

@@ -27,7 +27,7 @@
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, s};
 
-use super::metric::{Metric, overflow};
+use super::metric::{Metric, Tally, overflow};
 use super::plan::Plan;
 use crate::Result;
 use crate::network::{Clamps, NetworkError, Resumable};
@@ -465,7 +465,7 @@ impl<'a> Chunk<'a> {
     }
 
     /// Propagates every pending change to the logits and rescores.
-    fn checkpoint(&mut self) -> Result<Metric> {
+    fn checkpoint<T: Tally>(&mut self) -> Result<T> {
         if !self.dirty.is_empty() {
             let failed = if self.pending < self.num_hidden() {
                 self.propagate(self.num_hidden())?;
@@ -480,7 +480,7 @@ impl<'a> Chunk<'a> {
             self.dirty.clear();
         }
         self.pending = self.num_hidden();
-        Ok(self.scores.totals())
+        Ok(T::from_samples(&self.scores.correct, &self.scores.loss))
     }
 
     /// Rescores the dirty samples from the logits `propagate` left in
@@ -542,26 +542,17 @@ impl Scores<'_> {
             None => false,
         }
     }
-
-    /// The metric of all samples, summed in sample order.
-    fn totals(&self) -> Metric {
-        let mut metric = Metric::new();
-        for (&right, &loss) in self.correct.iter().zip(&self.loss) {
-            metric.add_score(right, loss);
-        }
-        metric
-    }
 }
 
 /// Scores one chunk of samples (inputs, labels, index of the first) at
 /// every checkpoint of the plan.
-pub(super) fn score_chunk<'a>(
+pub(super) fn score_chunk<'a, T: Tally>(
     network: &'a dyn Resumable,
     readouts: &'a Readouts,
     baseline: &Baseline,
     plan: &Plan,
     samples: (ArrayView2<'a, f32>, &'a [usize], usize),
-) -> Result<Vec<Metric>> {
+) -> Result<Vec<T>> {
     let mut targets = vec![false; readouts.layers.len()];
     for &(layer, _) in plan.neurons() {
         targets[layer - readouts.base] = true;

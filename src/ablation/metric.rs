@@ -138,6 +138,76 @@ impl Metric {
     }
 }
 
+/// What a path reports per chunk at each checkpoint, built from the
+/// chunk's per-sample scores (right or not, cross-entropy) in sample order:
+/// the summed [`Metric`] for a curve, or the scores themselves as well when
+/// the caller asked for per-sample outcomes.
+pub(super) trait Tally: Send + Sized {
+    /// The tally of one chunk's samples.
+    fn from_samples(correct: &[bool], loss: &[f64]) -> Self;
+    /// The summed metric.
+    fn metric(&self) -> Metric;
+}
+
+impl Tally for Metric {
+    fn from_samples(correct: &[bool], loss: &[f64]) -> Self {
+        let mut metric = Metric::new();
+        for (&right, &loss) in correct.iter().zip(loss) {
+            metric.add_score(right, loss);
+        }
+        metric
+    }
+
+    fn metric(&self) -> Metric {
+        *self
+    }
+}
+
+/// A chunk's per-sample scores at one checkpoint, and their sum.
+pub(super) struct SampleScores {
+    /// The chunk's summed metric, as [`Metric`]'s tally sums it.
+    pub(super) metric: Metric,
+    /// Whether each sample is classified right.
+    pub(super) correct: Vec<bool>,
+    /// Each sample's cross-entropy, in nats.
+    pub(super) loss: Vec<f64>,
+}
+
+impl Tally for SampleScores {
+    fn from_samples(correct: &[bool], loss: &[f64]) -> Self {
+        SampleScores {
+            metric: Metric::from_samples(correct, loss),
+            correct: correct.to_vec(),
+            loss: loss.to_vec(),
+        }
+    }
+
+    fn metric(&self) -> Metric {
+        self.metric
+    }
+}
+
+/// Scores every row of a batch of logits (rows = samples, as many as
+/// labels) into `correct` and `loss`; on a row without a score, stops there
+/// and gives its index.
+pub(super) fn score_batch(
+    logits: ArrayView2<'_, f32>,
+    labels: &[usize],
+    (correct, loss): (&mut Vec<bool>, &mut Vec<f64>),
+) -> Result<(), usize> {
+    correct.clear();
+    loss.clear();
+    let mut row = Vec::with_capacity(logits.ncols());
+    for (s, (logits, &y)) in logits.outer_iter().zip(labels).enumerate() {
+        row.clear();
+        row.extend(logits.iter().copied());
+        let (right, l) = Metric::score(&row, y).ok_or(s)?;
+        correct.push(right);
+        loss.push(l);
+    }
+    Ok(())
+}
+
 /// Checks that a network's logits for `rows` samples have one column per class.
 pub(super) fn check_logits(logits: ArrayView2<'_, f32>, rows: usize, classes: usize) -> crate::Result<()> {
     if logits.dim() == (rows, classes) {

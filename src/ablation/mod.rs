@@ -19,6 +19,7 @@
 //!
 //! Definitions: section "Cumulative ablation" of [`definitions`](crate::doc::definitions).
 
+mod bootstrap;
 mod curve;
 mod engine;
 mod evaluate;
@@ -26,17 +27,20 @@ mod fast;
 mod interaction;
 mod metric;
 mod per_layer;
+mod permutation;
 mod plain;
 mod plan;
 mod replacement;
 mod schedule;
 
 pub use crate::measures::{Order, rank};
+pub use bootstrap::{CurveIntervals, SampleOutcomes};
 pub use curve::{AblationCurve, CurveLabel, CurvePoint, RandomBand};
 pub use engine::{Engine, Path};
 pub use evaluate::{Evaluation, evaluate};
 pub use interaction::{Effect, INTERACTION_COLUMNS, PairInteraction};
 pub use metric::Metric;
+pub use permutation::{AucTest, DEFAULT_RANDOM_ORDERS};
 pub use plan::Plan;
 pub use replacement::{NeuronValues, Replacement};
 pub use schedule::{AblationSchedule, Schedule, ScheduleInfo, Scope};

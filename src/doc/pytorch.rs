@@ -22,7 +22,7 @@
 //! | `torch.nn.CrossEntropyLoss()` (mean) | the `loss` of [`evaluate`](crate::ablation::evaluate) and of each [`CurvePoint`](crate::ablation::CurvePoint), in nats |
 //! | `(logits.argmax(1) == y).float().mean()` | `accuracy` (ties go to the lowest class, as `argmax` does) |
 //! | Captum's `NeuronAblation` / feature ablation | one point of an [`AblationCurve`](crate::ablation::AblationCurve); the [`Engine`](crate::ablation::Engine) runs the cumulative version at every `k` |
-//! | `matplotlib` figures of the curves and of the measures | the `plot` module (feature `plot`): SVG, no fonts needed; `examples/paper` writes them all |
+//! | `matplotlib` figures of the curves and of the measures | the `plot` module (feature `plot`): SVG and PNG with a bundled font, no system fonts needed; `examples/paper` writes them all |
 //! | `torch.manual_seed(s)` | explicit seeds: [`TrainConfig::seed`](crate::network::TrainConfig), [`Schedule::random`](crate::ablation::Schedule::random), an RNG passed to [`Mlp::new`](crate::network::Mlp::new) |
 //!
 //! Layout conventions: weights are `[out, in]` as in `nn.Linear`; hidden

@@ -72,6 +72,7 @@
 
 mod accumulate;
 mod analyze;
+mod bootstrap;
 mod correlation;
 mod counts;
 mod estimate;
@@ -83,6 +84,8 @@ mod stats;
 mod stream;
 
 pub use analyze::{analyze, analyze_streaming, analyze_streaming_with, analyze_with};
+pub(crate) use bootstrap::percentile;
+pub use bootstrap::{Bootstrap, ScoreIntervals};
 pub use correlation::{RankCorrelation, spearman};
 pub use counts::{CountTable, LayerCounts, MAX_COUNT_CELLS, Moments};
 pub use estimate::{Estimator, Units, class_entropy, entropy, joint_entropy, kl_selectivity, mutual_information};

@@ -150,6 +150,9 @@ pub struct Summary {
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 struct LayerScores {
     layer: usize,
+    /// Some neuron has a negative class mean: the activations are signed
+    /// (tanh, GELU, …) and `csi` is not confined to `[0, 1]`.
+    signed: bool,
     /// `values[measure][neuron]`.
     values: Vec<Vec<f64>>,
 }
@@ -239,8 +242,10 @@ impl Scores {
                 None => None,
             };
             let mut values = vec![Vec::with_capacity(c.width()); measures.len()];
+            let mut signed = false;
             for neuron in 0..c.width() {
                 let mut stats = c.neuron(neuron).expect("neuron index below the width");
+                signed |= stats.class_means().into_iter().flatten().any(|m| m < 0.0);
                 if let Some(w) = &weights {
                     stats = stats.with_weights(w.column(neuron));
                 }
@@ -250,6 +255,7 @@ impl Scores {
             }
             layers.push(LayerScores {
                 layer: c.layer(),
+                signed,
                 values,
             });
         }
@@ -315,6 +321,35 @@ impl Scores {
             .iter()
             .find(|l| l.layer == layer)
             .ok_or(MeasureError::UnknownLayer { layer })
+    }
+
+    /// Whether the layer's activations are signed, as far as the class
+    /// selectivity index can tell: some neuron's mean activation over the
+    /// samples of some class is negative. Morcos et al.'s index assumes
+    /// non-negative activations (ReLU), where it lies in `[0, 1]`; with a
+    /// negative class mean its denominator can vanish or change sign and the
+    /// index is unbounded (a tanh layer gave −8.6 … 540), so rankings by
+    /// `csi` of such a layer are not what the index means.
+    ///
+    /// # Errors
+    /// [`MeasureError::UnknownLayer`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use infoablate::measures::{MeasureSettings, analyze};
+    /// use infoablate::record::Recording;
+    /// use ndarray::array;
+    ///
+    /// let relu = array![[0.0_f32, 1.0], [2.0, 0.0]];
+    /// let tanh = array![[-0.5_f32, 0.9], [0.3, -0.9]];
+    /// let rec = Recording::new(vec![0, 1], vec![relu, tanh], vec![0, 1], 2)?;
+    /// let scores = analyze(&rec, &MeasureSettings::default(), None)?;
+    /// assert_eq!((scores.signed(0)?, scores.signed(1)?), (false, true));
+    /// # Ok::<(), infoablate::Error>(())
+    /// ```
+    pub fn signed(&self, layer: usize) -> Result<bool> {
+        Ok(self.layer_scores(layer)?.signed)
     }
 
     /// One measure's scores of one layer's neurons, in neuron order.

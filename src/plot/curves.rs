@@ -1,27 +1,103 @@
-//! Ablation curves against the random band.
+//! Ablation curves against the random band: all in one panel, or one panel
+//! per measure.
 
+use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{FONT, LIGHT_GRID, PlotError, SIZE, color, draw_error};
+use super::{
+    Canvas, Draw, DrawResult, FONT, Figure, LARGE, PANEL, PlotError, SIZE, TextSizes, color, display_name, titled,
+    xy_chart,
+};
 use crate::Result;
 use crate::ablation::{AblationCurve, Order, RandomBand};
+
+/// What the curves' y axis shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CurveQuantity {
+    /// Accuracy (fraction correct); the chance level is `1/C`.
+    #[default]
+    Accuracy,
+    /// Mean cross-entropy in nats; the chance level is `ln C`, the loss of
+    /// a uniform prediction.
+    Loss,
+}
+
+impl CurveQuantity {
+    fn of_point(self, accuracy: f64, loss: f64) -> f64 {
+        match self {
+            CurveQuantity::Accuracy => accuracy,
+            CurveQuantity::Loss => loss,
+        }
+    }
+
+    fn axis(self) -> &'static str {
+        match self {
+            CurveQuantity::Accuracy => "accuracy (fraction correct)",
+            CurveQuantity::Loss => "loss (cross-entropy, nats)",
+        }
+    }
+
+    /// The chance level for `classes` classes and its legend text.
+    fn chance(self, classes: usize) -> (f64, String) {
+        let c = classes as f64;
+        match self {
+            CurveQuantity::Accuracy => (1.0 / c, format!("chance, 1/{classes} = {:.3}", 1.0 / c)),
+            CurveQuantity::Loss => (c.ln(), format!("uniform prediction, ln {classes} = {:.3}", c.ln())),
+        }
+    }
+
+    /// The band's `(lower, mean, upper)` at checkpoint `j`.
+    fn band_at(self, band: &RandomBand, j: usize) -> (f64, f64, f64) {
+        match self {
+            CurveQuantity::Accuracy => (band.lower_accuracy[j], band.mean_accuracy[j], band.upper_accuracy[j]),
+            CurveQuantity::Loss => (band.lower_loss[j], band.mean_loss[j], band.upper_loss[j]),
+        }
+    }
+}
+
+/// How a line is drawn.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Stroke {
+    Solid,
+    Dashed,
+    Dotted,
+    /// A shaded area (the band).
+    Fill,
+}
 
 /// One legend entry: a line sample and its text.
 struct Entry {
     text: String,
     color: RGBColor,
-    dashed: bool,
-    fill: bool,
+    stroke: Stroke,
 }
 
-/// Accuracy against the fraction of neurons ablated: one line per curve,
-/// coloured by measure, solid for descending and dashed for ascending
-/// orders; the random band's percentile range shaded and its mean drawn in
-/// grey. The legend sits to the right of the plot.
+/// One panel: its caption and its curves.
+struct Panel<'a> {
+    caption: String,
+    curves: Vec<&'a AblationCurve>,
+}
+
+/// Curves in one or more panels, each with the band and the chance level.
+struct Curves<'a> {
+    title: String,
+    panels: Vec<Panel<'a>>,
+    band: Option<&'a RandomBand>,
+    quantity: CurveQuantity,
+    classes: Option<usize>,
+    /// One panel of every curve, coloured by measure, legend to the right.
+    single: bool,
+}
+
+const GREY: RGBColor = RGBColor(120, 120, 120);
+
+/// Accuracy against the fraction of neurons ablated, in one panel: one line
+/// per curve, coloured by measure, solid for descending and dashed for
+/// ascending orders; the random band's percentile range shaded and its mean
+/// drawn in grey. The legend sits to the right of the plot.
 ///
 /// # Errors
-/// [`PlotError::Empty`] for no curve and no band; [`PlotError::Draw`] if the
-/// backend fails.
+/// [`PlotError::Empty`] for no curve and no band.
 ///
 /// # Examples
 ///
@@ -31,120 +107,302 @@ struct Entry {
 ///
 /// let points = (0..=4).map(|k| CurvePoint { k, fraction: k as f64 / 4.0, accuracy: 1.0 - k as f64 / 4.0, loss: 0.0 }).collect();
 /// let label = CurveLabel { measure: "mutual_info".into(), order: Some(Order::Descending), scope: Scope::Layer(0), replacement: "zero".into(), seed: None, neurons: 4 };
-/// let svg = ablation_curves("layer 0", &[AblationCurve { label, points }], None)?;
-/// assert!(svg.starts_with("<svg") && svg.contains("mutual_info descending"));
+/// let svg = ablation_curves("layer 0", &[AblationCurve { label, points }], None)?.svg()?;
+/// assert!(svg.starts_with("<svg") && svg.contains("mutual information, descending"));
 /// # Ok::<(), infoablate::Error>(())
 /// ```
-pub fn ablation_curves(title: &str, curves: &[AblationCurve], band: Option<&RandomBand>) -> Result<String> {
+pub fn ablation_curves<'a>(
+    title: &str,
+    curves: &'a [AblationCurve],
+    band: Option<&'a RandomBand>,
+) -> Result<Figure<'a>> {
     if curves.is_empty() && band.is_none() {
         return Err(PlotError::Empty(format!("`{title}` has no curve and no random band")).into());
     }
-    let mut svg = String::new();
-    draw(&mut svg, title, curves, band).map_err(draw_error(title))?;
-    Ok(svg)
+    let panels = vec![Panel {
+        caption: title.to_string(),
+        curves: curves.iter().collect(),
+    }];
+    let figure = Curves {
+        title: title.to_string(),
+        panels,
+        band,
+        quantity: CurveQuantity::Accuracy,
+        classes: None,
+        single: true,
+    };
+    Ok(Figure::new(title, SIZE, figure))
 }
 
-fn draw(
-    svg: &mut String,
+/// Small multiples: one panel per measure (in the order the curves first
+/// name them), each with that measure's descending (solid) and ascending
+/// (dashed) curves, the random band (percentiles shaded, mean in grey) and,
+/// with `classes`, the chance level (`1/C` for accuracy, `ln C` for loss)
+/// dotted. Panels come two to a row under the title; one legend below them.
+///
+/// # Errors
+/// [`PlotError::Empty`] for no curve; [`PlotError::Empty`] too for a curve
+/// of another scope or replacement than the band's, or for fewer than two
+/// classes.
+///
+/// # Examples
+///
+/// ```
+/// use infoablate::ablation::{AblationCurve, CurveLabel, CurvePoint, Order, Scope};
+/// use infoablate::plot::{CurveQuantity, ablation_panels};
+///
+/// let curve = |measure: &str, order| AblationCurve {
+///     label: CurveLabel { measure: measure.into(), order: Some(order), scope: Scope::Global, replacement: "zero".into(), seed: None, neurons: 2 },
+///     points: (0..=2).map(|k| CurvePoint { k, fraction: k as f64 / 2.0, accuracy: 0.9 - 0.4 * k as f64, loss: 0.3 + k as f64 }).collect(),
+/// };
+/// let curves = [curve("entropy", Order::Descending), curve("mutual_info", Order::Descending), curve("mutual_info", Order::Ascending)];
+/// let svg = ablation_panels("MNIST", &curves, None, CurveQuantity::Loss, Some(10))?.svg()?;
+/// assert!(svg.contains("mutual information") && svg.contains("uniform prediction, ln 10"));
+/// # Ok::<(), infoablate::Error>(())
+/// ```
+pub fn ablation_panels<'a>(
     title: &str,
-    curves: &[AblationCurve],
-    band: Option<&RandomBand>,
-) -> std::result::Result<(), Box<dyn std::error::Error>> {
-    let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
-    root.fill(&WHITE)?;
-    let (plot_area, legend_area) = root.split_horizontally(SIZE.0 * 7 / 10);
-    let mut chart = ChartBuilder::on(&plot_area)
-        .caption(title, (FONT, 22))
-        .margin(12)
-        .x_label_area_size(48)
-        .y_label_area_size(64)
-        .build_cartesian_2d(0.0..1.0, 0.0..1.02)?;
-    chart
-        .configure_mesh()
-        .x_desc("neurons ablated (fraction of the scope)")
-        .y_desc("accuracy (fraction correct)")
-        .light_line_style(LIGHT_GRID)
-        .max_light_lines(2)
-        .label_style((FONT, 14))
-        .axis_desc_style((FONT, 16))
-        .draw()?;
-
-    let mut entries = Vec::new();
-    if let Some(band) = band {
-        let grey = RGBColor(120, 120, 120);
-        let upper = band.fraction.iter().copied().zip(band.upper_accuracy.iter().copied());
-        let lower = band.fraction.iter().copied().zip(band.lower_accuracy.iter().copied());
-        let outline: Vec<(f64, f64)> = upper.chain(lower.rev()).collect();
-        chart.draw_series(std::iter::once(Polygon::new(outline, grey.mix(0.25).filled())))?;
-        let mean = band.fraction.iter().copied().zip(band.mean_accuracy.iter().copied());
-        chart.draw_series(LineSeries::new(mean, grey.stroke_width(2)))?;
-        let (lo, hi) = band.percentiles;
-        entries.push(Entry {
-            text: format!("random, {lo}–{hi}th percentile"),
-            color: grey,
-            dashed: false,
-            fill: true,
-        });
-        entries.push(Entry {
-            text: format!("random, mean of {} seeds", band.seeds.len()),
-            color: grey,
-            dashed: false,
-            fill: false,
-        });
+    curves: &'a [AblationCurve],
+    band: Option<&'a RandomBand>,
+    quantity: CurveQuantity,
+    classes: Option<usize>,
+) -> Result<Figure<'a>> {
+    if curves.is_empty() {
+        return Err(PlotError::Empty(format!("`{title}` has no curve")).into());
     }
-
-    let mut measures: Vec<&str> = Vec::new();
+    if let Some(band) = band
+        && let Some(other) = curves
+            .iter()
+            .find(|c| c.label.scope != band.scope || c.label.replacement != band.replacement)
+    {
+        return Err(PlotError::Empty(format!(
+            "`{title}`: `{}` ablates {} with {} replacement, the random band {} with {}",
+            other.label.name(),
+            other.label.scope,
+            other.label.replacement,
+            band.scope,
+            band.replacement
+        ))
+        .into());
+    }
+    if classes.is_some_and(|c| c < 2) {
+        return Err(PlotError::Empty(format!("`{title}`: a chance level needs at least two classes")).into());
+    }
+    let mut panels: Vec<Panel<'a>> = Vec::new();
     for curve in curves {
-        let measure = curve.label.measure.as_str();
-        let index = measures.iter().position(|&m| m == measure).unwrap_or_else(|| {
-            measures.push(measure);
-            measures.len() - 1
-        });
-        let line_color = color(index);
-        let dashed = curve.label.order == Some(Order::Ascending);
-        let points = curve.points.iter().map(|p| (p.fraction, p.accuracy));
-        let style = line_color.stroke_width(2);
-        if dashed {
-            chart.draw_series(DashedLineSeries::new(points, 8, 5, style))?;
-        } else {
-            chart.draw_series(LineSeries::new(points, style))?;
+        let caption = display_name(&curve.label.measure).to_string();
+        match panels.iter_mut().find(|p| p.caption == caption) {
+            Some(panel) => panel.curves.push(curve),
+            None => panels.push(Panel {
+                caption,
+                curves: vec![curve],
+            }),
         }
-        entries.push(Entry {
-            text: curve.label.name(),
-            color: line_color,
-            dashed,
-            fill: false,
-        });
     }
-    draw_legend(&legend_area, &entries)?;
-    root.present()?;
-    Ok(())
+    let rows = panels.len().div_ceil(2) as u32;
+    let width = if panels.len() == 1 { 720 } else { 1200 };
+    let size = (width, 70 + 400 * rows + 60);
+    let figure = Curves {
+        title: title.to_string(),
+        panels,
+        band,
+        quantity,
+        classes,
+        single: false,
+    };
+    Ok(Figure::new(title, size, figure))
 }
 
-fn draw_legend(
-    area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
-    entries: &[Entry],
-) -> std::result::Result<(), Box<dyn std::error::Error>> {
+impl Curves<'_> {
+    /// The y range: accuracy `0..1.02`, loss from 0 to 5 % above the largest value.
+    fn y_range(&self) -> std::ops::Range<f64> {
+        match self.quantity {
+            CurveQuantity::Accuracy => 0.0..1.02,
+            CurveQuantity::Loss => {
+                let curves = self
+                    .panels
+                    .iter()
+                    .flat_map(|p| &p.curves)
+                    .flat_map(|c| &c.points)
+                    .map(|p| p.loss);
+                let band = self.band.iter().flat_map(|b| b.upper_loss.iter().copied());
+                let chance = self.classes.map(|c| (c as f64).ln());
+                let top = curves
+                    .chain(band)
+                    .chain(chance)
+                    .filter(|v| v.is_finite())
+                    .fold(0.0, f64::max);
+                0.0..(1.05 * top).max(1e-3)
+            }
+        }
+    }
+
+    /// Draws one panel; the legend entries of what it drew.
+    fn panel<B: Canvas>(
+        &self,
+        area: &DrawingArea<B, Shift>,
+        panel: &Panel<'_>,
+        text: TextSizes,
+        single: bool,
+    ) -> std::result::Result<Vec<Entry>, Box<dyn std::error::Error>> {
+        let axes = ("fraction of neurons ablated", self.quantity.axis());
+        let caption = (!single).then_some(panel.caption.as_str());
+        let mut chart = xy_chart(area, caption, (0.0..1.0, self.y_range()), axes, text)?;
+        let mut entries = Vec::new();
+        if let Some(band) = self.band {
+            let at = |j| self.quantity.band_at(band, j);
+            let n = band.k.len();
+            let upper = (0..n).map(|j| (band.fraction[j], at(j).2));
+            let lower = (0..n).rev().map(|j| (band.fraction[j], at(j).0));
+            chart.draw_series(std::iter::once(Polygon::new(
+                upper.chain(lower).collect::<Vec<_>>(),
+                GREY.mix(0.25).filled(),
+            )))?;
+            chart.draw_series(LineSeries::new(
+                (0..n).map(|j| (band.fraction[j], at(j).1)),
+                GREY.stroke_width(2),
+            ))?;
+            let (lo, hi) = band.percentiles;
+            let r = band.seeds.len();
+            entries.push(Entry {
+                text: format!("random ({r} orders): {lo}–{hi}th percentile"),
+                color: GREY,
+                stroke: Stroke::Fill,
+            });
+            entries.push(Entry {
+                text: format!("random ({r} orders): mean"),
+                color: GREY,
+                stroke: Stroke::Solid,
+            });
+        }
+        if let Some(classes) = self.classes {
+            let (level, text) = self.quantity.chance(classes);
+            chart.draw_series(DashedLineSeries::new(
+                [(0.0, level), (1.0, level)],
+                3,
+                4,
+                BLACK.stroke_width(1),
+            ))?;
+            entries.push(Entry {
+                text,
+                color: BLACK,
+                stroke: Stroke::Dotted,
+            });
+        }
+        let mut measures: Vec<&str> = Vec::new();
+        for curve in &panel.curves {
+            let measure = curve.label.measure.as_str();
+            let index = measures.iter().position(|&m| m == measure).unwrap_or_else(|| {
+                measures.push(measure);
+                measures.len() - 1
+            });
+            let ascending = curve.label.order == Some(Order::Ascending);
+            // Within a measure's own panel the colour tells the order; in one panel, the measure.
+            let line_color = if single {
+                color(index)
+            } else {
+                color(usize::from(ascending))
+            };
+            let points = curve
+                .points
+                .iter()
+                .map(|p| (p.fraction, self.quantity.of_point(p.accuracy, p.loss)));
+            let style = line_color.stroke_width(2);
+            if ascending {
+                chart.draw_series(DashedLineSeries::new(points, 8, 5, style))?;
+            } else {
+                chart.draw_series(LineSeries::new(points, style))?;
+            }
+            let text = match (single, curve.label.order) {
+                (true, Some(order)) => format!("{}, {order}", display_name(measure)),
+                (true, None) => curve.label.name(),
+                (false, Some(Order::Descending)) => "descending (highest score first)".into(),
+                (false, Some(Order::Ascending)) => "ascending (lowest score first)".into(),
+                (false, None) => curve.label.name(),
+            };
+            entries.push(Entry {
+                text,
+                color: line_color,
+                stroke: if ascending { Stroke::Dashed } else { Stroke::Solid },
+            });
+        }
+        Ok(entries)
+    }
+}
+
+impl Draw for Curves<'_> {
+    fn draw<B: Canvas>(&self, root: &DrawingArea<B, Shift>) -> DrawResult {
+        let area = titled(root, &self.title)?;
+        if let (true, [panel]) = (self.single, self.panels.as_slice()) {
+            let (width, _) = area.dim_in_pixel();
+            let (plot_area, legend_area) = area.split_horizontally(width * 2 / 3);
+            let entries = self.panel(&plot_area, panel, LARGE, true)?;
+            return draw_legend(&legend_area, &entries, Layout::Column);
+        }
+        let (_, height) = area.dim_in_pixel();
+        let (grid, legend_area) = area.split_vertically(height.saturating_sub(60));
+        let cols = if self.panels.len() == 1 { 1 } else { 2 };
+        let areas = grid.split_evenly((self.panels.len().div_ceil(cols), cols));
+        let mut entries = Vec::new();
+        for (panel, area) in self.panels.iter().zip(&areas) {
+            let drawn = self.panel(area, panel, PANEL, false)?;
+            for entry in drawn {
+                if !entries.iter().any(|e: &Entry| e.text == entry.text) {
+                    entries.push(entry);
+                }
+            }
+        }
+        draw_legend(&legend_area, &entries, Layout::Rows)
+    }
+}
+
+/// How legend entries are placed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// One per line, from the top.
+    Column,
+    /// Side by side, wrapping to a new line where the area ends.
+    Rows,
+}
+
+fn draw_legend<B: Canvas>(area: &DrawingArea<B, Shift>, entries: &[Entry], layout: Layout) -> DrawResult {
     let text_style = (FONT, 15).into_font().color(&BLACK);
-    for (row, entry) in entries.iter().enumerate() {
-        let y = 60 + 26 * row as i32;
-        let (x0, x1) = (8, 44);
-        if entry.fill {
-            area.draw(&Rectangle::new(
+    let (width, _) = area.dim_in_pixel();
+    let (mut x, mut y) = match layout {
+        Layout::Column => (8, 40),
+        Layout::Rows => (16, 14),
+    };
+    for entry in entries {
+        let (text_width, _) = area.estimate_text_size(&entry.text, &text_style)?;
+        let span = 36 + 8 + text_width as i32 + 24;
+        if layout == Layout::Rows && x > 16 && x + span > width as i32 {
+            (x, y) = (16, y + 24);
+        }
+        let (x0, x1) = (x, x + 36);
+        match entry.stroke {
+            Stroke::Fill => area.draw(&Rectangle::new(
                 [(x0, y - 7), (x1, y + 7)],
                 entry.color.mix(0.25).filled(),
-            ))?;
-        } else if entry.dashed {
-            for start in [x0, x0 + 14, x0 + 28] {
-                area.draw(&PathElement::new(
-                    vec![(start, y), (start + 8, y)],
-                    entry.color.stroke_width(2),
-                ))?;
+            ))?,
+            Stroke::Solid => area.draw(&PathElement::new(vec![(x0, y), (x1, y)], entry.color.stroke_width(2)))?,
+            Stroke::Dashed | Stroke::Dotted => {
+                let (dash, gap) = if entry.stroke == Stroke::Dashed { (8, 6) } else { (3, 4) };
+                let mut start = x0;
+                while start < x1 {
+                    let end = (start + dash).min(x1);
+                    area.draw(&PathElement::new(
+                        vec![(start, y), (end, y)],
+                        entry.color.stroke_width(2),
+                    ))?;
+                    start = end + gap;
+                }
             }
-        } else {
-            area.draw(&PathElement::new(vec![(x0, y), (x1, y)], entry.color.stroke_width(2)))?;
         }
         area.draw(&Text::new(entry.text.clone(), (x1 + 8, y - 8), text_style.clone()))?;
+        match layout {
+            Layout::Column => y += 26,
+            Layout::Rows => x += span,
+        }
     }
     Ok(())
 }

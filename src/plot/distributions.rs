@@ -1,8 +1,9 @@
 //! The distribution of each measure over one layer's neurons.
 
+use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{FONT, LIGHT_GRID, PlotError, SIZE, color, draw_error, measure_axis, padded_range};
+use super::{Canvas, Draw, DrawResult, FONT, Figure, LIGHT_GRID, PlotError, color, measure_axis, padded_range, titled};
 use crate::Result;
 use crate::measures::Scores;
 
@@ -14,7 +15,7 @@ const BINS: usize = 20;
 ///
 /// # Errors
 /// [`PlotError::Empty`] for no measure; a measure or layer `scores` does not
-/// have (as [`Scores::get`]); [`PlotError::Draw`] if the backend fails.
+/// have (as [`Scores::get`]).
 ///
 /// # Examples
 ///
@@ -26,11 +27,16 @@ const BINS: usize = 20;
 ///
 /// let acts = array![[0.0_f32, 1.0], [0.0, 2.0], [3.0, 1.0], [1.0, 2.0]];
 /// let scores = analyze(&Recording::new(vec![0], vec![acts], vec![0, 0, 1, 1], 2)?, &MeasureSettings::default(), None)?;
-/// let svg = measure_distributions("layer 0", &scores, 0, &["entropy", "mutual_info"])?;
-/// assert!(svg.contains("mutual_info (bits)"));
+/// let svg = measure_distributions("layer 0", &scores, 0, &["entropy", "mutual_info"])?.svg()?;
+/// assert!(svg.contains("mutual information (bits)"));
 /// # Ok::<(), infoablate::Error>(())
 /// ```
-pub fn measure_distributions(title: &str, scores: &Scores, layer: usize, measures: &[&str]) -> Result<String> {
+pub fn measure_distributions<'a>(
+    title: &str,
+    scores: &'a Scores,
+    layer: usize,
+    measures: &[&str],
+) -> Result<Figure<'a>> {
     if measures.is_empty() {
         return Err(PlotError::Empty(format!("`{title}` names no measure")).into());
     }
@@ -38,19 +44,28 @@ pub fn measure_distributions(title: &str, scores: &Scores, layer: usize, measure
     for &name in measures {
         panels.push((measure_axis(scores, name), scores.get(name, layer)?));
     }
-    let mut svg = String::new();
-    draw(&mut svg, title, &panels).map_err(draw_error(title))?;
-    Ok(svg)
+    let rows = panels.len().div_ceil(2) as u32;
+    let histograms = Histograms {
+        title: title.to_string(),
+        panels,
+    };
+    Ok(Figure::new(title, (960, 60 + 300 * rows), histograms))
 }
 
-fn draw(
-    svg: &mut String,
-    title: &str,
-    panels: &[(String, &[f64])],
-) -> std::result::Result<(), Box<dyn std::error::Error>> {
-    let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
-    root.fill(&WHITE)?;
-    let root = root.titled(title, (FONT, 22))?;
+/// Histogram panels: each an axis label and the values.
+struct Histograms<'a> {
+    title: String,
+    panels: Vec<(String, &'a [f64])>,
+}
+
+impl Draw for Histograms<'_> {
+    fn draw<B: Canvas>(&self, root: &DrawingArea<B, Shift>) -> DrawResult {
+        draw(root, &self.title, &self.panels)
+    }
+}
+
+fn draw<B: Canvas>(root: &DrawingArea<B, Shift>, title: &str, panels: &[(String, &[f64])]) -> DrawResult {
+    let root = titled(root, title)?;
     let rows = panels.len().div_ceil(2);
     let areas = root.split_evenly((rows, 2));
     for (i, ((axis, values), area)) in panels.iter().zip(&areas).enumerate() {
@@ -63,8 +78,8 @@ fn draw(
         let top = counts.iter().copied().max().unwrap_or(0).max(1) as f64 * 1.1;
         let mut chart = ChartBuilder::on(area)
             .margin(10)
-            .x_label_area_size(40)
-            .y_label_area_size(50)
+            .x_label_area_size(46)
+            .y_label_area_size(56)
             .build_cartesian_2d(lo..hi, 0.0..top)?;
         chart
             .configure_mesh()
@@ -73,8 +88,8 @@ fn draw(
             .y_label_formatter(&|v| format!("{v:.0}"))
             .light_line_style(LIGHT_GRID)
             .max_light_lines(2)
-            .label_style((FONT, 12))
-            .axis_desc_style((FONT, 14))
+            .label_style((FONT, 13))
+            .axis_desc_style((FONT, 15))
             .draw()?;
         let fill = color(i).mix(0.7).filled();
         chart.draw_series(counts.iter().enumerate().filter(|(_, c)| **c > 0).map(|(b, &c)| {
@@ -82,6 +97,5 @@ fn draw(
             Rectangle::new([(x0, 0.0), (x0 + width, c as f64)], fill)
         }))?;
     }
-    root.present()?;
     Ok(())
 }

@@ -1,9 +1,10 @@
 //! A pair measure over a layer's neurons as a heat map.
 
 use ndarray::ArrayView2;
+use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{FONT, PlotError, SIZE, draw_error};
+use super::{Canvas, Draw, DrawResult, FONT, Figure, PlotError, SIZE, titled};
 use crate::Result;
 
 /// Colour of a cell with no value (the diagonal, pairs not analysed).
@@ -30,13 +31,13 @@ fn scale(t: f64) -> RGBColor {
 
 /// A square matrix of a pair measure (as
 /// [`PairAnalysis::matrix`](crate::pairs::PairAnalysis::matrix) returns) as
-/// an SVG heat map: cell `(i, j)` coloured from the smallest to the largest
+/// a heat map: cell `(i, j)` coloured from the smallest to the largest
 /// finite value (viridis), `NaN` cells light grey, with a colour bar
 /// labelled `measure`.
 ///
 /// # Errors
 /// [`PlotError::Empty`] for a matrix that is not square or has no finite
-/// value; [`PlotError::Draw`] if the backend fails.
+/// value.
 ///
 /// # Examples
 ///
@@ -45,12 +46,12 @@ fn scale(t: f64) -> RGBColor {
 /// use ndarray::array;
 ///
 /// let m = array![[f64::NAN, 0.2, 0.5], [0.2, f64::NAN, 0.1], [0.5, 0.1, f64::NAN]];
-/// let svg = pair_heatmap("synergy of layer 0", m.view(), "synergy_broja (bits)")?;
+/// let svg = pair_heatmap("synergy of layer 0", m.view(), "synergy_broja (bits)")?.svg()?;
 /// assert!(svg.contains("synergy_broja (bits)") && svg.contains("<rect"));
 /// assert!(pair_heatmap("empty", ndarray::Array2::<f64>::zeros((2, 3)).view(), "x").is_err());
 /// # Ok::<(), infoablate::Error>(())
 /// ```
-pub fn pair_heatmap(title: &str, matrix: ArrayView2<'_, f64>, measure: &str) -> Result<String> {
+pub fn pair_heatmap<'a>(title: &str, matrix: ArrayView2<'a, f64>, measure: &str) -> Result<Figure<'a>> {
     let (rows, cols) = matrix.dim();
     let finite = || matrix.iter().copied().filter(|v| v.is_finite());
     let (Some(lo), Some(hi)) = (finite().reduce(f64::min), finite().reduce(f64::max)) else {
@@ -59,25 +60,42 @@ pub fn pair_heatmap(title: &str, matrix: ArrayView2<'_, f64>, measure: &str) -> 
     if rows != cols {
         return Err(PlotError::Empty(format!("`{title}`: a {rows} × {cols} matrix is not square")).into());
     }
-    let mut svg = String::new();
-    draw(&mut svg, title, matrix, measure, (lo, hi)).map_err(draw_error(title))?;
-    Ok(svg)
+    let heatmap = Heatmap {
+        title: title.to_string(),
+        matrix,
+        measure: measure.to_string(),
+        range: (lo, hi),
+    };
+    Ok(Figure::new(title, SIZE, heatmap))
 }
 
-fn draw(
-    svg: &mut String,
+/// A square matrix, its colour bar's label and its finite range.
+struct Heatmap<'a> {
+    title: String,
+    matrix: ArrayView2<'a, f64>,
+    measure: String,
+    range: (f64, f64),
+}
+
+impl Draw for Heatmap<'_> {
+    fn draw<B: Canvas>(&self, root: &DrawingArea<B, Shift>) -> DrawResult {
+        draw(root, &self.title, self.matrix, &self.measure, self.range)
+    }
+}
+
+fn draw<B: Canvas>(
+    root: &DrawingArea<B, Shift>,
     title: &str,
     matrix: ArrayView2<'_, f64>,
     measure: &str,
     (lo, hi): (f64, f64),
-) -> std::result::Result<(), Box<dyn std::error::Error>> {
+) -> DrawResult {
     let n = matrix.nrows();
     let t = |v: f64| if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
-    let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
-    root.fill(&WHITE)?;
-    let (map_area, bar_area) = root.split_horizontally(SIZE.0 - 150);
+    let root = titled(root, title)?;
+    let (width, _) = root.dim_in_pixel();
+    let (map_area, bar_area) = root.split_horizontally(width.saturating_sub(150));
     let mut chart = ChartBuilder::on(&map_area)
-        .caption(title, (FONT, 22))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(48)
@@ -87,6 +105,8 @@ fn draw(
         .disable_mesh()
         .x_desc("neuron j")
         .y_desc("neuron i")
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(&|v| format!("{v:.0}"))
         .label_style((FONT, 14))
         .axis_desc_style((FONT, 16))
         .draw()?;
@@ -116,6 +136,5 @@ fn draw(
             scale(k as f64 / (STEPS - 1) as f64).filled(),
         )
     }))?;
-    root.present()?;
     Ok(())
 }

@@ -1,8 +1,9 @@
 //! The information plane over training, and layer quantities over training.
 
+use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{PlotError, SIZE, color, data_ranges, draw_error, legend_and_present, xy_chart};
+use super::{Canvas, Draw, DrawResult, Figure, LARGE, PlotError, SIZE, color, data_ranges, legend, titled, xy_chart};
 use crate::Result;
 use crate::infoplane::{InfoPlaneTrace, LayerPoint};
 
@@ -65,9 +66,24 @@ impl LayerQuantity {
     }
 }
 
-/// The colour of a marker from its layer's position and snapshot, and what
-/// the colours mean, if the legend should say.
-type Markers<'a> = (&'a dyn Fn(usize, usize) -> RGBColor, Option<&'a str>);
+/// How markers are coloured: by snapshot (time) or by layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Markers {
+    /// From light yellow (first snapshot) to dark blue (last), of `snapshots`.
+    Time { snapshots: usize },
+    /// The layer's palette colour.
+    Layer,
+}
+
+impl Markers {
+    /// The colour of a marker of the `j`-th layer at snapshot `t`.
+    fn color(self, j: usize, t: usize) -> RGBColor {
+        match self {
+            Markers::Time { snapshots } => time_color(t as f64 / snapshots.saturating_sub(1).max(1) as f64),
+            Markers::Layer => color(j),
+        }
+    }
+}
 
 /// One point of a layer's path: position, its snapshot's index, saturated or not.
 type PathPoint = (f64, f64, usize, bool);
@@ -104,8 +120,7 @@ fn paths(
 /// yellow first, dark blue last); saturated points are drawn hollow.
 ///
 /// # Errors
-/// [`PlotError::Empty`] when no snapshot has both values; [`PlotError::Draw`]
-/// if the backend fails.
+/// [`PlotError::Empty`] when no snapshot has both values.
 ///
 /// # Examples
 ///
@@ -119,41 +134,67 @@ fn paths(
 /// let layers = measure_layers(&rec, &InfoPlaneSettings::default())?;
 /// let snapshot = Snapshot { epoch: 0, step: 0, train_loss: None, train_accuracy: None, layers };
 /// let trace = InfoPlaneTrace { settings: InfoPlaneSettings::default(), snapshots: vec![snapshot] };
-/// let svg = information_plane("plane", &trace, LayerQuantity::Entropy, LayerQuantity::MutualInfo)?;
+/// let svg = information_plane("plane", &trace, LayerQuantity::Entropy, LayerQuantity::MutualInfo)?.svg()?;
 /// assert!(svg.starts_with("<svg") && svg.contains("layer 0"));
 /// // No noise model, no I(X;T):
 /// assert!(information_plane("plane", &trace, LayerQuantity::InputInfo, LayerQuantity::MutualInfo).is_err());
 /// # Ok::<(), infoablate::Error>(())
 /// ```
-pub fn information_plane(title: &str, trace: &InfoPlaneTrace, x: LayerQuantity, y: LayerQuantity) -> Result<String> {
+pub fn information_plane(
+    title: &str,
+    trace: &InfoPlaneTrace,
+    x: LayerQuantity,
+    y: LayerQuantity,
+) -> Result<Figure<'static>> {
     let series = paths(trace, |_, p| x.value(p), y);
-    let last = trace.snapshots.len().saturating_sub(1).max(1);
-    let marker = |_, t| time_color(t as f64 / last as f64);
-    let note = "markers: first snapshot yellow, last dark blue";
-    figure(title, (&x.axis(trace), &y.axis(trace)), &series, (&marker, Some(note)))
+    let markers = Markers::Time {
+        snapshots: trace.snapshots.len(),
+    };
+    figure(title, (x.axis(trace), y.axis(trace)), series, markers)
 }
 
 /// One layer quantity against optimizer steps, one line per layer.
 ///
 /// # Errors
 /// As [`information_plane`].
-pub fn layer_quantity_over_training(title: &str, trace: &InfoPlaneTrace, quantity: LayerQuantity) -> Result<String> {
+pub fn layer_quantity_over_training(
+    title: &str,
+    trace: &InfoPlaneTrace,
+    quantity: LayerQuantity,
+) -> Result<Figure<'static>> {
     let series = paths(trace, |t, _| Some(trace.snapshots[t].step as f64), quantity);
     figure(
         title,
-        ("optimizer steps", &quantity.axis(trace)),
-        &series,
-        (&|j, _| color(j), None),
+        ("optimizer steps".into(), quantity.axis(trace)),
+        series,
+        Markers::Layer,
     )
 }
 
-fn figure(title: &str, axes: (&str, &str), series: &[(usize, Vec<PathPoint>)], markers: Markers<'_>) -> Result<String> {
+/// The layers' paths, their axes and markers.
+struct Paths {
+    title: String,
+    axes: (String, String),
+    series: Vec<(usize, Vec<PathPoint>)>,
+    markers: Markers,
+}
+
+fn figure(
+    title: &str,
+    axes: (String, String),
+    series: Vec<(usize, Vec<PathPoint>)>,
+    markers: Markers,
+) -> Result<Figure<'static>> {
     if series.is_empty() {
         return Err(PlotError::Empty(format!("`{title}`: no snapshot has these quantities")).into());
     }
-    let mut svg = String::new();
-    draw(&mut svg, title, axes, series, markers).map_err(draw_error(title))?;
-    Ok(svg)
+    let paths = Paths {
+        title: title.to_string(),
+        axes,
+        series,
+        markers,
+    };
+    Ok(Figure::new(title, SIZE, paths))
 }
 
 /// From light yellow (`f = 0`) through green to dark blue (`f = 1`).
@@ -166,41 +207,38 @@ fn time_color(f: f64) -> RGBColor {
     RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
 }
 
-fn draw(
-    svg: &mut String,
-    title: &str,
-    (x_desc, y_desc): (&str, &str),
-    series: &[(usize, Vec<PathPoint>)],
-    (marker, note): Markers<'_>,
-) -> std::result::Result<(), Box<dyn std::error::Error>> {
-    let all = || series.iter().flat_map(|(_, p)| p.iter());
-    let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
-    root.fill(&WHITE)?;
-    let ranges = data_ranges(all().map(|p| (p.0, p.1)));
-    let mut chart = xy_chart(&root, title, ranges, (x_desc, y_desc))?;
-    for (j, (layer, points)) in series.iter().enumerate() {
-        let c = color(j);
-        chart
-            .draw_series(LineSeries::new(points.iter().map(|p| (p.0, p.1)), c.stroke_width(2)))?
-            .label(format!("layer {layer}"))
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
-        chart.draw_series(points.iter().map(|&(x, y, t, saturated)| {
-            let fill = marker(j, t);
-            let style = if saturated { fill.stroke_width(2) } else { fill.filled() };
-            Circle::new((x, y), 4, style)
-        }))?;
+impl Draw for Paths {
+    fn draw<B: Canvas>(&self, root: &DrawingArea<B, Shift>) -> DrawResult {
+        let series = &self.series;
+        let all = || series.iter().flat_map(|(_, p)| p.iter());
+        let ranges = data_ranges(all().map(|p| (p.0, p.1)));
+        let axes = (self.axes.0.as_str(), self.axes.1.as_str());
+        let area = titled(root, &self.title)?;
+        let mut chart = xy_chart(&area, None, ranges, axes, LARGE)?;
+        for (j, (layer, points)) in series.iter().enumerate() {
+            let c = color(j);
+            chart
+                .draw_series(LineSeries::new(points.iter().map(|p| (p.0, p.1)), c.stroke_width(2)))?
+                .label(format!("layer {layer}"))
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+            chart.draw_series(points.iter().map(|&(x, y, t, saturated)| {
+                let fill = self.markers.color(j, t);
+                let style = if saturated { fill.stroke_width(2) } else { fill.filled() };
+                Circle::new((x, y), 4, style)
+            }))?;
+        }
+        if let Markers::Time { .. } = self.markers {
+            chart
+                .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+                .label("markers: first snapshot yellow, last dark blue")
+                .legend(|(x, y)| Circle::new((x + 10, y), 4, time_color(0.5).filled()));
+        }
+        if all().any(|p| p.3) {
+            chart
+                .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+                .label("hollow: saturated (distinct codewords / N above threshold)")
+                .legend(|(x, y)| Circle::new((x + 10, y), 4, BLACK.stroke_width(2)));
+        }
+        legend(&mut chart, SeriesLabelPosition::LowerRight)
     }
-    if let Some(note) = note {
-        chart
-            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
-            .label(note)
-            .legend(|(x, y)| Circle::new((x + 10, y), 4, time_color(0.5).filled()));
-    }
-    if all().any(|p| p.3) {
-        chart
-            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
-            .label("hollow: saturated (distinct codewords / N above threshold)")
-            .legend(|(x, y)| Circle::new((x + 10, y), 4, BLACK.stroke_width(2)));
-    }
-    legend_and_present(&mut chart, &root, SeriesLabelPosition::LowerRight)
 }
