@@ -242,16 +242,16 @@ fn write_layer(result: &Layer, dir: &Path, band: &RandomBand) -> Result<()> {
             csv.push('\n');
         }
         atomic_file::write(dir.join(format!("map_{column}_layer{l}.csv")), csv)?;
-        let svg = pair_heatmap(&format!("layer {l}: {column}"), matrix.view(), what)?;
-        atomic_file::write(dir.join(format!("map_{column}_layer{l}.svg")), svg)?;
+        pair_heatmap(&format!("layer {l}: {column}"), matrix.view(), what)?
+            .save(dir.join(format!("map_{column}_layer{l}.svg")))?;
     }
     let mut csv = String::new();
     for curve in &result.curves {
         csv.push_str(&curve.to_csv());
     }
     atomic_file::write(dir.join(format!("curves_pairs_layer{l}.csv")), csv)?;
-    let svg = ablation_curves(&format!("layer {l}: ordered by pairs"), &result.curves, Some(band))?;
-    atomic_file::write(dir.join(format!("curves_pairs_layer{l}.svg")), svg)?;
+    ablation_curves(&format!("layer {l}: ordered by pairs"), &result.curves, Some(band))?
+        .save(dir.join(format!("curves_pairs_layer{l}.svg")))?;
     Ok(())
 }
 
