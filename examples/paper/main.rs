@@ -101,8 +101,8 @@ struct Args {
     #[arg(long, default_value_t = Bootstrap::DEFAULT_REPLICATES as u64)]
     bootstrap: u64,
     /// Bootstrap resamples for the per-neuron measures' confidence intervals
-    /// (over the analysis samples, every measure recomputed: about 5 ms of
-    /// CPU per resample of 2,000 samples × 300 neurons); 0 for none.
+    /// (over the analysis samples, every measure recomputed on each
+    /// resample); 0 for none.
     #[arg(long, default_value_t = 200)]
     measure_bootstrap: u64,
     /// Measures that order the curves, comma-separated (default: entropy,

@@ -127,7 +127,12 @@ pub(super) fn trapezoid(points: impl Iterator<Item = (f64, f64)>) -> f64 {
 }
 
 /// Random-order curves summarised point by point: mean, min/max and a
-/// percentile band of accuracy, and mean loss.
+/// percentile band of accuracy, and mean and percentile band of loss.
+///
+/// The mean is clamped to `[min, max]` against rounding, so where every
+/// order gives the same value (all neurons ablated) mean and percentiles are
+/// that value exactly. Otherwise the mean is outside the percentile band
+/// only when the orders' values are that skewed.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct RandomBand {

@@ -7,8 +7,10 @@ use crate::Result;
 /// Random orders in a band by default: with `R = 99` the smallest one-sided
 /// p-value is `1/100 = 0.01`, below `α = 0.05` for one order tested alone.
 /// A random curve costs as much as an ordered one (on the fast path about
-/// 0.1 s of CPU per curve for 2,000 test samples and 100–300 neurons, 5×
-/// that for 10,000), so `R` is the study's main cost. Reading several orders
+/// 0.08 s of CPU per curve, measured as `paper --seeds 42` against
+/// `--seeds 2` on the shipped sample's 2,000 test images with
+/// `RAYON_NUM_THREADS=1`; more with more test samples), so `R` is the
+/// study's main cost. Reading several orders
 /// at once with a Bonferroni correction needs more: over the 8 ordered
 /// curves of a scope at `α = 0.05`, `1/(1 + R) ≤ 0.05/8` takes `R ≥ 159`;
 /// `docs/results/reproduce.sh` uses 199.
