@@ -4,7 +4,9 @@
 
 use approx::assert_abs_diff_eq;
 use infoablate::measures::{Estimator, Units};
-use infoablate::pairs::{PairMeasures, PairSettings, PairTable, Redundancy, red_broja, red_broja_conic, red_prec};
+use infoablate::pairs::{
+    PairMeasures, PairSettings, PairTable, Redundancy, red_broja, red_broja_conic, red_prec, red_prec_vertices,
+};
 
 /// Closed forms and the exact `red_prec`.
 const EXACT: f64 = 1e-9;
@@ -134,8 +136,28 @@ fn two_copies_of_class_below_five_share_one_bit() {
         .collect();
     let t = table(10, &rows);
     assert_abs_diff_eq!(red_prec(&t, Units::Bits).unwrap(), 1.0, epsilon = EXACT);
+    // n_q = 3: the 3² deterministic maps of the two bins to three outcomes.
+    assert_eq!(red_prec_vertices(&t).unwrap(), 9);
     let m = measures(&t);
     assert_redundancies(&m, [1.0; 4]);
+}
+
+#[test]
+fn generic_neurons_share_only_the_constant_channel() {
+    // Three classes with distinct p(t1|y), p(t2|y): the channels' column
+    // spaces meet in the constants, the cone is the ray of the all-ones
+    // vector, and the vertices put it on one of n_q = 3 outcomes.
+    let rows = [
+        (0, 0, 0, 5),
+        (1, 1, 0, 1),
+        (0, 1, 1, 2),
+        (1, 0, 1, 3),
+        (1, 1, 2, 4),
+        (0, 0, 2, 1),
+    ];
+    let t = table(3, &rows);
+    assert_eq!(red_prec(&t, Units::Bits).unwrap(), 0.0);
+    assert_eq!(red_prec_vertices(&t).unwrap(), 3);
 }
 
 #[test]

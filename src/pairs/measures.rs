@@ -1,6 +1,6 @@
 //! Every measure of one pair table, and the four-atom decompositions.
 
-use super::blackwell::blackwell;
+use super::blackwell::{blackwell, polytope_vertices};
 use super::broja::{max_conditional_entropy, max_conditional_entropy_conic};
 use super::closed::{mutual_informations, williams_beer};
 use super::table::{Compact, PairTable};
@@ -318,6 +318,31 @@ pub fn red_broja(table: &PairTable, units: Units) -> Result<f64> {
 /// [`PairsError::TooLarge`](super::PairsError::TooLarge) past [`MAX_ENUMERATION`](super::MAX_ENUMERATION).
 pub fn red_prec(table: &PairTable, units: Units) -> Result<f64> {
     Ok(units.from_nats(blackwell(&table.compact()?)?.nats))
+}
+
+/// The number of distinct vertices of the channel polytope over which
+/// `red_prec` is maximised (`n_q = B1 + B2 − 1` labelled outcomes, occupied
+/// bins): a check of the enumeration, not needed for the value, which
+/// [`red_prec`] finds from the extreme rays alone.
+///
+/// # Errors
+/// [`PairsError::Empty`](super::PairsError::Empty) for a table with no sample;
+/// [`PairsError::TooLarge`](super::PairsError::TooLarge) past [`MAX_ENUMERATION`](super::MAX_ENUMERATION).
+///
+/// # Examples
+///
+/// Two identical binary neurons: every channel is a map of the two bins to
+/// `n_q = 3` outcomes, and the vertices are the `3² = 9` deterministic maps.
+///
+/// ```
+/// use infoablate::pairs::{PairTable, red_prec_vertices};
+///
+/// let copies = PairTable::from_counts(2, 2, 2, vec![5, 0, 0, 0, 0, 0, 0, 5])?;
+/// assert_eq!(red_prec_vertices(&copies)?, 9);
+/// # Ok::<(), infoablate::Error>(())
+/// ```
+pub fn red_prec_vertices(table: &PairTable) -> Result<u64> {
+    Ok(polytope_vertices(&table.compact()?)?)
 }
 
 /// `red_broja` of any pair table by Clarabel's exponential-cone solver (what

@@ -74,7 +74,7 @@ pub use broja::MAX_BROJA_CELLS;
 pub use count::{MAX_COUNTED_CELLS, MAX_GRAM_WORDS, PairCounts, PairRecorder, all_pairs};
 pub use measures::{
     Atoms, COLUMNS, PairMeasures, PairSettings, Redundancy, interaction_info, joint_mi, mi_1, mi_2, red_broja,
-    red_broja_conic, red_mmi, red_prec, red_wb,
+    red_broja_conic, red_mmi, red_prec, red_prec_vertices, red_wb,
 };
 pub use null::{NullModel, NullSpec, NullTest, benjamini_hochberg, null_test};
 pub use table::{MAX_CELLS, PairTable};
@@ -135,7 +135,8 @@ pub enum PairsError {
     /// An exact enumeration of `red_prec` past its documented limit.
     #[error("red_prec: {count} candidate {what}s exceed the limit of {limit} (MAX_ENUMERATION)")]
     TooLarge {
-        /// What is enumerated: `support` (extreme rays) or `vertex`.
+        /// What is enumerated: `support` (extreme rays), `vertex` (bases of
+        /// the ray program), `face` or `face set` (the polytope's vertices).
         what: &'static str,
         /// How many candidates there would be.
         count: u64,
