@@ -305,3 +305,41 @@ fn a_broja_program_past_its_cell_limit_names_the_pair() {
     };
     assert!(PairAnalysis::compute(&counts, &closed).is_ok());
 }
+
+/// Asked to, the analysis records a failing pair (typed, listed) and goes on
+/// with the others.
+#[test]
+fn recorded_failures_are_listed_and_the_other_pairs_measured() {
+    use infoablate::pairs::{OnFailure, PairsError};
+    let mut rng = StdRng::seed_from_u64(9);
+    let labels: Vec<usize> = (0..20_000).map(|_| rng.random_range(0..12)).collect();
+    // Neurons 0 and 2 fill 20 bins; neurons 1 and 3 take two values (two bins).
+    let acts = Array2::from_shape_fn((20_000, 4), |(_, i)| {
+        let v = rng.random_range(0.0_f32..1.0);
+        if i % 2 == 1 { v.round() } else { v }
+    });
+    let q = LayerQuantizer::fit(Quantizer::equal_width(20).unwrap(), acts.view()).unwrap();
+    let pairs = [(1, 3), (0, 2), (3, 1)];
+    let counts = PairCounts::from_activations(acts.view(), &labels, 12, &q, &pairs).unwrap();
+    let record = PairSettings {
+        on_failure: OnFailure::Record,
+        ..PairSettings::default()
+    };
+    let analysis = PairAnalysis::compute(&counts, &record).unwrap();
+    assert_eq!(analysis.pairs(), &[(1, 3), (3, 1)]);
+    assert_eq!(analysis.measures().len(), 2);
+    let failures = analysis.failures();
+    assert_eq!(failures.len(), 1);
+    assert_eq!((failures[0].i, failures[0].j), (0, 2));
+    assert!(
+        matches!(failures[0].error, PairsError::BrojaTooLarge { .. }),
+        "{}",
+        failures[0].error
+    );
+    // The measured pairs are those of a strict analysis of them alone.
+    let fine = PairCounts::from_activations(acts.view(), &labels, 12, &q, &[(1, 3), (3, 1)]).unwrap();
+    let strict = PairAnalysis::compute(&fine, &PairSettings::default()).unwrap();
+    assert_eq!(strict.measures(), analysis.measures());
+    assert!(strict.failures().is_empty());
+    assert!(analysis.matrix("red_broja").unwrap()[[0, 2]].is_nan());
+}

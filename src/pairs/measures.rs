@@ -23,6 +23,27 @@ pub struct PairSettings {
     /// Only the closed forms: `red_broja` and `red_prec` (and their atoms)
     /// are not computed (for null models and quick scans).
     pub closed_forms_only: bool,
+    /// What a [`PairAnalysis`](super::PairAnalysis) does when one pair's
+    /// measures fail: stop (the default) or record the failure and go on.
+    pub on_failure: OnFailure,
+}
+
+/// What a [`PairAnalysis`](super::PairAnalysis) does with a pair whose
+/// measures fail (a `red_broja` or `red_prec` program past its limit, a
+/// solver that does not converge).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
+pub enum OnFailure {
+    /// The analysis fails with [`PairsError::AtPair`](super::PairsError::AtPair) naming the first failing pair.
+    #[default]
+    Stop,
+    /// The pair is left out of the measures and listed, with its error, in
+    /// [`PairAnalysis::failures`](super::PairAnalysis::failures).
+    Record,
 }
 
 impl PairSettings {

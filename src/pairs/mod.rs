@@ -68,13 +68,13 @@ mod measures;
 mod null;
 mod table;
 
-pub use analysis::{PairAnalysis, RankedPair, SampleSizeWarning};
+pub use analysis::{PairAnalysis, PairFailure, RankedPair, SampleSizeWarning};
 pub use blackwell::MAX_ENUMERATION;
 pub use broja::MAX_BROJA_CELLS;
 pub use count::{MAX_COUNTED_CELLS, MAX_GRAM_WORDS, PairCounts, PairRecorder, all_pairs};
 pub use measures::{
-    Atoms, COLUMNS, PairMeasures, PairSettings, Redundancy, interaction_info, joint_mi, mi_1, mi_2, red_broja,
-    red_broja_conic, red_mmi, red_prec, red_prec_vertices, red_wb,
+    Atoms, COLUMNS, OnFailure, PairMeasures, PairSettings, Redundancy, interaction_info, joint_mi, mi_1, mi_2,
+    red_broja, red_broja_conic, red_mmi, red_prec, red_prec_vertices, red_wb,
 };
 pub use null::{NullModel, NullSpec, NullTest, benjamini_hochberg, null_test};
 pub use table::{MAX_CELLS, PairTable};
@@ -113,7 +113,8 @@ pub enum PairsError {
     #[error("red_broja: {0}")]
     Solver(String),
     /// The measures of one pair of a [`PairAnalysis`] failed: the pair and
-    /// the cause (the whole analysis stops at the first such pair).
+    /// the cause (with [`OnFailure::Stop`] the whole analysis stops at the
+    /// first such pair).
     #[error("pair ({i}, {j}): {source}")]
     AtPair {
         /// The first neuron of the pair.
