@@ -84,7 +84,7 @@ def red_broja(n):
     same = np.array([[1.0 if a[:2] == b[:2] else 0.0 for b in cells] for a in cells])
     objective = cp.Maximize(-cp.sum(cp.rel_entr(q, same @ q)))
     problem = cp.Problem(objective, constraints)
-    problem.solve(solver=cp.CLARABEL, tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12, max_iter=500)
+    problem.solve(solver=cp.CLARABEL, tol_gap_abs=1e-10, tol_gap_rel=1e-10, tol_feas=1e-10, max_iter=500)
     mi_1, mi_2 = mutual_info_nats(p1y), mutual_info_nats(p2y)
     return (mi_1 + mi_2 - entropy_nats(py) + problem.value) / LN2
 

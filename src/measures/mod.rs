@@ -74,6 +74,7 @@ mod accumulate;
 mod analyze;
 mod counts;
 mod estimate;
+pub(crate) use estimate::{miller_madow_entropy_nats, plug_in_mi_nats};
 mod measure;
 mod quantize;
 mod ranking;

@@ -114,8 +114,8 @@ impl PairAnalysis {
         }
         let tables = counts.tables();
         let results = map_indices(tables.len(), |p| -> Result<(PairMeasures, u64)> {
-            let c = tables[p].compact()?;
-            Ok((PairMeasures::of_compact(&c, settings)?, 10 * (c.n1 * c.n2 * c.c) as u64))
+            let (m, (b1, b2, c)) = PairMeasures::with_occupancy(&tables[p], settings)?;
+            Ok((m, 10 * (b1 * b2 * c) as u64))
         });
         let (mut measures, mut recommended) = (Vec::with_capacity(tables.len()), 0);
         let (mut pairs, mut failures) = (Vec::with_capacity(tables.len()), Vec::new());

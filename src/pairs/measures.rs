@@ -2,7 +2,7 @@
 
 use super::blackwell::{blackwell, polytope_vertices};
 use super::broja::{max_conditional_entropy, max_conditional_entropy_conic};
-use super::closed::{mutual_informations, williams_beer};
+use super::closed::Marginals;
 use super::table::{Compact, PairTable};
 use crate::Result;
 use crate::measures::{Estimator, Units};
@@ -178,38 +178,41 @@ impl PairMeasures {
     /// [`PairsError::Solver`](super::PairsError::Solver) or [`PairsError::TooLarge`](super::PairsError::TooLarge) from `red_broja`
     /// or `red_prec` of a large multi-bin table.
     pub fn compute(table: &PairTable, settings: &PairSettings) -> Result<Self> {
-        Self::of_compact(&table.compact()?, settings)
+        Ok(Self::with_occupancy(table, settings)?.0)
     }
 
-    pub(super) fn of_compact(c: &Compact, settings: &PairSettings) -> Result<Self> {
-        let [mi_1, mi_2, joint_mi] = mutual_informations(c, settings.estimator)?;
+    /// The measures and the occupied `(B1, B2, C)` of the table.
+    pub(super) fn with_occupancy(table: &PairTable, settings: &PairSettings) -> Result<(Self, (usize, usize, usize))> {
+        let margins = Marginals::new(table)?;
+        let [mi_1, mi_2, joint_mi] = margins.mutual_informations(settings.estimator, table)?;
         let (red_broja, red_prec) = if settings.closed_forms_only {
             (None, None)
         } else {
-            // A `Named` estimator was refused by `mutual_informations` above.
             let plug_in = match settings.estimator {
                 Estimator::MillerMadow => {
-                    let [a, b, _] = mutual_informations(c, Estimator::PlugIn)?;
+                    let [a, b, _] = margins.mutual_informations(Estimator::PlugIn, table)?;
                     [a, b]
                 }
                 _ => [mi_1, mi_2],
             };
+            let c = table.compact()?;
             (
-                Some(broja_nats(c, plug_in, max_conditional_entropy)?),
-                Some(blackwell(c)?.nats),
+                Some(broja_nats(&c, plug_in, max_conditional_entropy)?),
+                Some(blackwell(&c)?.nats),
             )
         };
         let u = |nats: f64| settings.units.from_nats(nats);
-        Ok(PairMeasures {
+        let measures = PairMeasures {
             mi_1: u(mi_1),
             mi_2: u(mi_2),
             joint_mi: u(joint_mi),
             interaction_info: u(joint_mi - mi_1 - mi_2),
             red_mmi: u(mi_1.min(mi_2)),
-            red_wb: u(williams_beer(c)),
+            red_wb: u(margins.williams_beer()),
             red_broja: red_broja.map(u),
             red_prec: red_prec.map(u),
-        })
+        };
+        Ok((measures, margins.occupied()))
     }
 
     /// The value of a redundancy measure (`None` if it was not computed).
@@ -377,7 +380,7 @@ pub fn red_broja_conic(table: &PairTable, units: Units) -> Result<f64> {
 }
 
 fn broja_of_table(table: &PairTable, units: Units, solve: MaxEntropy) -> Result<f64> {
+    let [mi_1, mi_2, _] = Marginals::new(table)?.mutual_informations(Estimator::PlugIn, table)?;
     let c = table.compact()?;
-    let [mi_1, mi_2, _] = mutual_informations(&c, Estimator::PlugIn)?;
     Ok(units.from_nats(broja_nats(&c, [mi_1, mi_2], solve)?))
 }
