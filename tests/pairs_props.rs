@@ -252,6 +252,7 @@ fn null_models_keep_what_they_should() {
                 model,
                 shuffles: 19,
                 seed,
+                solved: false,
             },
         )
         .unwrap()
@@ -342,4 +343,57 @@ fn recorded_failures_are_listed_and_the_other_pairs_measured() {
     assert_eq!(strict.measures(), analysis.measures());
     assert!(strict.failures().is_empty());
     assert!(analysis.matrix("red_broja").unwrap()[[0, 2]].is_nan());
+}
+
+/// Re-solved nulls test every column; their draws are those of the
+/// closed-form test with the same seed, so the closed-form columns agree.
+#[test]
+fn solved_nulls_test_every_column_on_the_same_draws() {
+    use infoablate::pairs::COLUMNS;
+    let (acts, labels) = activations(600, 3, 3, 8);
+    let q = LayerQuantizer::fit(Quantizer::binary(0.0).unwrap(), acts.view()).unwrap();
+    let pairs = all_pairs(3);
+    let run = |solved| {
+        let spec = NullSpec {
+            model: NullModel::WithinClassShuffle,
+            shuffles: 9,
+            seed: 4,
+            solved,
+        };
+        null_test(acts.view(), &labels, 3, &q, &pairs, &PairSettings::default(), spec).unwrap()
+    };
+    let (cheap, solved) = (run(false), run(true));
+    assert_eq!(solved.columns, COLUMNS.to_vec());
+    assert!(
+        cheap
+            .columns
+            .iter()
+            .all(|c| !c.ends_with("broja") && !c.ends_with("prec"))
+    );
+    for column in &cheap.columns {
+        assert_eq!(
+            cheap.p_values(column).unwrap(),
+            solved.p_values(column).unwrap(),
+            "{column}"
+        );
+        assert_eq!(
+            cheap.debiased(column).unwrap(),
+            solved.debiased(column).unwrap(),
+            "{column}"
+        );
+    }
+    for column in ["red_broja", "red_prec", "synergy_broja"] {
+        let p = solved.p_values(column).unwrap();
+        assert!(p.iter().all(|p| (0.1..=1.0).contains(p)), "{column}: {p:?}");
+        // the observed values are those of the analysis
+        let counts = PairCounts::from_activations(acts.view(), &labels, 3, &q, &pairs).unwrap();
+        let analysis = PairAnalysis::compute(&counts, &PairSettings::default()).unwrap();
+        let observed: Vec<f64> = solved
+            .observed
+            .iter()
+            .map(|row| row[COLUMNS.iter().position(|c| c == &column).unwrap()])
+            .collect();
+        assert_eq!(observed, analysis.column(column).unwrap());
+    }
+    assert!(cheap.p_values("red_broja").is_err());
 }
