@@ -113,25 +113,35 @@ impl Marginals {
 
     /// Williams–Beer `I_min = Σ_y p(y) min_i D(P_{Ti|Y=y} ‖ P_{Ti})` in nats.
     pub fn williams_beer(&self) -> f64 {
-        let n = self.n as f64;
-        let divergence = |nty: &[u64], nt: &[u64], y: usize, ny: f64| -> f64 {
-            nt.iter()
-                .enumerate()
-                .filter(|(t, _)| nty[t * self.c + y] > 0)
-                .map(|(t, &k)| {
-                    let cond = nty[t * self.c + y] as f64 / ny;
-                    cond * (cond * n / k as f64).ln()
-                })
-                .sum()
-        };
-        self.ny()
-            .iter()
+        williams_beer(&[(self.n1y(), self.n1()), (self.n2y(), self.n2())], self.ny(), self.n)
+    }
+}
+
+/// Williams–Beer `I_min = Σ_y p(y) min_i D(P_{Ti|Y=y} ‖ P_{Ti})` in nats of
+/// any number of sources, each given by its counts `n[t][y]` (`bins ×
+/// classes`) and `n[t]`, with the class counts `n[y]` and the total `n`.
+pub(super) fn williams_beer(sources: &[(&[u64], &[u64])], ny: &[u64], n: u64) -> f64 {
+    let (n, c) = (n as f64, ny.len());
+    let divergence = |(nty, nt): (&[u64], &[u64]), y: usize, ny: f64| -> f64 {
+        nt.iter()
             .enumerate()
-            .filter(|(_, k)| **k > 0)
-            .map(|(y, &k)| {
-                let ny = k as f64;
-                ny / n * divergence(self.n1y(), self.n1(), y, ny).min(divergence(self.n2y(), self.n2(), y, ny))
+            .filter(|(t, _)| nty[t * c + y] > 0)
+            .map(|(t, &k)| {
+                let cond = nty[t * c + y] as f64 / ny;
+                cond * (cond * n / k as f64).ln()
             })
             .sum()
-    }
+    };
+    ny.iter()
+        .enumerate()
+        .filter(|(_, k)| **k > 0)
+        .map(|(y, &k)| {
+            let ny = k as f64;
+            let least = sources
+                .iter()
+                .map(|&s| divergence(s, y, ny))
+                .fold(f64::INFINITY, f64::min);
+            ny / n * least
+        })
+        .sum()
 }

@@ -26,6 +26,7 @@
 //! | every measure of every pair | [`PairAnalysis::compute`] (or [`PairMeasures::compute`] for one table) |
 //! | a researcher's view | [`PairAnalysis::matrix`], [`top_k`](PairAnalysis::top_k), per-neuron [`neuron_means`](PairAnalysis::neuron_means) and a [`schedule`](PairAnalysis::schedule) for ablation |
 //! | significance | [`null_test`] (label permutation or within-class shuffle), [`benjamini_hochberg`] |
+//! | three sources or more | [`SourceTable`], [`red_mmi_sources`], [`red_wb_sources`] |
 //!
 //! # Examples
 //!
@@ -66,6 +67,7 @@ mod count;
 mod linalg;
 mod measures;
 mod null;
+mod sources;
 mod table;
 
 pub use analysis::{PairAnalysis, PairFailure, RankedPair, SampleSizeWarning};
@@ -77,6 +79,7 @@ pub use measures::{
     red_broja, red_broja_conic, red_mmi, red_prec, red_prec_vertices, red_wb,
 };
 pub use null::{NullModel, NullSpec, NullTest, benjamini_hochberg, null_test};
+pub use sources::{SourceTable, red_mmi_sources, red_wb_sources};
 pub use table::{MAX_CELLS, PairTable};
 
 /// Errors of pair tables and measures.
