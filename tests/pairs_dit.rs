@@ -230,46 +230,30 @@ fn three_sources_as_dit_reports() {
         }
         SourceTable::from_counts(&[2, 2, 2], classes, counts).unwrap()
     };
-    let and = table(
-        &[
-            ([0, 0, 0], 0, 1),
-            ([0, 1, 1], 0, 1),
-            ([1, 0, 1], 0, 1),
-            ([1, 1, 0], 1, 1),
-        ],
-        2,
-    );
-    assert_abs_diff_eq!(
-        red_wb_sources(&and, Units::Bits).unwrap(),
-        0.3112781244591328,
-        epsilon = EXACT
-    );
-    assert_abs_diff_eq!(
-        red_mmi_sources(&and, Units::Bits).unwrap(),
-        0.31127812445913294,
-        epsilon = EXACT
-    );
+    // (rows, classes, dit's red_wb, dit's red_mmi)
+    let and: &[([usize; 3], usize, u64)] = &[
+        ([0, 0, 0], 0, 1),
+        ([0, 1, 1], 0, 1),
+        ([1, 0, 1], 0, 1),
+        ([1, 1, 0], 1, 1),
+    ];
     // dit: outcomes (0,0,0,0) .3, (0,1,1,1) .2, (1,0,1,1) .1, (1,1,1,2) .25, (1,1,0,2) .15
-    let skewed = table(
-        &[
-            ([0, 0, 0], 0, 6),
-            ([0, 1, 1], 1, 4),
-            ([1, 0, 1], 1, 2),
-            ([1, 1, 1], 2, 5),
-            ([1, 1, 0], 2, 3),
-        ],
-        3,
-    );
-    assert_abs_diff_eq!(
-        red_wb_sources(&skewed, Units::Bits).unwrap(),
-        0.3107481600149183,
-        epsilon = EXACT
-    );
-    assert_abs_diff_eq!(
-        red_mmi_sources(&skewed, Units::Bits).unwrap(),
-        0.6110008528178219,
-        epsilon = EXACT
-    );
+    let skewed: &[([usize; 3], usize, u64)] = &[
+        ([0, 0, 0], 0, 6),
+        ([0, 1, 1], 1, 4),
+        ([1, 0, 1], 1, 2),
+        ([1, 1, 1], 2, 5),
+        ([1, 1, 0], 2, 3),
+    ];
+    let cases = [
+        (and, 2, 0.3112781244591328, 0.31127812445913294),
+        (skewed, 3, 0.3107481600149183, 0.6110008528178219),
+    ];
+    for (rows, classes, wb, mmi) in cases {
+        let t = table(rows, classes);
+        assert_abs_diff_eq!(red_wb_sources(&t, Units::Bits).unwrap(), wb, epsilon = EXACT);
+        assert_abs_diff_eq!(red_mmi_sources(&t, Units::Bits).unwrap(), mmi, epsilon = EXACT);
+    }
     // Two sources: the pair's own red_wb and red_mmi.
     let pair = uniform(2, |a, b| a & b);
     let m = measures(&pair);

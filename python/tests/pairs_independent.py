@@ -155,7 +155,7 @@ def load_mnist_sample(repo, split):
         images = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 784)
     with gzip.open(folder / f"{prefix}-labels-idx1-ubyte.gz") as f:
         labels = np.frombuffer(f.read(), np.uint8, offset=8)
-    return images.astype(np.float32) / 255, labels.astype(np.int64)
+    return (images / np.float32(255)).astype(np.float32), labels.astype(np.int64)
 
 
 def mnist_relu_layer(repo, width, seed=0, epochs=2):

@@ -187,11 +187,11 @@ impl FaceSearch<'_> {
             let stacked: Vec<&Vec<f64>> = chosen.iter().flat_map(|&g| &self.faces[g].basis).collect();
             let m = Matrix::from_fn(self.ones.len(), d, |t, k| stacked[k][t]);
             if m.rank() == d {
-                if let Some(w) = m.solve(&self.ones) {
-                    if self.strictly_positive(chosen, &w) {
-                        let k = chosen.len() as u64;
-                        self.vertices += (self.outcomes - k + 1..=self.outcomes).product::<u64>();
-                    }
+                if let Some(w) = m.solve(&self.ones)
+                    && self.strictly_positive(chosen, &w)
+                {
+                    let k = chosen.len() as u64;
+                    self.vertices += (self.outcomes - k + 1..=self.outcomes).product::<u64>();
                 }
                 self.extend(f + 1, chosen, d)?;
             }

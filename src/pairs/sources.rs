@@ -108,10 +108,9 @@ impl SourceTable {
     }
 
     /// Per source, `n[t][y]` (`bins × classes`) and `n[t]`; then `n[y]` and `N`.
-    fn marginals(&self) -> Result<(Vec<(Vec<u64>, Vec<u64>)>, Vec<u64>, u64), PairsError> {
+    fn marginals(&self) -> Result<(Vec<SourceCounts>, Vec<u64>, u64), PairsError> {
         let c = self.classes;
-        let mut per_source: Vec<(Vec<u64>, Vec<u64>)> =
-            self.bins.iter().map(|&b| (vec![0; b * c], vec![0; b])).collect();
+        let mut per_source: Vec<SourceCounts> = self.bins.iter().map(|&b| (vec![0; b * c], vec![0; b])).collect();
         let mut ny = vec![0; c];
         for (cell, row) in self.counts.chunks_exact(c).enumerate() {
             let mut rest = cell;
@@ -132,6 +131,9 @@ impl SourceTable {
         Ok((per_source, ny, n))
     }
 }
+
+/// One source's `n[t][y]` (`bins × classes`) and `n[t]`.
+type SourceCounts = (Vec<u64>, Vec<u64>);
 
 /// `min_i I(T_i;Y)` of any number of sources (plug-in).
 ///
