@@ -137,6 +137,7 @@ fn bench(c: &mut Criterion) {
                         model,
                         shuffles: SHUFFLES,
                         seed: 1,
+                        solved: false,
                     },
                 )
                 .unwrap()

@@ -6,7 +6,8 @@
 //! cargo run --release --example infoplane -- [--data DIR [--dataset D] | --inputs X.npy --labels Y.npy] \
 //!     [--normalize MEAN,STD] [--out DIR] [--epochs E] \
 //!     [--hidden 10,7,5,4,3] [--train N] [--analysis N] [--noise-variance S2] \
-//!     [--quantizer Q --bins B] [--permutations S] [--lr LR] [--seed SEED] [--act relu,tanh]
+//!     [--quantizer Q --bins B] [--permutations S] [--lr LR] [--seed SEED] [--act relu,tanh] \
+//!     [--pair-threshold T | --no-pairs]
 //! ```
 //!
 //! By default it reads the shipped MNIST sample (`data/mnist-sample`); `--data`
@@ -14,7 +15,10 @@
 //! `.npy` of any features. It
 //! writes `trace_<act>.csv` and `.json`, the information planes
 //! (`plane_<act>_entropy.svg`: `H(T)` against `I(T;Y)`; `plane_<act>_kde.svg`:
-//! the KDE bound of `I(X;T)` against `I(T;Y)`) and quantities over training.
+//! the KDE bound of `I(X;T)` against `I(T;Y)`) and quantities over training,
+//! among them each layer's mean pairwise redundancy and synergy (Williams–Beer
+//! closed forms, neurons binarized at `--pair-threshold`, default 0: active /
+//! inactive for ReLU, the sign for tanh; `--no-pairs` skips them).
 
 #[allow(dead_code)] // shared by the examples; each uses a part
 #[path = "common/cli.rs"]
@@ -84,6 +88,12 @@ struct Args {
     /// Hidden activations to train, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "relu,tanh")]
     act: Vec<Activation>,
+    /// The threshold of the binary quantizer of the pair measures.
+    #[arg(long, default_value_t = 0.0)]
+    pair_threshold: f64,
+    /// No pairwise redundancy and synergy.
+    #[arg(long)]
+    no_pairs: bool,
 }
 
 fn main() -> ExitCode {
@@ -110,6 +120,11 @@ fn run(args: &Args) -> Result<()> {
         permutations: args.permutations,
         noise_variance: (args.noise_variance != 0.0).then_some(args.noise_variance),
         seed: args.seed,
+        pairs: if args.no_pairs {
+            None
+        } else {
+            Some(Quantizer::binary(args.pair_threshold)?)
+        },
         ..InfoPlaneSettings::default()
     };
     settings.validate()?;
@@ -308,8 +323,17 @@ fn write_outputs(out: &Path, activation: Activation, trace: &InfoPlaneTrace) -> 
         ("total_correlation", LayerQuantity::TotalCorrelation),
         ("neuron_mean_mutual_info", LayerQuantity::NeuronMean("mutual_info")),
         ("neuron_mean_csi", LayerQuantity::NeuronMean("csi")),
+        ("pair_mean_red_wb", LayerQuantity::PairMean("red_wb")),
+        ("pair_mean_synergy_wb", LayerQuantity::PairMean("synergy_wb")),
+        (
+            "pair_mean_interaction_info",
+            LayerQuantity::PairMean("interaction_info"),
+        ),
     ];
     for (name, quantity) in over {
+        if matches!(quantity, LayerQuantity::PairMean(_)) && trace.settings.pairs.is_none() {
+            continue;
+        }
         let title = format!("{activation}: {name} over training");
         write(
             format!("{name}_{activation}.svg"),

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! cargo run --release --example pairs -- --acts A.npy|A.npz [--layer L] --labels L.npy --quantizer Q \
-//!     [--bins B] [--threshold T] (--pairs P.csv | --all) --out OUT.csv [--nats] [--miller-madow]
+//!     [--bins B] [--threshold T] (--pairs P.csv | --all) --out OUT.csv [--nats] [--miller-madow] \
+//!     [--keep-going]
 //! ```
 //!
 //! `A.npy`: one layer's activations, samples × neurons (float16/32/64), or
@@ -14,7 +15,10 @@
 //! interaction_info,red_mmi,red_wb,red_broja,red_prec` and then the atoms
 //! `unique_1_R,unique_2_R,synergy_R` of each redundancy `R`, one row a pair,
 //! in full precision. Bad input gives one `error: …` line on stderr and exit
-//! status 1 (2 for a bad argument).
+//! status 1 (2 for a bad argument). A pair whose measures fail (a BROJA or
+//! `I_∩^≺` program past its size limit) stops the run, naming the pair; with
+//! `--keep-going` it is left out of the CSV, named on stderr (`failed: …`),
+//! and the exit status is 3.
 
 #[allow(dead_code)] // shared by the examples; each uses a part
 #[path = "common/cli.rs"]
@@ -25,7 +29,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use infoablate::measures::{Estimator, LayerQuantizer, Quantizer, Units};
-use infoablate::pairs::{PairAnalysis, PairCounts, PairSettings, all_pairs};
+use infoablate::pairs::{OnFailure, PairAnalysis, PairCounts, PairSettings, all_pairs};
 
 /// Measures pairs of neurons (columns) of ACTS against LABELS and writes one CSV row per pair.
 #[derive(Debug, Parser)]
@@ -57,6 +61,9 @@ struct Args {
     /// Miller–Madow mutual-information terms.
     #[arg(long)]
     miller_madow: bool,
+    /// Leave out and list the pairs whose measures fail instead of stopping.
+    #[arg(long)]
+    keep_going: bool,
 }
 
 /// The pairs of a CSV file with header `i,j`.
@@ -85,7 +92,8 @@ fn read_pairs(path: &Path) -> cli::Result<Vec<(usize, usize)>> {
         .collect()
 }
 
-fn run(args: &Args) -> cli::Result<()> {
+/// The number of pairs that failed (with `--keep-going`).
+fn run(args: &Args) -> cli::Result<usize> {
     let quantizer = args.quantizer.quantizer(Quantizer::binary(0.0)?)?;
     let recording = cli::read_activations(&args.acts, &args.labels)?;
     let acts = recording.layer(args.layer)?;
@@ -101,6 +109,11 @@ fn run(args: &Args) -> cli::Result<()> {
             Estimator::PlugIn
         },
         closed_forms_only: false,
+        on_failure: if args.keep_going {
+            OnFailure::Record
+        } else {
+            OnFailure::Stop
+        },
     };
     let layer_quantizer = LayerQuantizer::fit(quantizer, acts)?;
     let counts = PairCounts::from_activations(
@@ -123,9 +136,15 @@ fn run(args: &Args) -> cli::Result<()> {
         recording.num_classes(),
         args.out.display()
     );
-    Ok(())
+    for f in analysis.failures() {
+        eprintln!("failed: pair ({}, {}): {}", f.i, f.j, f.error);
+    }
+    Ok(analysis.failures().len())
 }
 
 fn main() -> ExitCode {
-    cli::finish(run(&cli::parse()))
+    match run(&cli::parse()) {
+        Ok(failed) if failed > 0 => ExitCode::from(3),
+        result => cli::finish(result.map(|_| ())),
+    }
 }

@@ -406,3 +406,31 @@ fn the_permutation_null_is_the_plug_in_mi_of_the_permuted_tables() {
     }
     assert_eq!(null.len(), 7);
 }
+
+/// Two neurons copy a balanced label bit, a third is constant: of the three
+/// pairs, the copies share one bit (`red = 1`, `interaction = −1`), the
+/// others carry it alone (no redundancy, no synergy).
+#[test]
+fn pair_means_of_two_copies_and_a_constant() {
+    let labels: Vec<usize> = (0..40).map(|s| s % 2).collect();
+    let acts = Array2::from_shape_fn((40, 3), |(s, i)| if i < 2 { labels[s] as f32 } else { 7.0 });
+    let settings = InfoPlaneSettings {
+        pairs: Some(Quantizer::binary(0.5).unwrap()),
+        ..binary_settings()
+    };
+    let means = point(acts.clone(), labels.clone(), 2, &settings).pairs.unwrap();
+    assert_eq!(means.pairs, 3);
+    assert_abs_diff_eq!(means.red_wb, 1.0 / 3.0, epsilon = TOL);
+    assert_abs_diff_eq!(means.red_mmi, 1.0 / 3.0, epsilon = TOL);
+    assert_abs_diff_eq!(means.synergy_wb, 0.0, epsilon = TOL);
+    assert_abs_diff_eq!(means.synergy_mmi, 0.0, epsilon = TOL);
+    assert_abs_diff_eq!(means.interaction_info, -1.0 / 3.0, epsilon = TOL);
+    // Off by default; a one-neuron layer has no pair.
+    assert!(
+        point(acts.clone(), labels.clone(), 2, &binary_settings())
+            .pairs
+            .is_none()
+    );
+    let single = acts.slice(ndarray::s![.., ..1]).to_owned();
+    assert!(point(single, labels, 2, &settings).pairs.is_none());
+}

@@ -4,7 +4,10 @@
 
 use approx::assert_abs_diff_eq;
 use infoablate::measures::{Estimator, Units};
-use infoablate::pairs::{PairMeasures, PairSettings, PairTable, Redundancy, red_broja, red_broja_conic, red_prec};
+use infoablate::pairs::{
+    PairMeasures, PairSettings, PairTable, Redundancy, SourceTable, red_broja, red_broja_conic, red_mmi_sources,
+    red_prec, red_prec_vertices, red_wb_sources,
+};
 
 /// Closed forms and the exact `red_prec`.
 const EXACT: f64 = 1e-9;
@@ -134,8 +137,28 @@ fn two_copies_of_class_below_five_share_one_bit() {
         .collect();
     let t = table(10, &rows);
     assert_abs_diff_eq!(red_prec(&t, Units::Bits).unwrap(), 1.0, epsilon = EXACT);
+    // n_q = 3: the 3² deterministic maps of the two bins to three outcomes.
+    assert_eq!(red_prec_vertices(&t).unwrap(), 9);
     let m = measures(&t);
     assert_redundancies(&m, [1.0; 4]);
+}
+
+#[test]
+fn generic_neurons_share_only_the_constant_channel() {
+    // Three classes with distinct p(t1|y), p(t2|y): the channels' column
+    // spaces meet in the constants, the cone is the ray of the all-ones
+    // vector, and the vertices put it on one of n_q = 3 outcomes.
+    let rows = [
+        (0, 0, 0, 5),
+        (1, 1, 0, 1),
+        (0, 1, 1, 2),
+        (1, 0, 1, 3),
+        (1, 1, 2, 4),
+        (0, 0, 2, 1),
+    ];
+    let t = table(3, &rows);
+    assert_eq!(red_prec(&t, Units::Bits).unwrap(), 0.0);
+    assert_eq!(red_prec_vertices(&t).unwrap(), 3);
 }
 
 #[test]
@@ -194,4 +217,57 @@ fn nats_and_miller_madow() {
     );
     assert_eq!(mm.red_wb, bits.red_wb);
     assert_eq!(mm.red_broja, bits.red_broja);
+}
+
+/// Three sources against dit's `PID_WB` and `PID_MMI` (bits): X1, X2 fair
+/// and independent, X3 = X1 xor X2, Y = X1 and X2; and a skewed table.
+#[test]
+fn three_sources_as_dit_reports() {
+    let table = |rows: &[([usize; 3], usize, u64)], classes: usize| {
+        let mut counts = vec![0; 8 * classes];
+        for &([a, b, c], y, n) in rows {
+            counts[((a * 2 + b) * 2 + c) * classes + y] += n;
+        }
+        SourceTable::from_counts(&[2, 2, 2], classes, counts).unwrap()
+    };
+    // (rows, classes, dit's red_wb, dit's red_mmi)
+    let and: &[([usize; 3], usize, u64)] = &[
+        ([0, 0, 0], 0, 1),
+        ([0, 1, 1], 0, 1),
+        ([1, 0, 1], 0, 1),
+        ([1, 1, 0], 1, 1),
+    ];
+    // dit: outcomes (0,0,0,0) .3, (0,1,1,1) .2, (1,0,1,1) .1, (1,1,1,2) .25, (1,1,0,2) .15
+    let skewed: &[([usize; 3], usize, u64)] = &[
+        ([0, 0, 0], 0, 6),
+        ([0, 1, 1], 1, 4),
+        ([1, 0, 1], 1, 2),
+        ([1, 1, 1], 2, 5),
+        ([1, 1, 0], 2, 3),
+    ];
+    let cases = [
+        (and, 2, 0.3112781244591328, 0.31127812445913294),
+        (skewed, 3, 0.3107481600149183, 0.6110008528178219),
+    ];
+    for (rows, classes, wb, mmi) in cases {
+        let t = table(rows, classes);
+        assert_abs_diff_eq!(red_wb_sources(&t, Units::Bits).unwrap(), wb, epsilon = EXACT);
+        assert_abs_diff_eq!(red_mmi_sources(&t, Units::Bits).unwrap(), mmi, epsilon = EXACT);
+    }
+    // Two sources: the pair's own red_wb and red_mmi.
+    let pair = uniform(2, |a, b| a & b);
+    let m = measures(&pair);
+    let two = SourceTable::from_pair(&pair);
+    assert_abs_diff_eq!(red_wb_sources(&two, Units::Bits).unwrap(), m.red_wb, epsilon = EXACT);
+    assert_abs_diff_eq!(red_mmi_sources(&two, Units::Bits).unwrap(), m.red_mmi, epsilon = EXACT);
+    assert!(SourceTable::from_counts(&[2], 2, vec![0; 4]).is_err());
+    assert!(SourceTable::from_counts(&[2, 2, 2], 2, vec![0; 15]).is_err());
+    assert!(SourceTable::from_counts(&[usize::MAX, 2, 2], 2, vec![]).is_err());
+    assert!(
+        red_wb_sources(
+            &SourceTable::from_counts(&[2, 2, 2], 2, vec![0; 16]).unwrap(),
+            Units::Bits
+        )
+        .is_err()
+    );
 }

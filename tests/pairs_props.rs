@@ -252,6 +252,7 @@ fn null_models_keep_what_they_should() {
                 model,
                 shuffles: 19,
                 seed,
+                solved: false,
             },
         )
         .unwrap()
@@ -304,4 +305,95 @@ fn a_broja_program_past_its_cell_limit_names_the_pair() {
         ..PairSettings::default()
     };
     assert!(PairAnalysis::compute(&counts, &closed).is_ok());
+}
+
+/// Asked to, the analysis records a failing pair (typed, listed) and goes on
+/// with the others.
+#[test]
+fn recorded_failures_are_listed_and_the_other_pairs_measured() {
+    use infoablate::pairs::{OnFailure, PairsError};
+    let mut rng = StdRng::seed_from_u64(9);
+    let labels: Vec<usize> = (0..20_000).map(|_| rng.random_range(0..12)).collect();
+    // Neurons 0 and 2 fill 20 bins; neurons 1 and 3 take two values (two bins).
+    let acts = Array2::from_shape_fn((20_000, 4), |(_, i)| {
+        let v = rng.random_range(0.0_f32..1.0);
+        if i % 2 == 1 { v.round() } else { v }
+    });
+    let q = LayerQuantizer::fit(Quantizer::equal_width(20).unwrap(), acts.view()).unwrap();
+    let pairs = [(1, 3), (0, 2), (3, 1)];
+    let counts = PairCounts::from_activations(acts.view(), &labels, 12, &q, &pairs).unwrap();
+    let record = PairSettings {
+        on_failure: OnFailure::Record,
+        ..PairSettings::default()
+    };
+    let analysis = PairAnalysis::compute(&counts, &record).unwrap();
+    assert_eq!(analysis.pairs(), &[(1, 3), (3, 1)]);
+    assert_eq!(analysis.measures().len(), 2);
+    let failures = analysis.failures();
+    assert_eq!(failures.len(), 1);
+    assert_eq!((failures[0].i, failures[0].j), (0, 2));
+    assert!(
+        matches!(failures[0].error, PairsError::BrojaTooLarge { .. }),
+        "{}",
+        failures[0].error
+    );
+    // The measured pairs are those of a strict analysis of them alone.
+    let fine = PairCounts::from_activations(acts.view(), &labels, 12, &q, &[(1, 3), (3, 1)]).unwrap();
+    let strict = PairAnalysis::compute(&fine, &PairSettings::default()).unwrap();
+    assert_eq!(strict.measures(), analysis.measures());
+    assert!(strict.failures().is_empty());
+    assert!(analysis.matrix("red_broja").unwrap()[[0, 2]].is_nan());
+}
+
+/// Re-solved nulls test every column; their draws are those of the
+/// closed-form test with the same seed, so the closed-form columns agree.
+#[test]
+fn solved_nulls_test_every_column_on_the_same_draws() {
+    use infoablate::pairs::COLUMNS;
+    let (acts, labels) = activations(600, 3, 3, 8);
+    let q = LayerQuantizer::fit(Quantizer::binary(0.0).unwrap(), acts.view()).unwrap();
+    let pairs = all_pairs(3);
+    let run = |solved| {
+        let spec = NullSpec {
+            model: NullModel::WithinClassShuffle,
+            shuffles: 9,
+            seed: 4,
+            solved,
+        };
+        null_test(acts.view(), &labels, 3, &q, &pairs, &PairSettings::default(), spec).unwrap()
+    };
+    let (cheap, solved) = (run(false), run(true));
+    assert_eq!(solved.columns, COLUMNS.to_vec());
+    assert!(
+        cheap
+            .columns
+            .iter()
+            .all(|c| !c.ends_with("broja") && !c.ends_with("prec"))
+    );
+    for column in &cheap.columns {
+        assert_eq!(
+            cheap.p_values(column).unwrap(),
+            solved.p_values(column).unwrap(),
+            "{column}"
+        );
+        assert_eq!(
+            cheap.debiased(column).unwrap(),
+            solved.debiased(column).unwrap(),
+            "{column}"
+        );
+    }
+    for column in ["red_broja", "red_prec", "synergy_broja"] {
+        let p = solved.p_values(column).unwrap();
+        assert!(p.iter().all(|p| (0.1..=1.0).contains(p)), "{column}: {p:?}");
+        // the observed values are those of the analysis
+        let counts = PairCounts::from_activations(acts.view(), &labels, 3, &q, &pairs).unwrap();
+        let analysis = PairAnalysis::compute(&counts, &PairSettings::default()).unwrap();
+        let observed: Vec<f64> = solved
+            .observed
+            .iter()
+            .map(|row| row[COLUMNS.iter().position(|c| c == &column).unwrap()])
+            .collect();
+        assert_eq!(observed, analysis.column(column).unwrap());
+    }
+    assert!(cheap.p_values("red_broja").is_err());
 }

@@ -14,7 +14,7 @@ results of the two sides are checked to agree.
 """
 
 import argparse
-import gzip
+import sys
 import time
 from pathlib import Path
 
@@ -23,6 +23,9 @@ import numpy as np
 import infoablate
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "python" / "tests"))
+from pairs_independent import load_mnist_sample  # noqa: E402
+
 # numpy sums the same terms in another order
 AGREE_TOL = 1e-9
 
@@ -79,13 +82,7 @@ def bench_scores(args):
 
 
 def mnist(split):
-    prefix = "train" if split == "train" else "t10k"
-    folder = REPO / "data" / "mnist-sample"
-    with gzip.open(folder / f"{prefix}-images-idx3-ubyte.gz") as f:
-        images = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 784)
-    with gzip.open(folder / f"{prefix}-labels-idx1-ubyte.gz") as f:
-        labels = np.frombuffer(f.read(), np.uint8, offset=8)
-    return (images / np.float32(255)).astype(np.float32), labels.astype(np.int64)
+    return load_mnist_sample(REPO, split)
 
 
 def torch_curve(torch, model, x, y, order):

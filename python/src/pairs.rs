@@ -68,6 +68,7 @@ pub fn pairs<'py>(
         estimator: named.estimator,
         units: named.units,
         closed_forms_only: false,
+        ..PairSettings::default()
     };
     let (acts, labels, num_classes) = convert::layer(acts, labels, num_classes)?;
     let view = acts.as_array();

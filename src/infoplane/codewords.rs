@@ -55,13 +55,18 @@ impl Codewords {
             });
         }
         // Bin indices are below MAX_BINS = 2^16: a row of u16 is exact.
+        let fitted = (0..width)
+            .map(|j| {
+                quantizer.neuron(j).ok_or_else(|| MeasureError::Mismatch {
+                    what: format!("no fitted quantizer for neuron {j}"),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let mut bins = vec![0_u16; samples * width];
-        for (j, column) in activations.columns().into_iter().enumerate() {
-            let fitted = quantizer.neuron(j).ok_or_else(|| MeasureError::Mismatch {
-                what: format!("no fitted quantizer for neuron {j}"),
-            })?;
-            for (s, &a) in column.iter().enumerate() {
-                bins[s * width + j] = fitted.bin(a) as u16;
+        // Row by row: read and written in memory order.
+        for (out, row) in bins.chunks_exact_mut(width).zip(activations.rows()) {
+            for ((o, q), &a) in out.iter_mut().zip(&fitted).zip(row) {
+                *o = q.bin(a) as u16;
             }
         }
         let mut seen: HashMap<&[u16], usize> = HashMap::with_capacity(samples);

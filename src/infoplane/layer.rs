@@ -7,8 +7,10 @@ use super::kde::kde_upper_bound;
 use super::settings::InfoPlaneSettings;
 use crate::Result;
 use crate::measures::{
-    Estimator, InfoMeasure, LayerCounts, LayerQuantizer, MeasureSettings, Scores, entropy, mutual_information,
+    Estimator, InfoMeasure, LayerCounts, LayerQuantizer, MeasureSettings, Quantizer, Scores, Units, entropy,
+    mutual_information,
 };
+use crate::pairs::{PairAnalysis, PairCounts, PairSettings, all_pairs};
 use crate::parallel::map_items;
 use crate::record::Recording;
 
@@ -79,6 +81,79 @@ pub struct NeuronSummary {
     pub values: Option<Vec<f64>>,
 }
 
+/// A layer's mean pairwise measures: the closed forms of every pair of its
+/// neurons (definitions: "Neuron pairs"), averaged over the pairs, with the
+/// quantizer of [`InfoPlaneSettings::pairs`].
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct PairMeans {
+    /// Pairs averaged over, `w·(w−1)/2`.
+    pub pairs: usize,
+    /// Mean `red_mmi`.
+    pub red_mmi: f64,
+    /// Mean `red_wb` (Williams–Beer).
+    pub red_wb: f64,
+    /// Mean `synergy_mmi`.
+    pub synergy_mmi: f64,
+    /// Mean `synergy_wb`.
+    pub synergy_wb: f64,
+    /// Mean `interaction_info` (synergy minus redundancy, for every measure).
+    pub interaction_info: f64,
+}
+
+/// The columns of [`PairMeans`], as named in [`COLUMNS`](crate::pairs::COLUMNS).
+pub(super) const PAIR_MEAN_COLUMNS: [&str; 5] = ["red_mmi", "red_wb", "synergy_mmi", "synergy_wb", "interaction_info"];
+
+impl PairMeans {
+    /// The means of a layer's activations, or `None` for fewer than two neurons.
+    fn of_layer(
+        acts: ArrayView2<'_, f32>,
+        labels: &[usize],
+        classes: usize,
+        quantizer: Quantizer,
+        units: Units,
+    ) -> Result<Option<Self>> {
+        let width = acts.ncols();
+        if width < 2 {
+            return Ok(None);
+        }
+        let fitted = LayerQuantizer::fit(quantizer, acts)?;
+        let pairs = all_pairs(width);
+        let counts = PairCounts::from_activations(acts, labels, classes, &fitted, &pairs)?;
+        let settings = PairSettings {
+            units,
+            ..PairSettings::default()
+        };
+        let analysis = PairAnalysis::compute(&counts, &settings.closed_forms_only())?;
+        let mut means = [0.0; 5];
+        for (mean, name) in means.iter_mut().zip(PAIR_MEAN_COLUMNS) {
+            let column = analysis.column(name)?;
+            *mean = column.iter().sum::<f64>() / column.len() as f64;
+        }
+        let [red_mmi, red_wb, synergy_mmi, synergy_wb, interaction_info] = means;
+        Ok(Some(PairMeans {
+            pairs: pairs.len(),
+            red_mmi,
+            red_wb,
+            synergy_mmi,
+            synergy_wb,
+            interaction_info,
+        }))
+    }
+
+    /// The mean of a column of [`PAIR_MEAN_COLUMNS`].
+    pub fn get(&self, column: &str) -> Option<f64> {
+        match column {
+            "red_mmi" => Some(self.red_mmi),
+            "red_wb" => Some(self.red_wb),
+            "synergy_mmi" => Some(self.synergy_mmi),
+            "synergy_wb" => Some(self.synergy_wb),
+            "interaction_info" => Some(self.interaction_info),
+            _ => None,
+        }
+    }
+}
+
 /// The layer-level estimates of one hidden layer (definitions: "Layers over
 /// training" in the definition file).
 #[derive(Debug, Clone, PartialEq)]
@@ -114,6 +189,9 @@ pub struct LayerPoint {
     pub input_info: Option<NoisyInputInfo>,
     /// The per-neuron measures, summarized.
     pub neurons: Vec<NeuronSummary>,
+    /// The mean pairwise measures, when the settings give a pair quantizer
+    /// (and the layer has two neurons or more).
+    pub pairs: Option<PairMeans>,
 }
 
 /// The layer-level estimates of every layer of `recording` (the analysis
@@ -219,5 +297,9 @@ fn measure_layer(
         total_correlation: sum_of("entropy")? - entropy_t,
         input_info,
         neurons,
+        pairs: match settings.pairs {
+            Some(quantizer) => PairMeans::of_layer(acts, labels, classes, quantizer, units)?,
+            None => None,
+        },
     })
 }

@@ -14,6 +14,7 @@
 //! | `Σ_i I(T_i;Y)` and the total correlation | `sum_neuron_mi`, `total_correlation` |
 //! | `I(X;T)` under Gaussian noise of variance `σ²` (KDE upper bound) | `input_info` |
 //! | per-neuron measures: mean, min, median, max (values on request) | `neurons` |
+//! | mean pairwise redundancy and synergy (closed forms, on request) | `pairs` |
 //!
 //! The pitfalls: the plug-in entropy of a whole quantized layer saturates at
 //! `log2 N` (every sample its own codeword; then `I(T;Y) = H(Y)` whatever the
@@ -21,8 +22,9 @@
 //! is `H(T)` after binning and says nothing about compression, so it is only
 //! reported under an explicit noise model, `σ²` included. Bin ranges are
 //! fitted on the analysis set at each point, never fixed. The layer's mean
-//! pairwise synergy and redundancy are not computed here (they wait for the
-//! neuron-pairs measures).
+//! pairwise synergy and redundancy ([`InfoPlaneSettings::pairs`]) are the
+//! closed forms of the [`pairs`](crate::pairs) module (Williams–Beer and
+//! MMI); `red_broja` and `red_prec` are too costly to repeat per point.
 //!
 //! [`InfoPlaneObserver`] takes the snapshots during training
 //! ([`Mlp::train_observed`](crate::network::Mlp::train_observed), feature
@@ -40,7 +42,7 @@ mod trace;
 
 pub use codewords::Codewords;
 pub use kde::kde_upper_bound;
-pub use layer::{LayerPoint, NeuronSummary, NoisyInputInfo, PermutationNull, measure_layers};
+pub use layer::{LayerPoint, NeuronSummary, NoisyInputInfo, PairMeans, PermutationNull, measure_layers};
 pub use observer::InfoPlaneObserver;
 pub use settings::InfoPlaneSettings;
 pub use trace::{InfoPlaneTrace, Snapshot};

@@ -9,7 +9,8 @@ use crate::measures::{Quantizer, Units};
 /// The default: 30 equal-width bins per neuron fitted on the analysis set at
 /// each point (Saxe et al.'s bin count, ranges from the data), bits, 20 label
 /// permutations with seed 0, saturation threshold 0.5, no noise model (so no
-/// `I(X;T)`), summaries only, recorded at epoch ends in batches of 500.
+/// `I(X;T)`), summaries only, no pair measures, recorded at epoch ends in
+/// batches of 500.
 ///
 /// # Examples
 ///
@@ -42,6 +43,15 @@ pub struct InfoPlaneSettings {
     pub every_steps: Option<usize>,
     /// Samples per forward pass when recording the analysis set.
     pub batch_size: usize,
+    /// With a quantizer (binary is the sensible one, e.g.
+    /// `Quantizer::binary(0.0)` for ReLU and tanh), the layer's mean pairwise
+    /// redundancy and synergy over every pair of its neurons
+    /// ([`PairMeans`](super::PairMeans): the closed forms of a
+    /// [`PairAnalysis`](crate::pairs::PairAnalysis)); `None` (the default):
+    /// not computed. The cost is one pair analysis of `w·(w−1)/2` pairs per
+    /// layer and point: for a binary 100-neuron layer on 1,000 samples, a few
+    /// milliseconds of CPU (about the price of the rest of the snapshot).
+    pub pairs: Option<Quantizer>,
 }
 
 impl Default for InfoPlaneSettings {
@@ -56,6 +66,7 @@ impl Default for InfoPlaneSettings {
             neuron_values: false,
             every_steps: None,
             batch_size: 500,
+            pairs: None,
         }
     }
 }

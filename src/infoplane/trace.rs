@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::layer::LayerPoint;
+use super::layer::{LayerPoint, PAIR_MEAN_COLUMNS};
 use super::settings::InfoPlaneSettings;
 
 /// Every layer's estimates at one point of training.
@@ -43,7 +43,9 @@ fn optional(value: Option<f64>) -> String {
 impl InfoPlaneTrace {
     /// CSV, one row per snapshot and layer (empty cells where a quantity was
     /// not estimated), then `<measure>_mean,_min,_median,_max` for each
-    /// per-neuron measure; values in shortest round-trip form.
+    /// per-neuron measure, then (with [`InfoPlaneSettings::pairs`])
+    /// `pair_<column>_mean` for each column of [`PairMeans`](super::PairMeans);
+    /// values in shortest round-trip form.
     ///
     /// # Examples
     ///
@@ -59,6 +61,11 @@ impl InfoPlaneTrace {
         for summary in first.map_or(&[][..], |l| &l.neurons[..]) {
             let m = &summary.measure;
             let _ = write!(out, ",{m}_mean,{m}_min,{m}_median,{m}_max");
+        }
+        if self.settings.pairs.is_some() {
+            for c in PAIR_MEAN_COLUMNS {
+                let _ = write!(out, ",pair_{c}_mean");
+            }
         }
         out.push('\n');
         for snap in &self.snapshots {
@@ -91,6 +98,11 @@ impl InfoPlaneTrace {
                 out.push_str(&fields.join(","));
                 for s in &l.neurons {
                     let _ = write!(out, ",{},{},{},{}", s.mean, s.min, s.median, s.max);
+                }
+                if self.settings.pairs.is_some() {
+                    for c in PAIR_MEAN_COLUMNS {
+                        let _ = write!(out, ",{}", optional(l.pairs.as_ref().and_then(|p| p.get(c))));
+                    }
                 }
                 out.push('\n');
             }

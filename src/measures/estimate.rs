@@ -230,6 +230,26 @@ fn log_ratios<'a>(
     })
 }
 
+/// Plug-in `I` in nats of a row-major `bins × classes` table `cells` with
+/// its margins and total: `Σ n/N · ln(n·N / (n_b·n_y))` over the non-empty
+/// cells, in row-major order (what [`mutual_information`] sums; the pair
+/// measures call it on their marginals without building tables).
+pub(crate) fn plug_in_mi_nats(cells: &[u64], bins: &[u64], classes: &[u64], n: u64) -> f64 {
+    let mut sum = 0.0;
+    for (row, &nb) in cells.chunks_exact(classes.len()).zip(bins) {
+        for (&c, &ny) in row.iter().zip(classes).filter(|(c, _)| **c > 0) {
+            let ratio = (c as f64 * n as f64) / (nb as f64 * ny as f64);
+            sum += c as f64 / n as f64 * ratio.ln();
+        }
+    }
+    sum
+}
+
+/// Miller–Madow entropy in nats of counts summing to `n`.
+pub(crate) fn miller_madow_entropy_nats(counts: &[u64], n: u64) -> f64 {
+    entropy_nats(counts.iter().copied(), n, Correction::MillerMadow)
+}
+
 /// `I(T; Y)`, the mutual information between the neuron's bins and the class.
 ///
 /// Plug-in: `Σ p(b,y) log(p(b,y) / (p(b) p(y)))`; Miller–Madow:
@@ -255,12 +275,7 @@ pub fn mutual_information(table: &CountTable, estimator: Estimator, units: Units
     let correction = correction(estimator, "mutual information")?;
     let n = check_nonempty(table)?;
     let nats = match correction {
-        Correction::None => {
-            let (bins, classes) = (table.bin_totals(), table.class_totals());
-            log_ratios(table, &bins, &classes, n)
-                .map(|(_, c, log)| c as f64 / n as f64 * log)
-                .sum()
-        }
+        Correction::None => plug_in_mi_nats(table.as_slice(), &table.bin_totals(), &table.class_totals(), n),
         Correction::MillerMadow => {
             entropy_nats(table.bin_totals().into_iter(), n, correction)
                 + entropy_nats(table.class_totals().into_iter(), n, correction)

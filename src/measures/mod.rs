@@ -76,6 +76,7 @@ mod bootstrap;
 mod correlation;
 mod counts;
 mod estimate;
+pub(crate) use estimate::{miller_madow_entropy_nats, plug_in_mi_nats};
 mod measure;
 mod quantize;
 mod ranking;

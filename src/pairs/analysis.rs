@@ -5,7 +5,7 @@ use ndarray::Array2;
 
 use super::PairsError;
 use super::count::PairCounts;
-use super::measures::{COLUMNS, PairMeasures, PairSettings};
+use super::measures::{COLUMNS, OnFailure, PairMeasures, PairSettings};
 use super::views;
 use crate::ablation::Schedule;
 use crate::measures::Order;
@@ -37,6 +37,24 @@ impl std::fmt::Display for SampleSizeWarning {
 /// A pair `(i, j)` and its value of a column.
 pub type RankedPair = ((usize, usize), f64);
 
+/// A pair whose measures failed, recorded with [`OnFailure::Record`].
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct PairFailure {
+    /// The first neuron of the pair.
+    pub i: usize,
+    /// The second neuron of the pair.
+    pub j: usize,
+    /// What went wrong (serialized as its message).
+    #[cfg_attr(feature = "serde", serde(serialize_with = "as_message"))]
+    pub error: PairsError,
+}
+
+#[cfg(feature = "serde")]
+fn as_message<S: serde::Serializer>(error: &PairsError, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(error)
+}
+
 /// The measures of every pair of a [`PairCounts`].
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -46,16 +64,47 @@ pub struct PairAnalysis {
     num_samples: u64,
     pairs: Vec<(usize, usize)>,
     measures: Vec<PairMeasures>,
+    failures: Vec<PairFailure>,
     warning: Option<SampleSizeWarning>,
 }
 
 impl PairAnalysis {
     /// Every measure of every pair (in parallel with the `parallel` feature).
     ///
+    /// With [`OnFailure::Record`] a pair whose measures fail is left out of
+    /// [`pairs`](PairAnalysis::pairs) and listed in
+    /// [`failures`](PairAnalysis::failures); with the default
+    /// [`OnFailure::Stop`] the first such pair ends the analysis.
+    ///
     /// # Errors
     /// [`PairsError::TooFewClasses`] when fewer than two classes have
-    /// samples; the errors of [`PairMeasures::compute`], those of the pair
-    /// table's own as [`PairsError::AtPair`] naming the pair.
+    /// samples; with [`OnFailure::Stop`], the errors of
+    /// [`PairMeasures::compute`], those of the pair table's own as
+    /// [`PairsError::AtPair`] naming the pair.
+    ///
+    /// # Examples
+    ///
+    /// Twenty bins a neuron and twelve classes are past the conic BROJA
+    /// program's limit; recorded, the failure names the pair and its cause.
+    ///
+    /// ```
+    /// use infoablate::measures::{LayerQuantizer, Quantizer};
+    /// use infoablate::pairs::{OnFailure, PairAnalysis, PairCounts, PairSettings, PairsError};
+    /// use ndarray::Array2;
+    ///
+    /// let labels: Vec<usize> = (0..4800).map(|s| s % 12).collect();
+    /// let acts = Array2::from_shape_fn((4800, 2), |(s, i)| ((s / 12 + i * (s / 240)) % 20) as f32);
+    /// let q = LayerQuantizer::fit(Quantizer::equal_width(20)?, acts.view())?;
+    /// let counts = PairCounts::from_activations(acts.view(), &labels, 12, &q, &[(0, 1)])?;
+    /// assert!(PairAnalysis::compute(&counts, &PairSettings::default()).is_err());
+    /// let settings = PairSettings { on_failure: OnFailure::Record, ..PairSettings::default() };
+    /// let analysis = PairAnalysis::compute(&counts, &settings)?;
+    /// assert!(analysis.pairs().is_empty());
+    /// let failure = &analysis.failures()[0];
+    /// assert_eq!((failure.i, failure.j), (0, 1));
+    /// assert!(matches!(failure.error, PairsError::BrojaTooLarge { .. }));
+    /// # Ok::<(), infoablate::Error>(())
+    /// ```
     pub fn compute(counts: &PairCounts, settings: &PairSettings) -> Result<Self> {
         let classes = counts
             .tables()
@@ -66,30 +115,38 @@ impl PairAnalysis {
         }
         let tables = counts.tables();
         let results = map_indices(tables.len(), |p| -> Result<(PairMeasures, u64)> {
-            let c = tables[p].compact()?;
-            Ok((PairMeasures::of_compact(&c, settings)?, 10 * (c.n1 * c.n2 * c.c) as u64))
+            let (m, (b1, b2, c)) = PairMeasures::with_occupancy(&tables[p], settings)?;
+            Ok((m, 10 * (b1 * b2 * c) as u64))
         });
         let (mut measures, mut recommended) = (Vec::with_capacity(tables.len()), 0);
+        let (mut pairs, mut failures) = (Vec::with_capacity(tables.len()), Vec::new());
         for (&(i, j), result) in counts.pairs().iter().zip(results) {
-            let (m, need) = result.map_err(|e| match e {
-                Error::Pairs(source) => PairsError::AtPair {
-                    i,
-                    j,
-                    source: Box::new(source),
+            match (result, settings.on_failure) {
+                (Ok((m, need)), _) => {
+                    pairs.push((i, j));
+                    measures.push(m);
+                    recommended = recommended.max(need);
                 }
-                .into(),
-                other => other,
-            })?;
-            measures.push(m);
-            recommended = recommended.max(need);
+                (Err(Error::Pairs(error)), OnFailure::Record) => failures.push(PairFailure { i, j, error }),
+                (Err(Error::Pairs(source)), OnFailure::Stop) => {
+                    return Err(PairsError::AtPair {
+                        i,
+                        j,
+                        source: Box::new(source),
+                    }
+                    .into());
+                }
+                (Err(other), _) => return Err(other),
+            }
         }
         let num_samples = counts.num_samples();
         Ok(PairAnalysis {
             settings: *settings,
             width: counts.width(),
             num_samples,
-            pairs: counts.pairs().to_vec(),
+            pairs,
             measures,
+            failures,
             warning: (num_samples < recommended).then_some(SampleSizeWarning {
                 samples: num_samples,
                 recommended,
@@ -102,7 +159,8 @@ impl PairAnalysis {
         &self.settings
     }
 
-    /// The pairs, in the order of the counts.
+    /// The pairs analysed, in the order of the counts (without the
+    /// [`failures`](PairAnalysis::failures)).
     pub fn pairs(&self) -> &[(usize, usize)] {
         &self.pairs
     }
@@ -110,6 +168,12 @@ impl PairAnalysis {
     /// The measures, one per pair.
     pub fn measures(&self) -> &[PairMeasures] {
         &self.measures
+    }
+
+    /// The pairs whose measures failed, in the order of the counts (always
+    /// empty with [`OnFailure::Stop`]).
+    pub fn failures(&self) -> &[PairFailure] {
+        &self.failures
     }
 
     /// The measures of pair `(i, j)` (either order), if analysed.

@@ -121,11 +121,21 @@ impl Codes {
             })
             .collect::<Result<_, _>>()?;
         let mut data = vec![0_u16; samples * width];
-        // Row by row: the batch is read in memory order, each neuron's codes
-        // written as one sequential stream.
-        for (s, row) in batch.rows().into_iter().enumerate() {
-            for ((i, q), &a) in fitted.iter().enumerate().zip(row) {
-                data[i * samples + s] = q.bin(a) as u16;
+        // In blocks of rows that stay in cache while each neuron's codes of
+        // the block are written as one contiguous run.
+        const BLOCK: usize = 64;
+        for start in (0..samples).step_by(BLOCK) {
+            let block = batch.slice(ndarray::s![start..(start + BLOCK).min(samples), ..]);
+            for (i, (q, column)) in fitted.iter().zip(block.columns()).enumerate() {
+                let out = &mut data[i * samples + start..i * samples + start + column.len()];
+                match q.quantizer().threshold() {
+                    // The binary quantizer's bin, `a > t`, without a dispatch per value.
+                    Some(t) => out
+                        .iter_mut()
+                        .zip(column)
+                        .for_each(|(o, &a)| *o = u16::from(f64::from(a) > t)),
+                    None => out.iter_mut().zip(column).for_each(|(o, &a)| *o = q.bin(a) as u16),
+                }
             }
         }
         Ok(Codes {
@@ -217,13 +227,20 @@ impl OneHot {
         let (bins, words) = (codes.bins, members.len().div_ceil(64));
         let mut bits = vec![0_u64; neurons.len() * (bins - 1) * words];
         let mut own = vec![0_u64; neurons.len() * bins];
+        // One word per bin for 64 members at a time, then counted and stored.
+        let mut word = vec![0_u64; bins];
         for (k, &n) in neurons.iter().enumerate() {
             let c = codes.neuron(n);
-            for (r, &s) in members.iter().enumerate() {
-                let b = c[sample(s)] as usize;
-                own[k * bins + b] += 1;
-                if b > 0 {
-                    bits[(k * (bins - 1) + b - 1) * words + r / 64] |= 1 << (r % 64);
+            for (w, chunk) in members.chunks(64).enumerate() {
+                word.fill(0);
+                for (r, &s) in chunk.iter().enumerate() {
+                    word[c[sample(s)] as usize] |= 1 << r;
+                }
+                for (b, &bits_b) in word.iter().enumerate() {
+                    own[k * bins + b] += u64::from(bits_b.count_ones());
+                    if b > 0 {
+                        bits[(k * (bins - 1) + b - 1) * words + w] = bits_b;
+                    }
                 }
             }
         }
@@ -514,7 +531,9 @@ impl PairRecorder {
             .into());
         }
         check_labels(labels, counts.classes)?;
-        check_finite(0, counts.num_samples as usize, batch)?;
+        if !batch.iter().all(|a| a.is_finite()) {
+            check_finite(0, counts.num_samples as usize, batch)?; // names the value
+        }
         let codes = Codes::new(batch, &self.quantizer)?;
         let tables = count_pairs(&codes, labels, counts.classes, &counts.pairs, None)?;
         counts.add(&tables, labels.len() as u64)?;

@@ -1,8 +1,8 @@
 //! Every measure of one pair table, and the four-atom decompositions.
 
-use super::blackwell::blackwell;
+use super::blackwell::{blackwell, polytope_vertices};
 use super::broja::{max_conditional_entropy, max_conditional_entropy_conic};
-use super::closed::{mutual_informations, williams_beer};
+use super::closed::Marginals;
 use super::table::{Compact, PairTable};
 use crate::Result;
 use crate::measures::{Estimator, Units};
@@ -23,6 +23,27 @@ pub struct PairSettings {
     /// Only the closed forms: `red_broja` and `red_prec` (and their atoms)
     /// are not computed (for null models and quick scans).
     pub closed_forms_only: bool,
+    /// What a [`PairAnalysis`](super::PairAnalysis) does when one pair's
+    /// measures fail: stop (the default) or record the failure and go on.
+    pub on_failure: OnFailure,
+}
+
+/// What a [`PairAnalysis`](super::PairAnalysis) does with a pair whose
+/// measures fail (a `red_broja` or `red_prec` program past its limit, a
+/// solver that does not converge).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
+pub enum OnFailure {
+    /// The analysis fails with [`PairsError::AtPair`](super::PairsError::AtPair) naming the first failing pair.
+    #[default]
+    Stop,
+    /// The pair is left out of the measures and listed, with its error, in
+    /// [`PairAnalysis::failures`](super::PairAnalysis::failures).
+    Record,
 }
 
 impl PairSettings {
@@ -157,38 +178,41 @@ impl PairMeasures {
     /// [`PairsError::Solver`](super::PairsError::Solver) or [`PairsError::TooLarge`](super::PairsError::TooLarge) from `red_broja`
     /// or `red_prec` of a large multi-bin table.
     pub fn compute(table: &PairTable, settings: &PairSettings) -> Result<Self> {
-        Self::of_compact(&table.compact()?, settings)
+        Ok(Self::with_occupancy(table, settings)?.0)
     }
 
-    pub(super) fn of_compact(c: &Compact, settings: &PairSettings) -> Result<Self> {
-        let [mi_1, mi_2, joint_mi] = mutual_informations(c, settings.estimator)?;
+    /// The measures and the occupied `(B1, B2, C)` of the table.
+    pub(super) fn with_occupancy(table: &PairTable, settings: &PairSettings) -> Result<(Self, (usize, usize, usize))> {
+        let margins = Marginals::new(table)?;
+        let [mi_1, mi_2, joint_mi] = margins.mutual_informations(settings.estimator, table)?;
         let (red_broja, red_prec) = if settings.closed_forms_only {
             (None, None)
         } else {
-            // A `Named` estimator was refused by `mutual_informations` above.
             let plug_in = match settings.estimator {
                 Estimator::MillerMadow => {
-                    let [a, b, _] = mutual_informations(c, Estimator::PlugIn)?;
+                    let [a, b, _] = margins.mutual_informations(Estimator::PlugIn, table)?;
                     [a, b]
                 }
                 _ => [mi_1, mi_2],
             };
+            let c = table.compact()?;
             (
-                Some(broja_nats(c, plug_in, max_conditional_entropy)?),
-                Some(blackwell(c)?.nats),
+                Some(broja_nats(&c, plug_in, max_conditional_entropy)?),
+                Some(blackwell(&c)?.nats),
             )
         };
         let u = |nats: f64| settings.units.from_nats(nats);
-        Ok(PairMeasures {
+        let measures = PairMeasures {
             mi_1: u(mi_1),
             mi_2: u(mi_2),
             joint_mi: u(joint_mi),
             interaction_info: u(joint_mi - mi_1 - mi_2),
             red_mmi: u(mi_1.min(mi_2)),
-            red_wb: u(williams_beer(c)),
+            red_wb: u(margins.williams_beer()),
             red_broja: red_broja.map(u),
             red_prec: red_prec.map(u),
-        })
+        };
+        Ok((measures, margins.occupied()))
     }
 
     /// The value of a redundancy measure (`None` if it was not computed).
@@ -320,6 +344,31 @@ pub fn red_prec(table: &PairTable, units: Units) -> Result<f64> {
     Ok(units.from_nats(blackwell(&table.compact()?)?.nats))
 }
 
+/// The number of distinct vertices of the channel polytope over which
+/// `red_prec` is maximised (`n_q = B1 + B2 − 1` labelled outcomes, occupied
+/// bins): a check of the enumeration, not needed for the value, which
+/// [`red_prec`] finds from the extreme rays alone.
+///
+/// # Errors
+/// [`PairsError::Empty`](super::PairsError::Empty) for a table with no sample;
+/// [`PairsError::TooLarge`](super::PairsError::TooLarge) past [`MAX_ENUMERATION`](super::MAX_ENUMERATION).
+///
+/// # Examples
+///
+/// Two identical binary neurons: every channel is a map of the two bins to
+/// `n_q = 3` outcomes, and the vertices are the `3² = 9` deterministic maps.
+///
+/// ```
+/// use infoablate::pairs::{PairTable, red_prec_vertices};
+///
+/// let copies = PairTable::from_counts(2, 2, 2, vec![5, 0, 0, 0, 0, 0, 0, 5])?;
+/// assert_eq!(red_prec_vertices(&copies)?, 9);
+/// # Ok::<(), infoablate::Error>(())
+/// ```
+pub fn red_prec_vertices(table: &PairTable) -> Result<u64> {
+    Ok(polytope_vertices(&table.compact()?)?)
+}
+
 /// `red_broja` of any pair table by Clarabel's exponential-cone solver (what
 /// [`red_broja`] uses beyond binary pairs; for binary pairs it agrees with
 /// the dedicated solver to the solver's tolerance, about `1e-8`).
@@ -331,7 +380,7 @@ pub fn red_broja_conic(table: &PairTable, units: Units) -> Result<f64> {
 }
 
 fn broja_of_table(table: &PairTable, units: Units, solve: MaxEntropy) -> Result<f64> {
+    let [mi_1, mi_2, _] = Marginals::new(table)?.mutual_informations(Estimator::PlugIn, table)?;
     let c = table.compact()?;
-    let [mi_1, mi_2, _] = mutual_informations(&c, Estimator::PlugIn)?;
     Ok(units.from_nats(broja_nats(&c, [mi_1, mi_2], solve)?))
 }

@@ -26,6 +26,7 @@
 //! | every measure of every pair | [`PairAnalysis::compute`] (or [`PairMeasures::compute`] for one table) |
 //! | a researcher's view | [`PairAnalysis::matrix`], [`top_k`](PairAnalysis::top_k), per-neuron [`neuron_means`](PairAnalysis::neuron_means) and a [`schedule`](PairAnalysis::schedule) for ablation |
 //! | significance | [`null_test`] (label permutation or within-class shuffle), [`benjamini_hochberg`] |
+//! | three sources or more | [`SourceTable`], [`red_mmi_sources`], [`red_wb_sources`] |
 //!
 //! # Examples
 //!
@@ -66,18 +67,20 @@ mod count;
 mod linalg;
 mod measures;
 mod null;
+mod sources;
 mod table;
 pub(crate) mod views;
 
-pub use analysis::{PairAnalysis, RankedPair, SampleSizeWarning};
+pub use analysis::{PairAnalysis, PairFailure, RankedPair, SampleSizeWarning};
 pub use blackwell::MAX_ENUMERATION;
 pub use broja::MAX_BROJA_CELLS;
 pub use count::{MAX_COUNTED_CELLS, MAX_GRAM_WORDS, PairCounts, PairRecorder, all_pairs};
 pub use measures::{
-    Atoms, COLUMNS, PairMeasures, PairSettings, Redundancy, interaction_info, joint_mi, mi_1, mi_2, red_broja,
-    red_broja_conic, red_mmi, red_prec, red_wb,
+    Atoms, COLUMNS, OnFailure, PairMeasures, PairSettings, Redundancy, interaction_info, joint_mi, mi_1, mi_2,
+    red_broja, red_broja_conic, red_mmi, red_prec, red_prec_vertices, red_wb,
 };
 pub use null::{NullModel, NullSpec, NullTest, benjamini_hochberg, null_test};
+pub use sources::{SourceTable, red_mmi_sources, red_wb_sources};
 pub use table::{MAX_CELLS, PairTable};
 
 /// Errors of pair tables and measures.
@@ -114,7 +117,8 @@ pub enum PairsError {
     #[error("red_broja: {0}")]
     Solver(String),
     /// The measures of one pair of a [`PairAnalysis`] failed: the pair and
-    /// the cause (the whole analysis stops at the first such pair).
+    /// the cause (with [`OnFailure::Stop`] the whole analysis stops at the
+    /// first such pair).
     #[error("pair ({i}, {j}): {source}")]
     AtPair {
         /// The first neuron of the pair.
@@ -136,7 +140,8 @@ pub enum PairsError {
     /// An exact enumeration of `red_prec` past its documented limit.
     #[error("red_prec: {count} candidate {what}s exceed the limit of {limit} (MAX_ENUMERATION)")]
     TooLarge {
-        /// What is enumerated: `support` (extreme rays) or `vertex`.
+        /// What is enumerated: `support` (extreme rays), `vertex` (bases of
+        /// the ray program), `face` or `face set` (the polytope's vertices).
         what: &'static str,
         /// How many candidates there would be.
         count: u64,

@@ -1,5 +1,6 @@
-//! Seeded null models of the closed-form pair measures, p-values, debiased
-//! values, and Benjamini–Hochberg over pairs.
+//! Seeded null models of the pair measures (the closed forms, or on request
+//! every column re-solved per draw), p-values, debiased values, and
+//! Benjamini–Hochberg over pairs.
 
 use ndarray::ArrayView2;
 use rand::SeedableRng;
@@ -38,6 +39,10 @@ pub struct NullSpec {
     pub shuffles: usize,
     /// The seed of the permutations.
     pub seed: u64,
+    /// Also re-solve `red_broja` and `red_prec` (and their atoms) for every
+    /// draw: a full [`PairMeasures::compute`] per pair and draw, hundreds of
+    /// times the closed forms' cost. `false` tests the closed forms only.
+    pub solved: bool,
 }
 
 /// Observed closed-form columns of every pair against a null model.
@@ -48,7 +53,8 @@ pub struct NullTest {
     pub model: NullModel,
     /// The number of null samples `S`.
     pub shuffles: usize,
-    /// The columns tested: the closed forms and their atoms, in [`COLUMNS`] order.
+    /// The columns tested, in [`COLUMNS`] order: the closed forms and their
+    /// atoms, and with [`NullSpec::solved`] every column.
     pub columns: Vec<&'static str>,
     /// The pairs.
     pub pairs: Vec<(usize, usize)>,
@@ -95,9 +101,11 @@ impl NullTest {
     }
 }
 
-/// Tests the closed-form columns of `pairs` of a layer against `shuffles`
-/// seeded draws of a null model (`red_broja` and `red_prec` are not
-/// re-solved per draw).
+/// Tests the closed-form columns of `pairs` of a layer (with
+/// [`NullSpec::solved`], every column, `red_broja` and `red_prec` re-solved
+/// per draw) against `shuffles` seeded draws of a null model. The draws
+/// depend on the seed only, so a solved and a closed-form test with one
+/// seed agree on the closed-form columns.
 ///
 /// # Errors
 /// [`PairsError::Parameter`] for 0 shuffles; the errors of
@@ -114,7 +122,7 @@ impl NullTest {
 /// let labels: Vec<usize> = (0..200).map(|s| s % 2).collect();
 /// let acts = Array2::from_shape_fn((200, 2), |(s, i)| if i == 0 { labels[s] as f32 } else { ((s * 7) % 3) as f32 });
 /// let q = LayerQuantizer::fit(Quantizer::binary(0.5)?, acts.view())?;
-/// let spec = NullSpec { model: NullModel::LabelPermutation, shuffles: 99, seed: 7 };
+/// let spec = NullSpec { model: NullModel::LabelPermutation, shuffles: 99, seed: 7, solved: false };
 /// let test = null_test(acts.view(), &labels, 2, &q, &[(0, 1)], &PairSettings::default(), spec)?;
 /// assert_eq!(test.p_values("mi_1")?, vec![0.01]); // no permutation reaches 1 bit
 /// assert!(test.debiased("mi_1")?[0] > 0.9);
@@ -127,7 +135,12 @@ pub fn null_test(
     quantizer: &LayerQuantizer,
     pairs: &[(usize, usize)],
     settings: &PairSettings,
-    NullSpec { model, shuffles, seed }: NullSpec,
+    NullSpec {
+        model,
+        shuffles,
+        seed,
+        solved,
+    }: NullSpec,
 ) -> Result<NullTest> {
     if shuffles == 0 {
         return Err(PairsError::Parameter {
@@ -136,12 +149,15 @@ pub fn null_test(
         }
         .into());
     }
-    let settings = settings.closed_forms_only();
+    let settings = PairSettings {
+        closed_forms_only: !solved,
+        ..*settings
+    };
     let counts = PairCounts::from_activations(activations, labels, classes, quantizer, pairs)?;
     let columns: Vec<&'static str> = COLUMNS
         .iter()
         .copied()
-        .filter(|c| !c.ends_with("broja") && !c.ends_with("prec"))
+        .filter(|c| solved || !(c.ends_with("broja") || c.ends_with("prec")))
         .collect();
     let values = |tables: &[super::PairTable]| -> Result<Vec<Vec<f64>>> {
         map_indices(tables.len(), |p| {

@@ -2,7 +2,6 @@
 //! its plug-in pmf with empty bins and classes dropped.
 
 use super::PairsError;
-use crate::measures::{CountTable, MeasureError};
 
 /// The joint counts `n[b1][b2][y]` of two neurons' bins and the class
 /// labels, `bins1 × bins2 × classes`.
@@ -205,7 +204,6 @@ pub(super) struct Compact {
     pub n1: usize,
     pub n2: usize,
     pub c: usize,
-    pub counts: Vec<u64>,
     /// `p(t1, t2, y)`, row-major as the counts.
     pub p: Vec<f64>,
     /// `p(t1, y)`, `n1 × c`.
@@ -235,30 +233,10 @@ impl Compact {
             n1,
             n2,
             c,
-            counts,
             p,
             p1y,
             p2y,
             py,
         }
-    }
-
-    /// The count table of `(T1, Y)`, `(T2, Y)` (`which` = 0, 1) or of the
-    /// pair as one variable with `n1·n2` values (`which` = 2).
-    pub fn marginal_table(&self, which: usize) -> Result<CountTable, MeasureError> {
-        let c = self.c;
-        if which == 2 {
-            return CountTable::from_counts(self.n1 * self.n2, c, self.counts.clone());
-        }
-        let bins = if which == 0 { self.n1 } else { self.n2 };
-        let mut counts = vec![0; bins * c];
-        for (cell, row) in self.counts.chunks_exact(c).enumerate() {
-            let bin = if which == 0 { cell / self.n2 } else { cell % self.n2 };
-            counts[bin * c..(bin + 1) * c]
-                .iter_mut()
-                .zip(row)
-                .for_each(|(t, &n)| *t += n);
-        }
-        CountTable::from_counts(bins, c, counts)
     }
 }

@@ -29,6 +29,10 @@ pub enum LayerQuantity {
     /// The mean of a per-neuron measure (`entropy`, `mutual_info`,
     /// `kl_selectivity`, `csi`) over the layer's neurons.
     NeuronMean(&'static str),
+    /// The mean over the layer's pairs of a pair column (`red_mmi`,
+    /// `red_wb`, `synergy_mmi`, `synergy_wb`, `interaction_info`), when
+    /// computed ([`InfoPlaneSettings::pairs`](crate::infoplane::InfoPlaneSettings::pairs)).
+    PairMean(&'static str),
 }
 
 impl LayerQuantity {
@@ -44,6 +48,7 @@ impl LayerQuantity {
             LayerQuantity::TotalCorrelation => Some(point.total_correlation),
             LayerQuantity::DistinctFraction => Some(point.distinct_fraction),
             LayerQuantity::NeuronMean(name) => point.neurons.iter().find(|s| s.measure == name).map(|s| s.mean),
+            LayerQuantity::PairMean(name) => point.pairs.as_ref().and_then(|p| p.get(name)),
         }
     }
 
@@ -62,6 +67,7 @@ impl LayerQuantity {
             LayerQuantity::DistinctFraction => "distinct codewords / samples (fraction)".into(),
             LayerQuantity::NeuronMean("csi") => "mean csi over the neurons (index, dimensionless)".into(),
             LayerQuantity::NeuronMean(name) => format!("mean {name} over the neurons, plug-in ({units})"),
+            LayerQuantity::PairMean(name) => format!("mean {name} over the neuron pairs, plug-in ({units})"),
         }
     }
 }
