@@ -154,6 +154,9 @@ fn analyse(inputs: &Inputs<'_>, layer: usize, band: &RandomBand) -> Result<Layer
         model: NullModel::WithinClassShuffle,
         shuffles: inputs.shuffles,
         seed: inputs.seed,
+        // The closed forms only: re-solving BROJA and I_∩^≺ per draw is the
+        // cost this step keeps out.
+        solved: false,
     };
     let null = null_test(acts, labels, classes, &quantizer, &pairs, &settings, spec)?;
     seconds[1] = clock.elapsed().as_secs_f64();
