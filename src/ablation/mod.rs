@@ -20,6 +20,7 @@ mod curve;
 mod engine;
 mod evaluate;
 mod fast;
+mod gemm;
 mod metric;
 mod per_layer;
 mod plain;
