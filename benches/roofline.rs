@@ -19,8 +19,9 @@
 //! bound on the multiple).
 //!
 //! Run with `RAYON_NUM_THREADS=1 cargo bench --bench roofline`: the bound
-//! is for one core. Times are the best of three runs; CPU seconds are the
-//! process's user + system time over the same runs (Linux only).
+//! is for one core. Every figure is CPU time (the process's, from
+//! `clock_gettime`), the best of three runs, so that other work on a shared
+//! machine does not inflate it; the wall time of the fast path is printed too.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -46,32 +47,25 @@ const GLOBAL_STEP: usize = 5;
 /// The plain path is timed on every `PLAIN_STEP`-th checkpoint.
 const PLAIN_STEP: usize = 10;
 
-/// The process's CPU time so far (user + system), from `/proc/self/stat`;
-/// 0 where that file does not exist.
+/// The process's CPU time so far, in seconds.
 fn cpu_seconds() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
-        return 0.0;
-    };
-    // Fields after the command name (which ends with ')'): utime and stime are the 12th and 13th.
-    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks: f64 = fields
-        .get(11..13)
-        .map_or(0.0, |f| f.iter().filter_map(|v| v.parse::<f64>().ok()).sum());
-    ticks / 100.0
+    let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `t` is a valid timespec to write to.
+    let status = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut t) };
+    assert_eq!(status, 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID)");
+    t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9
 }
 
-/// Best wall time of `RUNS` calls of `f`, and the CPU time per call.
+/// The least CPU time and the least wall time of `RUNS` calls of `f`.
 fn time(mut f: impl FnMut()) -> (f64, f64) {
-    let cpu = cpu_seconds();
-    let best = (0..RUNS)
-        .map(|_| {
-            let start = Instant::now();
-            f();
-            start.elapsed().as_secs_f64()
-        })
-        .fold(f64::INFINITY, f64::min);
-    (best, (cpu_seconds() - cpu) / RUNS as f64)
+    (0..RUNS).fold((f64::INFINITY, f64::INFINITY), |(cpu, wall), _| {
+        let (start_cpu, start) = (cpu_seconds(), Instant::now());
+        f();
+        (
+            cpu.min(cpu_seconds() - start_cpu),
+            wall.min(start.elapsed().as_secs_f64()),
+        )
+    })
 }
 
 /// GFLOP/s of `c = a·b + c` with ndarray for `rows × k` by `k × m`.
@@ -81,21 +75,29 @@ fn sgemm_rate(rows: usize, k: usize, m: usize) -> f64 {
     let b = Array2::from_shape_fn((k, m), |_| rng.random::<f32>());
     let mut c = Array2::<f32>::zeros((rows, m));
     let reps = (2e9 / (2.0 * (rows * k * m) as f64)).ceil() as usize;
-    let (wall, _) = time(|| {
+    let (cpu, _) = time(|| {
         for _ in 0..reps {
             general_mat_mul(1.0, &a, &b, 1.0, &mut c);
         }
         black_box(&c);
     });
-    2.0 * (rows * k * m * reps) as f64 / wall / 1e9
+    2.0 * (rows * k * m * reps) as f64 / cpu / 1e9
 }
 
-/// Seconds per value of an activation over a `SAMPLES × 100` block.
+/// Seconds per value of an activation over a `128 × 100` block (in cache,
+/// as the fast path's blocks are), applied `REPS` times to fresh values.
 fn activation_cost(activation: Activation) -> f64 {
+    const REPS: usize = 2_000;
     let mut rng = StdRng::seed_from_u64(2);
-    let mut z = Array2::from_shape_fn((SAMPLES, 100), |_| rng.random::<f32>() * 8.0 - 4.0);
-    let (wall, _) = time(|| activation.apply(black_box(z.view_mut())));
-    wall / z.len() as f64
+    let z = Array2::from_shape_fn((128, 100), |_| rng.random::<f32>() * 8.0 - 4.0);
+    let mut block = z.clone();
+    let (cpu, _) = time(|| {
+        for _ in 0..REPS {
+            block.assign(&z);
+            activation.apply(black_box(block.view_mut()));
+        }
+    });
+    cpu / (REPS * z.len()) as f64
 }
 
 /// Seconds per row of scoring 10 logits.
@@ -103,14 +105,14 @@ fn score_cost() -> f64 {
     let mut rng = StdRng::seed_from_u64(3);
     let logits = Array2::from_shape_fn((SAMPLES, 10), |_| rng.random::<f32>() * 10.0);
     let labels: Vec<usize> = (0..SAMPLES).map(|s| s % 10).collect();
-    let (wall, _) = time(|| {
+    let (cpu, _) = time(|| {
         let mut metric = Metric::new();
         for (row, &y) in logits.outer_iter().zip(&labels) {
             metric.add(row.as_slice().expect("contiguous"), y);
         }
         black_box(metric);
     });
-    wall / SAMPLES as f64
+    cpu / SAMPLES as f64
 }
 
 /// What the bound charges: GEMM flops (by output width), activations, rows scored.
@@ -183,9 +185,12 @@ fn main() {
     let data = Dataset::new(inputs, labels, 10).expect("valid data");
     let score = score_cost();
     println!("scoring: {:.1} ns per row", score * 1e9);
+    for activation in [Activation::Relu, Activation::Tanh, Activation::Sigmoid] {
+        println!("{activation}: {:.2} ns per value", activation_cost(activation) * 1e9);
+    }
     println!(
         "\n{:<8} {:<5} {:<7} {:>6} {:>9} {:>9} {:>8} {:>9} {:>10}",
-        "act", "repl", "scope", "points", "bound s", "fast s", "×bound", "fast CPU", "plain s"
+        "act", "repl", "scope", "points", "bound s", "fast s", "×bound", "fast wall", "plain s"
     );
     for activation in [Activation::Relu, Activation::Tanh, Activation::Sigmoid] {
         let init = if activation == Activation::Relu {
@@ -225,7 +230,7 @@ fn main() {
                 let neurons = plan.neurons().to_vec();
                 let schedule = schedule.at(ks.clone());
                 let work = count_work(&neurons, &ks, &hidden, &replacement);
-                let (fast, fast_cpu) = time(|| {
+                let (fast, fast_wall) = time(|| {
                     let engine = Engine::new(&mlp, &data)
                         .expect("fits")
                         .replacement(replacement.clone())
@@ -252,7 +257,7 @@ fn main() {
                     bound,
                     fast,
                     fast / bound,
-                    fast_cpu,
+                    fast_wall,
                     plain
                 );
             }
