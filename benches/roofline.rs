@@ -129,11 +129,12 @@ struct Work {
 }
 
 impl Work {
-    /// Adds `rows` rows propagated from the pre-activation of hidden layer
-    /// `from` (0-based; `SIZES.len() − 2` is the logits) to the scores.
-    fn propagate(&mut self, rows: f64, from: usize) {
+    /// Adds `rows` rows changed by removals in hidden layer `ablated`
+    /// (0-based), propagated from the pre-activation of the layer above it
+    /// to the scores.
+    fn propagate(&mut self, rows: f64, ablated: usize) {
         let hidden = SIZES.len() - 2;
-        for m in from..hidden {
+        for m in ablated + 1..hidden {
             self.activations += rows * SIZES[m + 1] as f64;
             let flops = 2.0 * rows * (SIZES[m + 1] * SIZES[m + 2]) as f64;
             if m + 1 == hidden {
@@ -230,22 +231,18 @@ fn main() {
                 let neurons = plan.neurons().to_vec();
                 let schedule = schedule.at(ks.clone());
                 let work = count_work(&neurons, &ks, &hidden, &replacement);
-                let (fast, fast_wall) = time(|| {
+                // A fresh engine per run: the fast path's one-time forward pass is timed too.
+                let run = |path: Path, schedule: &Schedule| {
                     let engine = Engine::new(&mlp, &data)
                         .expect("fits")
                         .replacement(replacement.clone())
-                        .path(Path::Fast);
-                    black_box(engine.run(&schedule).expect("runs"));
-                });
+                        .path(path);
+                    black_box(engine.run(schedule).expect("runs"));
+                };
+                let (fast, fast_wall) = time(|| run(Path::Fast, &schedule));
                 let some: Vec<usize> = ks.iter().copied().step_by(PLAIN_STEP).collect();
                 let plain_schedule = Schedule::random(7, scope).at(some.clone());
-                let (plain, _) = time(|| {
-                    let engine = Engine::new(&mlp, &data)
-                        .expect("fits")
-                        .replacement(replacement.clone())
-                        .path(Path::Plain);
-                    black_box(engine.run(&plain_schedule).expect("runs"));
-                });
+                let (plain, _) = time(|| run(Path::Plain, &plain_schedule));
                 let plain = plain * ks.len() as f64 / some.len() as f64;
                 let bound = machine.bound(&work);
                 println!(
