@@ -222,5 +222,47 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench);
+/// Counting alone (the quantizer fitted beforehand), 30 equal-width bins,
+/// beside the straightforward per-neuron loop: `cargo bench --bench measures -- counting`.
+fn counting(c: &mut Criterion) {
+    let (acts, labels) = synthetic();
+    let equal_width = Quantizer::equal_width(30).unwrap();
+    let fitted = LayerQuantizer::fit(equal_width, acts.view()).unwrap();
+    let mut group = c.benchmark_group("counting_60000x1000x10");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(8));
+    group.throughput(Throughput::Elements((SAMPLES * NEURONS) as u64));
+    group.bench_function("equal_width_30", |b| {
+        b.iter(|| LayerCounts::from_activations(0, acts.view(), &labels, CLASSES, &fitted).unwrap())
+    });
+    group.throughput(Throughput::Elements((SAMPLES * NAIVE_NEURONS) as u64));
+    group.bench_function("straightforward_equal_width_30", |b| {
+        b.iter(|| naive_counts(black_box(acts.view()), &labels, &fitted))
+    });
+    group.finish();
+    // the straightforward counts are the library's
+    let lib = LayerCounts::from_activations(0, acts.view(), &labels, CLASSES, &fitted).unwrap();
+    for (j, table) in naive_counts(acts.view(), &labels, &fitted).iter().enumerate() {
+        assert_eq!(lib.table(j).unwrap().as_slice(), &table[..], "neuron {j}");
+    }
+}
+
+/// The straightforward count of the first `NAIVE_NEURONS` neurons: per
+/// neuron, bin each value of its column and increment `n[b][y]`.
+fn naive_counts(acts: ArrayView2<'_, f32>, labels: &[usize], fitted: &LayerQuantizer) -> Vec<Vec<u64>> {
+    (0..NAIVE_NEURONS)
+        .map(|j| {
+            let q = fitted.neuron(j).unwrap();
+            let mut table = vec![0_u64; q.quantizer().bins() * CLASSES];
+            for (&a, &y) in acts.column(j).iter().zip(labels) {
+                table[q.bin(a) * CLASSES + y] += 1;
+            }
+            table
+        })
+        .collect()
+}
+
+criterion_group!(benches, bench, counting);
 criterion_main!(benches);

@@ -15,22 +15,29 @@
 //! differs from its replacement — for ReLU and zero replacement, the samples
 //! where the neuron fires.
 //!
-//! Propagation gathers the dirty rows into one block that runs through the
-//! layers with one GEMM per layer into reused buffers, and the samples are
-//! rescored straight from the block's logits. A GEMM skips the neurons of its
+//! Propagation gathers the dirty rows into blocks of [`PIECE`] rows, each of
+//! which runs through all the layers with one GEMM per layer into reused
+//! buffers small enough to stay in L2 (see [`gemm`](super::gemm)), and at a
+//! checkpoint its samples are rescored straight from the block's logits
+//! before the next block starts. A GEMM skips the neurons of its
 //! input layer that are clamped to zero (their terms are exact zeros), which
 //! shrinks the upper layers' GEMMs as a global schedule goes on. Caches are
 //! flat row-major vectors, so the per-sample work (gather, scatter, rank-1
 //! update) is a loop over a contiguous slice rather than a small ndarray call
 //! per row.
 
-use ndarray::linalg::general_mat_mul;
-use ndarray::{Array2, ArrayView2, ArrayViewMut2, s};
+use ndarray::{ArrayView2, ArrayViewMut2, s};
 
+use super::gemm::{Packed, shape_error};
 use super::metric::{Metric, Tally, overflow};
 use super::plan::Plan;
 use crate::Result;
 use crate::network::{Clamps, NetworkError, Resumable};
+
+/// Rows propagated together: two blocks of 128 rows of a 100-wide layer
+/// (50 KB each) and a 100 × 100 read-out (40 KB) stay in a 512 KB L2 with
+/// room to spare, where a whole chunk's blocks (512 rows) would not.
+const PIECE: usize = 128;
 
 /// The read-outs of the hidden layers from `base` up, checked once to chain
 /// (each one's output width is the next one's input width).
@@ -43,8 +50,8 @@ pub(super) struct Readouts {
 
 /// The affine map `z = h·Wᵀ + b` that reads one hidden layer.
 struct Readout {
-    /// `Wᵀ` (`width × next`), the GEMM operand for propagated blocks.
-    weights: Array2<f32>,
+    /// `Wᵀ` (`width × next`), packed: the GEMM operand for propagated blocks.
+    weights: Packed,
     /// `b` (`next`).
     bias: Vec<f32>,
     /// `Wᵀ` in `f64`, row-major: neuron `i`'s outgoing weights are the
@@ -69,7 +76,7 @@ impl Readouts {
                     .into());
                 }
                 Ok(Readout {
-                    weights: w.t().as_standard_layout().into_owned(),
+                    weights: Packed::new(w.t().iter().copied().collect(), widths[l], next)?,
                     bias: b.to_vec(),
                     outgoing: Rows {
                         data: w.t().iter().map(|&v| f64::from(v)).collect(),
@@ -85,31 +92,18 @@ impl Readouts {
 impl Readout {
     /// Width of the layer this read-out reads.
     fn width(&self) -> usize {
-        self.weights.nrows()
+        self.weights.depth()
     }
 
     /// Width of the pre-activation it produces.
     fn next(&self) -> usize {
-        self.weights.ncols()
+        self.weights.width()
     }
 
     /// `out = input·Wᵀ + b` for `rows` rows of `input`, as one GEMM into the
-    /// reused buffer `out`: the bias is preloaded and added by the GEMM's `β = 1`.
+    /// reused buffer `out`.
     fn apply(&self, input: &[f32], rows: usize, out: &mut Vec<f32>) -> Result<()> {
-        self.apply_with(self.weights.view(), input, rows, out)
-    }
-
-    /// As [`apply`](Readout::apply) with `weights` standing for `Wᵀ` (rows of
-    /// it, matching the columns of `input`).
-    fn apply_with(&self, weights: ArrayView2<'_, f32>, input: &[f32], rows: usize, out: &mut Vec<f32>) -> Result<()> {
-        out.clear();
-        for _ in 0..rows {
-            out.extend_from_slice(&self.bias);
-        }
-        let input = matrix(input, rows, weights.nrows())?;
-        let mut output = matrix_mut(out, rows, self.next())?;
-        general_mat_mul(1.0, &input, &weights, 1.0, &mut output);
-        Ok(())
+        self.weights.apply(input, rows, &self.bias, out)
     }
 }
 
@@ -123,6 +117,8 @@ struct Pruned {
     keep: Vec<usize>,
     /// Rows `keep` of `Wᵀ`, row-major (`keep.len() × next`).
     weights: Vec<f32>,
+    /// `weights` packed, until the next neuron is dropped.
+    packed: Option<Packed>,
     /// The block's kept columns, reused.
     block: Vec<f32>,
 }
@@ -132,7 +128,8 @@ impl Pruned {
     fn new(readout: &Readout) -> Self {
         Pruned {
             keep: (0..readout.width()).collect(),
-            weights: readout.weights.iter().copied().collect(),
+            weights: readout.weights.rows().to_vec(),
+            packed: None,
             block: Vec::new(),
         }
     }
@@ -142,6 +139,7 @@ impl Pruned {
         if let Ok(pos) = self.keep.binary_search(&neuron) {
             self.keep.remove(pos);
             self.weights.drain(pos * next..(pos + 1) * next);
+            self.packed = None;
         }
     }
 
@@ -151,8 +149,13 @@ impl Pruned {
         for row in block.chunks_exact(readout.width()) {
             self.block.extend(self.keep.iter().map(|&i| row[i]));
         }
-        let weights = matrix(&self.weights, self.keep.len(), readout.next())?;
-        readout.apply_with(weights, &self.block, rows, out)
+        let packed = match self.packed.take() {
+            Some(packed) => packed,
+            None => Packed::new(self.weights.clone(), self.keep.len(), readout.next())?,
+        };
+        let applied = packed.apply(&self.block, rows, &readout.bias, out);
+        self.packed = Some(packed);
+        applied
     }
 }
 
@@ -186,26 +189,10 @@ impl<T> Rows<T> {
     }
 }
 
-/// Views the first `rows` rows of a flat row-major buffer as a matrix.
-fn matrix(data: &[f32], rows: usize, width: usize) -> Result<ArrayView2<'_, f32>> {
-    let len = data.len();
-    ArrayView2::from_shape((rows, width), data).map_err(|_| shape_error(rows, width, len))
-}
-
 /// Views the first `rows` rows of a flat row-major buffer as a mutable matrix.
 fn matrix_mut(data: &mut [f32], rows: usize, width: usize) -> Result<ArrayViewMut2<'_, f32>> {
     let len = data.len();
     ArrayViewMut2::from_shape((rows, width), data).map_err(|_| shape_error(rows, width, len))
-}
-
-/// A buffer too short for the block it should hold (a broken invariant).
-fn shape_error(rows: usize, width: usize, len: usize) -> crate::Error {
-    NetworkError::Shape {
-        what: "fast-path block buffer".into(),
-        expected: vec![rows, width],
-        got: vec![len],
-    }
-    .into()
 }
 
 /// Copies a hidden layer's output handed to the forward hook into a flat cache.
@@ -383,7 +370,7 @@ impl<'a> Chunk<'a> {
     /// Replaces neuron `neuron` of hidden layer `layer` (a target) by `value`.
     fn ablate(&mut self, layer: usize, neuron: usize, value: f32) -> Result<()> {
         if !self.dirty.is_empty() && self.pending <= layer {
-            self.propagate(layer + 1)?;
+            self.propagate(layer + 1, false)?;
         }
         self.clamps.set(layer, neuron, value);
         let j = layer - self.readouts.base;
@@ -421,55 +408,74 @@ impl<'a> Chunk<'a> {
     }
 
     /// Brings the dirty samples up to date through the pre-activation of
-    /// hidden layer `upto` (the logits for `upto = num_hidden`): one block of
-    /// rows runs through the layers, stored only where a target needs it, and
-    /// is left in `block`.
-    fn propagate(&mut self, upto: usize) -> Result<()> {
+    /// hidden layer `upto` (the logits for `upto = num_hidden`), [`PIECE`]
+    /// rows at a time: each piece runs through the layers, stored only where
+    /// a target needs it, and with `score` (for `upto = num_hidden`) its
+    /// samples are rescored from its logits. Gives the first sample whose
+    /// logits are not finite, if any (rescoring stops there).
+    fn propagate(&mut self, upto: usize, score: bool) -> Result<Option<usize>> {
+        let dirty = std::mem::take(&mut self.dirty);
+        let failed = self.propagate_rows(&dirty, upto, score);
+        self.dirty = dirty;
+        self.pending = self.pending.max(upto);
+        failed
+    }
+
+    /// [`propagate`](Chunk::propagate) for the samples `dirty`.
+    fn propagate_rows(&mut self, dirty: &[usize], upto: usize, score: bool) -> Result<Option<usize>> {
         let base = self.readouts.base;
-        let rows = self.dirty.len();
-        let source = &self.z[self.pending - base - 1];
-        self.block.clear();
-        for &s in &self.dirty {
-            self.block.extend(source.row(s).iter().map(|&v| v as f32));
-        }
-        for m in self.pending..upto {
-            let j = m - base;
-            let readout = &self.readouts.layers[j];
-            let mut block = matrix_mut(&mut self.block, rows, readout.width())?;
-            self.network.activate(m, block.view_mut())?;
-            self.clamps.apply(m, block);
-            if self.targets[j] {
-                let h = &mut self.h[j];
-                for (from, &s) in self.block.chunks_exact(h.width).zip(&self.dirty) {
-                    h.row_mut(s).copy_from_slice(from);
-                }
+        let (below, above) = self.z.split_at_mut(self.pending - base);
+        let source = &below[self.pending - base - 1];
+        for piece in dirty.chunks(PIECE) {
+            let rows = piece.len();
+            self.block.clear();
+            for &s in piece {
+                self.block.extend(source.row(s).iter().map(|&v| v as f32));
             }
-            match &mut self.pruned[j] {
-                Some(pruned) if pruned.keep.len() < readout.width() => {
-                    pruned.apply(readout, &self.block, rows, &mut self.next)?;
-                }
-                _ => readout.apply(&self.block, rows, &mut self.next)?,
-            }
-            if self.complete[j] {
-                let z = &mut self.z[j];
-                for (from, &s) in self.next.chunks_exact(z.width).zip(&self.dirty) {
-                    for (to, &v) in z.row_mut(s).iter_mut().zip(from) {
-                        *to = f64::from(v);
+            for m in self.pending..upto {
+                let j = m - base;
+                let readout = &self.readouts.layers[j];
+                let mut block = matrix_mut(&mut self.block, rows, readout.width())?;
+                self.network.activate(m, block.view_mut())?;
+                self.clamps.apply(m, block);
+                if self.targets[j] {
+                    let h = &mut self.h[j];
+                    for (from, &s) in self.block.chunks_exact(h.width).zip(piece) {
+                        h.row_mut(s).copy_from_slice(from);
                     }
                 }
+                match &mut self.pruned[j] {
+                    Some(pruned) if pruned.keep.len() < readout.width() => {
+                        pruned.apply(readout, &self.block, rows, &mut self.next)?;
+                    }
+                    _ => readout.apply(&self.block, rows, &mut self.next)?,
+                }
+                if self.complete[j] {
+                    let z = &mut above[m - self.pending];
+                    for (from, &s) in self.next.chunks_exact(z.width).zip(piece) {
+                        for (to, &v) in z.row_mut(s).iter_mut().zip(from) {
+                            *to = f64::from(v);
+                        }
+                    }
+                }
+                std::mem::swap(&mut self.block, &mut self.next);
             }
-            std::mem::swap(&mut self.block, &mut self.next);
+            if score {
+                let classes = self.logits_row.len();
+                let mut logits = self.block.chunks_exact(classes).zip(piece);
+                if let Some((_, &s)) = logits.find(|&(logits, &s)| !self.scores.set(s, logits)) {
+                    return Ok(Some(s));
+                }
+            }
         }
-        self.pending = self.pending.max(upto);
-        Ok(())
+        Ok(None)
     }
 
     /// Propagates every pending change to the logits and rescores.
     fn checkpoint<T: Tally>(&mut self) -> Result<T> {
         if !self.dirty.is_empty() {
             let failed = if self.pending < self.num_hidden() {
-                self.propagate(self.num_hidden())?;
-                self.rescore_block()
+                self.propagate(self.num_hidden(), true)?
             } else {
                 self.rescore_cached()
             };
@@ -481,14 +487,6 @@ impl<'a> Chunk<'a> {
         }
         self.pending = self.num_hidden();
         Ok(T::from_samples(&self.scores.correct, &self.scores.loss))
-    }
-
-    /// Rescores the dirty samples from the logits `propagate` left in
-    /// `block`; the first sample whose logits are not finite, if any.
-    fn rescore_block(&mut self) -> Option<usize> {
-        let classes = self.logits_row.len();
-        let mut rows = self.block.chunks_exact(classes).zip(&self.dirty);
-        rows.find(|&(logits, &s)| !self.scores.set(s, logits)).map(|(_, &s)| s)
     }
 
     /// Rescores the dirty samples from the cached logits `z[last]` (when only

@@ -24,6 +24,7 @@ mod curve;
 mod engine;
 mod evaluate;
 mod fast;
+mod gemm;
 mod interaction;
 mod metric;
 mod per_layer;

@@ -287,13 +287,13 @@ fn binary_bin(a: f64, threshold: f64) -> usize {
 
 #[inline(always)]
 fn equal_width_bin(a: f64, lo: f64, hi: f64, bins: usize) -> usize {
-    if hi == lo {
-        return 0;
-    }
-    // `x as usize` is `floor(x)` for `x ≥ 0` and saturates to 0 below (values
-    // below `lo`), so this is `min(B−1, floor(x))` clamped at 0, without a
-    // call to `floor`.
-    (((a - lo) / (hi - lo) * bins as f64) as usize).min(bins - 1)
+    let x = (a - lo) / (hi - lo) * bins as f64;
+    // `max` takes NaN and values below `lo` to 0 and `min` caps at `B`
+    // (`B ≤ MAX_BINS`), so `as i32` is `floor(x)`, in range: this is
+    // `min(B−1, floor(x))` clamped at 0, without a branch or a call to
+    // `floor`, so a loop of it vectorizes. A constant neuron is bin 0.
+    let b = (x.max(0.0).min(bins as f64) as i32 as usize).min(bins - 1);
+    if hi == lo { 0 } else { b }
 }
 
 #[inline(always)]

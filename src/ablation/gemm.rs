@@ -1,0 +1,303 @@
+//! The fast path's matrix product `out = input·W + b` for blocks of
+//! propagated rows, with `W` packed once per read-out.
+//!
+//! On x86-64 CPUs with AVX2 and FMA (detected at run time) a register-blocked
+//! kernel reads `W` from column panels packed when the read-out is prepared,
+//! so no call packs anything. It computes every output exactly as
+//! `matrixmultiply`'s FMA kernel (what ndarray's `general_mat_mul` runs on
+//! those CPUs): each entry is a fused multiply-add chain over the inner index
+//! in order, from zero, added to the output (which holds `b`) once per block
+//! of [`DEPTH`] inner indices. So the result is the same bit for bit, and, since
+//! no entry's sum depends on the other rows, the same whatever the number of
+//! rows in a block. Elsewhere the product is `general_mat_mul` itself.
+
+use ndarray::linalg::general_mat_mul;
+use ndarray::{ArrayView2, ArrayViewMut2};
+
+use crate::Result;
+use crate::network::NetworkError;
+
+/// Columns of `W` in a packed panel: two AVX vectors.
+const PANEL: usize = 16;
+/// Rows of `input` per call of the micro-kernel: twelve accumulators.
+const ROWS: usize = 6;
+/// Inner indices summed before the running sum is added to the output:
+/// `matrixmultiply`'s `kc` for `f32`, so that deep products split as it does.
+const DEPTH: usize = 256;
+
+/// `W` (`depth × width`, row-major), and on CPUs with AVX2 and FMA the same
+/// in column panels of [`PANEL`]: panel `p` holds columns `16p … 16p + 15`
+/// (zero beyond `width`) of every row, one row after the other.
+pub(super) struct Packed {
+    /// `W`, row-major.
+    plain: Vec<f32>,
+    /// The column panels, when the kernel runs (empty otherwise).
+    panels: Vec<f32>,
+    /// Rows of `W` (the inner dimension of the product).
+    depth: usize,
+    /// Columns of `W`.
+    width: usize,
+}
+
+impl Packed {
+    /// Packs the row-major `depth × width` matrix `plain` (no panels for an
+    /// empty matrix: its product is the bias alone, or empty).
+    pub(super) fn new(plain: Vec<f32>, depth: usize, width: usize) -> Result<Self> {
+        if plain.len() != depth * width {
+            return Err(shape_error(depth, width, plain.len()));
+        }
+        let mut panels = Vec::new();
+        if simd() && depth > 0 && width > 0 {
+            let count = width.div_ceil(PANEL);
+            panels = vec![0.0; count * depth * PANEL];
+            for (p, panel) in panels.chunks_exact_mut(depth * PANEL).enumerate() {
+                let cols = PANEL.min(width - p * PANEL);
+                for (row, from) in panel.chunks_exact_mut(PANEL).zip(plain.chunks_exact(width)) {
+                    row[..cols].copy_from_slice(&from[p * PANEL..p * PANEL + cols]);
+                }
+            }
+        }
+        Ok(Packed {
+            plain,
+            panels,
+            depth,
+            width,
+        })
+    }
+
+    /// Rows of `W`.
+    pub(super) fn depth(&self) -> usize {
+        self.depth
+    }
+
+    /// Columns of `W`.
+    pub(super) fn width(&self) -> usize {
+        self.width
+    }
+
+    /// `W`, row-major.
+    pub(super) fn rows(&self) -> &[f32] {
+        &self.plain
+    }
+
+    /// `out = input·W + bias` for the first `rows` rows of the row-major
+    /// `input` (`depth` wide), into the reused buffer `out`.
+    pub(super) fn apply(&self, input: &[f32], rows: usize, bias: &[f32], out: &mut Vec<f32>) -> Result<()> {
+        if input.len() < rows * self.depth || bias.len() != self.width {
+            return Err(shape_error(rows, self.depth, input.len()));
+        }
+        out.clear();
+        for _ in 0..rows {
+            out.extend_from_slice(bias);
+        }
+        if self.depth == 0 || rows == 0 {
+            return Ok(());
+        }
+        #[cfg(target_arch = "x86_64")]
+        if !self.panels.is_empty() {
+            // SAFETY: the panels are packed only when `simd` detected AVX2 and
+            // FMA; the lengths were checked above.
+            unsafe { product_avx2(&input[..rows * self.depth], self, out) };
+            return Ok(());
+        }
+        let input = ArrayView2::from_shape((rows, self.depth), &input[..rows * self.depth])
+            .map_err(|_| shape_error(rows, self.depth, input.len()))?;
+        let weights = ArrayView2::from_shape((self.depth, self.width), &self.plain)
+            .map_err(|_| shape_error(self.depth, self.width, self.plain.len()))?;
+        let len = out.len();
+        let mut output = ArrayViewMut2::from_shape((rows, self.width), &mut out[..])
+            .map_err(|_| shape_error(rows, self.width, len))?;
+        general_mat_mul(1.0, &input, &weights, 1.0, &mut output);
+        Ok(())
+    }
+}
+
+/// Whether this CPU runs the packed kernel.
+fn simd() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// A buffer too short for the block it should hold (a broken invariant).
+pub(super) fn shape_error(rows: usize, width: usize, len: usize) -> crate::Error {
+    NetworkError::Shape {
+        what: "fast-path block buffer".into(),
+        expected: vec![rows, width],
+        got: vec![len],
+    }
+    .into()
+}
+
+/// `out += input·W` with the packed kernel, in blocks of [`DEPTH`] inner
+/// indices, [`ROWS`] rows and one panel.
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA; `input` holds whole rows of
+/// `w.depth`, `out` as many rows of `w.width`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn product_avx2(input: &[f32], w: &Packed, out: &mut [f32]) {
+    let (depth, width) = (w.depth, w.width);
+    let rows = input.len() / depth;
+    for k0 in (0..depth).step_by(DEPTH) {
+        let kc = DEPTH.min(depth - k0);
+        for r0 in (0..rows).step_by(ROWS) {
+            let a = &input[r0 * depth + k0..];
+            let c = &mut out[r0 * width..];
+            for (p, panel) in w.panels.chunks_exact(depth * PANEL).enumerate() {
+                let b = &panel[k0 * PANEL..(k0 + kc) * PANEL];
+                let cols = PANEL.min(width - p * PANEL);
+                let c = &mut c[p * PANEL..];
+                // SAFETY (all arms): AVX2 and FMA are enabled here; the
+                // slices hold the rows and columns the kernel touches.
+                match rows - r0 {
+                    1 => unsafe { block::<1>(a, depth, b, kc, c, width, cols) },
+                    2 => unsafe { block::<2>(a, depth, b, kc, c, width, cols) },
+                    3 => unsafe { block::<3>(a, depth, b, kc, c, width, cols) },
+                    4 => unsafe { block::<4>(a, depth, b, kc, c, width, cols) },
+                    5 => unsafe { block::<5>(a, depth, b, kc, c, width, cols) },
+                    _ => unsafe { block::<ROWS>(a, depth, b, kc, c, width, cols) },
+                }
+            }
+        }
+    }
+}
+
+/// `c[i][0..cols] += Σ_k a[i][k]·b[k][0..cols]` for `R` rows: `a` rows
+/// `lda` apart, `b` a panel slice (`kc × 16`), `c` rows `ldc` apart. Each
+/// sum is an FMA chain over `k` from zero, then one addition to `c`.
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+unsafe fn block<const R: usize>(a: &[f32], lda: usize, b: &[f32], kc: usize, c: &mut [f32], ldc: usize, cols: usize) {
+    use std::arch::x86_64::{
+        __m256, _mm256_add_ps, _mm256_fmadd_ps, _mm256_loadu_ps, _mm256_set1_ps, _mm256_setzero_ps, _mm256_storeu_ps,
+    };
+    assert!(a.len() >= (R - 1) * lda + kc && b.len() >= kc * PANEL && c.len() >= (R - 1) * ldc + cols);
+    let mut acc: [[__m256; 2]; R] = [[_mm256_setzero_ps(); 2]; R];
+    let (a, b) = (a.as_ptr(), b.as_ptr());
+    for k in 0..kc {
+        // SAFETY: `k < kc`, so the panel row and `a[i][k]` are in bounds (asserted).
+        unsafe {
+            let b0 = _mm256_loadu_ps(b.add(k * PANEL));
+            let b1 = _mm256_loadu_ps(b.add(k * PANEL + 8));
+            for (i, acc) in acc.iter_mut().enumerate() {
+                let av = _mm256_set1_ps(*a.add(i * lda + k));
+                acc[0] = _mm256_fmadd_ps(av, b0, acc[0]);
+                acc[1] = _mm256_fmadd_ps(av, b1, acc[1]);
+            }
+        }
+    }
+    for (i, acc) in acc.iter().enumerate() {
+        let row = &mut c[i * ldc..i * ldc + cols];
+        if cols == PANEL {
+            // SAFETY: the row holds 16 values.
+            unsafe {
+                let p = row.as_mut_ptr();
+                _mm256_storeu_ps(p, _mm256_add_ps(_mm256_loadu_ps(p), acc[0]));
+                _mm256_storeu_ps(p.add(8), _mm256_add_ps(_mm256_loadu_ps(p.add(8)), acc[1]));
+            }
+        } else {
+            let mut sums = [0.0_f32; PANEL];
+            // SAFETY: `sums` holds 16 values.
+            unsafe {
+                _mm256_storeu_ps(sums.as_mut_ptr(), acc[0]);
+                _mm256_storeu_ps(sums.as_mut_ptr().add(8), acc[1]);
+            }
+            for (to, &s) in row.iter_mut().zip(&sums) {
+                *to += s;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::Array2;
+    use ndarray::linalg::general_mat_mul;
+
+    use super::Packed;
+
+    /// A deterministic spread of values, some negative, some large.
+    fn values(n: usize, seed: u32) -> Vec<f32> {
+        (0..n as u32)
+            .map(|i| {
+                let h = (i ^ seed).wrapping_mul(2_654_435_761).rotate_left(13);
+                (h % 20_001) as f32 / 1_000.0 - 10.0
+            })
+            .collect()
+    }
+
+    /// The packed product equals `general_mat_mul` bit for bit, for row counts
+    /// around the kernel's blocking, widths around the panel width, and
+    /// depths across the split at 256.
+    #[test]
+    fn the_packed_product_equals_general_mat_mul_bit_for_bit() {
+        for (depth, width) in [(100, 100), (100, 10), (7, 33), (300, 16), (784, 17), (1, 1)] {
+            let w = values(depth * width, 1);
+            let bias = values(width, 2);
+            let packed = Packed::new(w.clone(), depth, width).unwrap();
+            for rows in [1, 5, 6, 7, 13, 64] {
+                let input = values(rows * depth, 3 + rows as u32);
+                let mut got = Vec::new();
+                packed.apply(&input, rows, &bias, &mut got).unwrap();
+                let a = Array2::from_shape_vec((rows, depth), input).unwrap();
+                let b = Array2::from_shape_vec((depth, width), w.clone()).unwrap();
+                let mut c = Array2::from_shape_fn((rows, width), |(_, j)| bias[j]);
+                general_mat_mul(1.0, &a, &b, 1.0, &mut c);
+                for (g, e) in got.iter().zip(c.iter()) {
+                    assert_eq!(g.to_bits(), e.to_bits(), "{depth}×{width}, {rows} rows: {g} vs {e}");
+                }
+            }
+        }
+    }
+
+    /// A row's result does not depend on the rows beside it.
+    #[test]
+    fn each_row_is_the_same_in_any_block() {
+        let (depth, width) = (100, 100);
+        let packed = Packed::new(values(depth * width, 4), depth, width).unwrap();
+        let bias = values(width, 5);
+        let input = values(13 * depth, 6);
+        let mut all = Vec::new();
+        packed.apply(&input, 13, &bias, &mut all).unwrap();
+        for r in 0..13 {
+            let mut one = Vec::new();
+            packed.apply(&input[r * depth..], 1, &bias, &mut one).unwrap();
+            assert_eq!(one, all[r * width..(r + 1) * width]);
+        }
+    }
+
+    /// Every input neuron pruned: the product is the bias.
+    #[test]
+    fn an_empty_product_is_the_bias() {
+        let mut out = Vec::new();
+        Packed::new(Vec::new(), 0, 3)
+            .unwrap()
+            .apply(&[], 2, &[1.0, -0.0, 2.0], &mut out)
+            .unwrap();
+        assert_eq!(out, [1.0, -0.0, 2.0, 1.0, -0.0, 2.0]);
+        Packed::new(Vec::new(), 4, 0)
+            .unwrap()
+            .apply(&[1.0; 8], 2, &[], &mut out)
+            .unwrap();
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn a_short_input_is_an_error() {
+        let packed = Packed::new(vec![1.0; 6], 2, 3).unwrap();
+        assert!(packed.apply(&[1.0; 3], 2, &[0.0; 3], &mut Vec::new()).is_err());
+        assert!(packed.apply(&[1.0; 4], 2, &[0.0; 2], &mut Vec::new()).is_err());
+        assert!(Packed::new(vec![1.0; 5], 2, 3).is_err());
+    }
+}
