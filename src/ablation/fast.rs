@@ -189,6 +189,12 @@ impl<T> Rows<T> {
     }
 }
 
+/// Views the first `rows` rows of a flat row-major buffer as a matrix.
+fn matrix(data: &[f32], rows: usize, width: usize) -> Result<ArrayView2<'_, f32>> {
+    let len = data.len();
+    ArrayView2::from_shape((rows, width), data).map_err(|_| shape_error(rows, width, len))
+}
+
 /// Views the first `rows` rows of a flat row-major buffer as a mutable matrix.
 fn matrix_mut(data: &mut [f32], rows: usize, width: usize) -> Result<ArrayViewMut2<'_, f32>> {
     let len = data.len();
