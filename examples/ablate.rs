@@ -137,7 +137,9 @@ fn parse_scope(text: &str) -> Result<Scope, String> {
 
 fn run(args: &Args) -> cli::Result<()> {
     let (mlp, metadata) = args.model.load()?.ok_or("--model is required")?;
-    let loaded = args.data.load_for_model(args.seed, model::recorded_normalize(&metadata)?)?;
+    let loaded = args
+        .data
+        .load_for_model(args.seed, model::recorded_normalize(&metadata)?)?;
     let split = |s: SplitArg| match s {
         SplitArg::Train => &loaded.train,
         SplitArg::Test => &loaded.test,
