@@ -51,6 +51,10 @@ struct Args {
     /// arrays in order).
     #[arg(long, required_unless_present = "model", conflicts_with = "model")]
     acts: Option<PathBuf>,
+    /// Read raw 2-byte activations (dtype '<V2', what np.save writes for ml_dtypes.bfloat16) as
+    /// bfloat16.
+    #[arg(long, requires = "acts")]
+    bf16: bool,
     /// Record the activations of this model (`nn.Sequential` safetensors) on `--inputs`.
     #[arg(long, requires_all = ["act", "inputs"])]
     model: Option<PathBuf>,
@@ -112,7 +116,7 @@ fn run(args: &Args) -> cli::Result<()> {
 /// The activations: read from `--acts`, or recorded from `--model` on `--inputs`.
 fn recording(args: &Args) -> cli::Result<Recording> {
     if let Some(acts) = &args.acts {
-        return cli::read_activations(acts, &args.labels);
+        return cli::read_activations(acts, &args.labels, args.bf16);
     }
     let (Some(model), Some(act), Some(inputs)) = (&args.model, args.act, &args.inputs) else {
         return Err("give --acts, or --model with --act and --inputs".into());

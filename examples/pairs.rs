@@ -37,6 +37,10 @@ struct Args {
     /// Activations, samples × neurons: a .npy, or an .npz of layers.
     #[arg(long)]
     acts: PathBuf,
+    /// Read raw 2-byte activations (dtype '<V2', what np.save writes for ml_dtypes.bfloat16) as
+    /// bfloat16.
+    #[arg(long)]
+    bf16: bool,
     /// The layer of an .npz measured (from 0, in the order `analyze` lists).
     #[arg(long, default_value_t = 0)]
     layer: usize,
@@ -95,7 +99,7 @@ fn read_pairs(path: &Path) -> cli::Result<Vec<(usize, usize)>> {
 /// The number of pairs that failed (with `--keep-going`).
 fn run(args: &Args) -> cli::Result<usize> {
     let quantizer = args.quantizer.quantizer(Quantizer::binary(0.0)?)?;
-    let recording = cli::read_activations(&args.acts, &args.labels)?;
+    let recording = cli::read_activations(&args.acts, &args.labels, args.bf16)?;
     let acts = recording.layer(args.layer)?;
     let pairs = match &args.pairs {
         Some(path) => read_pairs(path)?,

@@ -227,7 +227,7 @@ fn recording_layer_indices_are_bounded() {
 mod npy {
     use std::path::PathBuf;
 
-    use infoablate::record::{MAX_NPY_HEADER_BYTES, NpyError};
+    use infoablate::record::{MAX_NPY_HEADER_BYTES, NpyError, NpyOptions, Raw16};
 
     use super::*;
 
@@ -348,6 +348,42 @@ mod npy {
             );
             let e = npy_err(Recording::from_npy(&acts, &file));
             assert!(matches!(&e, NpyError::Dtype { .. }), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn raw_2_byte_values_that_lie_about_their_size_are_refused_before_allocating() {
+        let t = TempDir::new("hostile-npy-bf16");
+        let (acts, labels) = good(&t);
+        let bf16 = NpyOptions::default().with_raw_v2(Raw16::Bfloat16);
+        for descr in ["<V2", "|V2"] {
+            // 10^13 values declared, none present: refused with or without the option.
+            let header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': (10000000000, 1000), }}");
+            let huge = t.write("huge.npy", &npy(1, &header, &[]));
+            for e in [
+                npy_err(Recording::from_npy_with(&huge, &labels, &bf16)),
+                npy_err(Recording::from_npy(&huge, &labels)),
+            ] {
+                assert!(e.to_string().contains("20000000000000 bytes of data"), "{e}");
+            }
+            // An odd byte count: 2 × 1 values need 4 bytes, 3 are present.
+            let header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': (2, 1), }}");
+            let odd = t.write("odd.npy", &npy(1, &header, &[0x80, 0x3f, 0x00]));
+            let e = npy_err(Recording::from_npy_with(&odd, &labels, &bf16));
+            assert!(e.to_string().contains("4 bytes of data, but the file holds 3"), "{e}");
+            // Well-formed: read with the option, a typed hint without it.
+            let good_v2 = t.write("v2.npy", &npy(1, &header, &[0x80, 0x3f, 0x20, 0xc0]));
+            let rec = Recording::from_npy_with(&good_v2, &labels, &bf16).unwrap();
+            assert_eq!(rec.layer(0).unwrap(), array![[1.0_f32], [-2.5]].view());
+            let e = npy_err(Recording::from_npy(&good_v2, &labels));
+            assert!(matches!(&e, NpyError::RawV2 { .. }), "{e:?}");
+            // Never as labels, and a 1-D array is not a layer.
+            let e = npy_err(Recording::from_npy_with(&acts, &good_v2, &bf16));
+            assert!(matches!(&e, NpyError::Dtype { .. }), "{e:?}");
+            let header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': (2,), }}");
+            let flat = t.write("flat.npy", &npy(1, &header, &[0x80, 0x3f, 0x20, 0xc0]));
+            let e = npy_err(Recording::from_npy_with(&flat, &labels, &bf16));
+            assert!(matches!(&e, NpyError::Rank { found: 1, .. }), "{e:?}");
         }
     }
 

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use approx::assert_abs_diff_eq;
 use infoablate::Error;
 use infoablate::measures::{Estimator, MeasureSettings, Quantizer, Units, analyze};
-use infoablate::record::{NpyError, RecordError, Recording};
+use infoablate::record::{NpyError, NpyOptions, Raw16, RecordError, Recording};
 use ndarray::{Array2, ShapeBuilder, array};
 use ndarray_npy::{WritableElement, write_npy};
 
@@ -259,5 +259,75 @@ fn bad_files_give_one_clear_error() {
     assert!(
         matches!(e, Error::Io { .. }) && e.to_string().contains("missing.npy"),
         "{e}"
+    );
+}
+
+/// The bytes `np.save` writes (NumPy 2, ml_dtypes 0.5) for
+/// `np.array([[1.0, -2.5], [3.140625, 0.0], [1e38, -1e-40]], dtype=ml_dtypes.bfloat16)`,
+/// in C order or (`fortran`) after `np.asfortranarray`.
+fn ml_dtypes_bf16(fortran: bool) -> Vec<u8> {
+    let (order, data) = if fortran {
+        ("True", "803f4940967e20c000000180")
+    } else {
+        ("False", "803f20c049400000967e0180")
+    };
+    let header = format!("{{'descr': '<V2', 'fortran_order': {order}, 'shape': (3, 2), }}");
+    let header = format!("{header:<117}\n");
+    let mut file = b"\x93NUMPY\x01\x00".to_vec();
+    file.extend((header.len() as u16).to_le_bytes());
+    file.extend(header.as_bytes());
+    file.extend(
+        (0..data.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&data[i..i + 2], 16).unwrap()),
+    );
+    file
+}
+
+#[test]
+fn bfloat16_saved_by_ml_dtypes_reads_exactly_with_the_option_only() {
+    let dir = Dir::new("bf16");
+    let labels = dir.write("labels.npy", &array![0_u8, 1, 1]);
+    // `a.astype(np.float32).view(np.uint32)` in NumPy: the exact values.
+    let bits: [u32; 6] = [1065353216, 3223322624, 1078525952, 0, 2123759616, 2147549184];
+    let expected = Array2::from_shape_vec((3, 2), bits.map(f32::from_bits).to_vec()).unwrap();
+    let bf16 = NpyOptions::default().with_raw_v2(Raw16::Bfloat16);
+    for fortran in [false, true] {
+        let path = dir.0.join(format!("bf16-{fortran}.npy"));
+        std::fs::write(&path, ml_dtypes_bf16(fortran)).unwrap();
+        let rec = Recording::from_npy_with(&path, &labels, &bf16).unwrap();
+        let read = rec.layer(0).unwrap();
+        assert!(
+            read.iter().zip(&expected).all(|(a, b)| a.to_bits() == b.to_bits()),
+            "{read}"
+        );
+        let e = npy_error(Recording::from_npy(&path, &labels));
+        assert!(matches!(&e, NpyError::RawV2 { found, .. } if found == "'<V2'"), "{e:?}");
+        let message = e.to_string();
+        assert!(
+            message.contains("--bf16") && message.contains("Raw16::Bfloat16"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn bfloat16_layers_of_an_npz_read_with_the_option() {
+    use std::io::Write;
+    let dir = Dir::new("bf16-npz");
+    let labels = dir.write("labels.npy", &array![0_u8, 1, 1]);
+    let archive = dir.0.join("acts.npz");
+    let mut npz = zip::ZipWriter::new(std::fs::File::create(&archive).unwrap());
+    npz.start_file("h0.npy", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    npz.write_all(&ml_dtypes_bf16(false)).unwrap();
+    npz.finish().unwrap();
+    let bf16 = NpyOptions::default().with_raw_v2(Raw16::Bfloat16);
+    let rec = Recording::from_npz_with(&archive, &labels, &bf16).unwrap();
+    assert_eq!(rec.layer(0).unwrap().row(0), array![1.0_f32, -2.5]);
+    let e = npy_error(Recording::from_npz(&archive, &labels));
+    assert!(
+        matches!(&e, NpyError::RawV2 { path, .. } if path.ends_with("acts.npz:h0.npy")),
+        "{e:?}"
     );
 }

@@ -8,7 +8,7 @@ use clap::Parser;
 use clap::error::ErrorKind;
 use infoablate::data::Normalize;
 use infoablate::measures::Quantizer;
-use infoablate::record::Recording;
+use infoablate::record::{NpyOptions, Raw16, Recording};
 
 /// A run's result: a library error or a usage mistake, shown as one line.
 pub type Result<T> = std::result::Result<T, Box<dyn Error>>;
@@ -118,13 +118,18 @@ pub fn normalize(text: &str) -> std::result::Result<Normalize, String> {
 }
 
 /// Activations recorded anywhere: a `.npy` (one layer, layer 0) or, by its
-/// extension, an `.npz` of every layer (its layer names listed on stderr).
-pub fn read_activations(acts: &std::path::Path, labels: &std::path::Path) -> Result<Recording> {
+/// extension, an `.npz` of every layer (its layer names listed on stderr);
+/// `bf16` reads raw 2-byte values (`'<V2'`) as bfloat16.
+pub fn read_activations(acts: &std::path::Path, labels: &std::path::Path, bf16: bool) -> Result<Recording> {
+    let mut options = NpyOptions::default();
+    if bf16 {
+        options = options.with_raw_v2(Raw16::Bfloat16);
+    }
     if acts.extension().is_some_and(|e| e.eq_ignore_ascii_case("npz")) {
         let names = Recording::npz_layer_names(acts)?;
         let listed: Vec<String> = names.iter().enumerate().map(|(l, n)| format!("{l} = {n}")).collect();
         eprintln!("layers of `{}`: {}", acts.display(), listed.join(", "));
-        return Ok(Recording::from_npz(acts, labels)?);
+        return Ok(Recording::from_npz_with(acts, labels, &options)?);
     }
-    Ok(Recording::from_npy(acts, labels)?)
+    Ok(Recording::from_npy_with(acts, labels, &options)?)
 }

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use infoablate::data::{Dataset, load_cifar10, load_idx};
 use infoablate::network::{Activation, Mlp};
-use infoablate::record::Recording;
+use infoablate::record::{NpyOptions, Raw16, Recording};
 
 use crate::ranking::read_ranking;
 
@@ -122,7 +122,12 @@ pub fn npy(data: &[u8]) {
     };
     let scratch = Scratch::new();
     let (acts, labels) = (scratch.write("acts.npy", acts), scratch.write("labels.npy", labels));
-    if let Ok(rec) = Recording::from_npy(&acts, &labels) {
+    let bf16 = NpyOptions::default().with_raw_v2(Raw16::Bfloat16);
+    let loaded = [
+        Recording::from_npy(&acts, &labels),
+        Recording::from_npy_with(&acts, &labels, &bf16),
+    ];
+    for rec in loaded.into_iter().flatten() {
         let layer = rec.layer(0).expect("layer 0").to_owned();
         let again = Recording::new(vec![0], vec![layer], rec.labels().to_vec(), rec.num_classes())
             .expect("a loaded recording re-validates");

@@ -14,7 +14,7 @@ mod npz;
 
 pub use dense::{DenseRecorder, MAX_LAYER_INDEX, Recording};
 #[cfg(feature = "npy")]
-pub use npy::{MAX_NPY_FILE_BYTES, MAX_NPY_HEADER_BYTES, NpyError};
+pub use npy::{MAX_NPY_FILE_BYTES, MAX_NPY_HEADER_BYTES, NpyError, NpyOptions, Raw16};
 #[cfg(feature = "npy")]
 pub(crate) use npy::{read_labels, read_matrix};
 #[cfg(feature = "npy")]

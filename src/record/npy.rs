@@ -30,6 +30,19 @@ pub enum NpyError {
         /// The accepted dtypes.
         expected: &'static str,
     },
+    /// Raw 2-byte values (`'<V2'`, what `np.save` writes for an
+    /// `ml_dtypes.bfloat16` array) read without saying what they hold.
+    #[error(
+        "`{path}`: dtype {found} holds raw 2-byte values, as np.save writes bfloat16 arrays; \
+         if they are bfloat16, read them with `--bf16` (examples) or \
+         `NpyOptions::default().with_raw_v2(Raw16::Bfloat16)` (`Recording::from_npy_with`, `from_npz_with`)"
+    )]
+    RawV2 {
+        /// The file.
+        path: String,
+        /// The dtype descriptor found in the header.
+        found: String,
+    },
     /// The array has the wrong number of dimensions.
     #[error("`{path}`: a {found}-D array, expected {expected}-D ({what})")]
     Rank {
@@ -137,10 +150,13 @@ const MAGIC: &[u8] = b"\x93NUMPY";
 
 /// The dtype descriptors read, as ndarray-npy names them, with their item
 /// sizes. Only a file whose descriptor is one of these reaches ndarray-npy,
-/// which allocates the array before it compares descriptors.
-const DESCRIPTORS: [(&str, u64); 13] = [
+/// which allocates the array before it compares descriptors (`float16` and
+/// raw 2-byte values are decoded here, never by ndarray-npy).
+const DESCRIPTORS: [(&str, u64); 15] = [
     ("<f2", 2),
     (">f2", 2),
+    ("<V2", 2),
+    ("|V2", 2),
     ("<f4", 4),
     (">f4", 4),
     ("<f8", 8),
@@ -153,6 +169,49 @@ const DESCRIPTORS: [(&str, u64); 13] = [
     ("<i8", 8),
     (">i8", 8),
 ];
+
+/// What raw 2-byte values (dtype `'<V2'` or `'|V2'`) hold, when the
+/// caller knows: NumPy has no such float type, so their meaning cannot be
+/// read from the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Raw16 {
+    /// bfloat16 (`torch.bfloat16`, `ml_dtypes.bfloat16`), little-endian as
+    /// `np.save` writes `ml_dtypes`' arrays on every common machine: 1 sign,
+    /// 8 exponent and 7 fraction bits, the top half of a `float32`, so each
+    /// value converts to `f32` exactly.
+    Bfloat16,
+}
+
+/// How [`Recording::from_npy_with`] and
+/// [`from_npz_with`](Recording::from_npz_with) read activations; the
+/// default reads what [`Recording::from_npy`] reads.
+///
+/// # Examples
+///
+/// ```
+/// use infoablate::record::{NpyOptions, Raw16};
+///
+/// let options = NpyOptions::default().with_raw_v2(Raw16::Bfloat16);
+/// assert_eq!(options.raw_v2_as, Some(Raw16::Bfloat16));
+/// assert_eq!(NpyOptions::default().raw_v2_as, None);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NpyOptions {
+    /// What raw 2-byte values (`'<V2'`, what `np.save` writes for an
+    /// `ml_dtypes.bfloat16` array) hold; `None` (the default) refuses them
+    /// with [`NpyError::RawV2`].
+    pub raw_v2_as: Option<Raw16>,
+}
+
+impl NpyOptions {
+    /// These options, reading raw 2-byte values as `raw`.
+    pub fn with_raw_v2(mut self, raw: Raw16) -> Self {
+        self.raw_v2_as = Some(raw);
+        self
+    }
+}
 
 /// A file (or an archive member) read whole, its header checked.
 pub(super) struct NpyFile {
@@ -311,9 +370,10 @@ fn read_as<T: ReadableElement>(file: &NpyFile) -> Result<ArrayD<T>, NpyError> {
     })
 }
 
-/// Reads a `float16` file (`<f2` or `>f2`, checked by [`check_header`]) as
-/// `f32`, which holds every `float16` value exactly.
-fn read_f16(file: &NpyFile) -> Result<ArrayD<f32>, NpyError> {
+/// Reads a file of 2-byte floats (`<f2`, `>f2` or raw `V2`, its size
+/// checked by [`check_header`]) as `f32`, `decode` turning each value's
+/// bits into a float; big-endian only for `>f2`.
+fn read_16(file: &NpyFile, decode: fn(u16) -> f32) -> Result<ArrayD<f32>, NpyError> {
     let big_endian = file.descriptor.as_deref() == Some(">f2");
     let values: Vec<f32> = file.bytes[file.data_start..]
         .chunks_exact(2)
@@ -323,7 +383,7 @@ fn read_f16(file: &NpyFile) -> Result<ArrayD<f32>, NpyError> {
             } else {
                 u16::from_le_bytes([b[0], b[1]])
             };
-            half::f16::from_bits(bits).to_f32()
+            decode(bits)
         })
         .collect();
     let shape = IxDyn(&file.header.shape).set_f(file.header.layout.is_fortran());
@@ -349,16 +409,31 @@ fn check_rank<T>(array: &ArrayD<T>, expected: usize, what: &'static str, path: &
 /// A 2-D `samples × columns` array of `float16`, `float32` or `float64`
 /// (rounded to `f32`) from the `.npy` file at `path`.
 pub(crate) fn read_matrix(path: &Path) -> Result<Array2<f32>> {
-    matrix(&read_file(path)?)
+    matrix(&read_file(path)?, &NpyOptions::default())
 }
 
 /// A 2-D `samples × columns` array of `float16`, `float32` or `float64`
-/// (rounded to `f32`).
-pub(super) fn matrix(file: &NpyFile) -> Result<Array2<f32>> {
+/// (rounded to `f32`), or of raw 2-byte values as `options` say.
+pub(super) fn matrix(file: &NpyFile, options: &NpyOptions) -> Result<Array2<f32>> {
     let path = file.name.as_str();
     let array = match file.descriptor.as_deref() {
+        Some("<V2" | "|V2") => {
+            let decode = match options.raw_v2_as {
+                Some(Raw16::Bfloat16) => |bits| half::bf16::from_bits(bits).to_f32(),
+                None => {
+                    return Err(NpyError::RawV2 {
+                        path: path.to_string(),
+                        found: file.shown.clone(),
+                    }
+                    .into());
+                }
+            };
+            let a = read_16(file, decode)?;
+            check_rank(&a, 2, "samples × neurons", path)?;
+            a
+        }
         Some("<f2" | ">f2") => {
-            let a = read_f16(file)?;
+            let a = read_16(file, |bits| half::f16::from_bits(bits).to_f32())?;
             check_rank(&a, 2, "samples × neurons", path)?;
             a
         }
@@ -475,8 +550,47 @@ impl Recording {
     /// # Ok::<(), infoablate::Error>(())
     /// ```
     pub fn from_npy(acts: impl AsRef<Path>, labels: impl AsRef<Path>) -> Result<Recording> {
+        Self::from_npy_with(acts, labels, &NpyOptions::default())
+    }
+
+    /// As [`from_npy`](Self::from_npy), reading the activations as
+    /// `options` say: with [`NpyOptions::raw_v2_as`] set, a `'<V2'` file
+    /// (an `ml_dtypes.bfloat16` array saved by `np.save`) is read as
+    /// bfloat16, converted to `f32` exactly.
+    ///
+    /// # Errors
+    /// As [`from_npy`](Self::from_npy); [`NpyError::RawV2`] for raw 2-byte
+    /// values when `options` do not say what they hold.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use infoablate::record::{NpyOptions, Raw16, Recording};
+    /// use ndarray::array;
+    ///
+    /// let dir = std::env::temp_dir().join(format!("infoablate-doc-bf16-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// // What `np.save` writes for `np.array([[1.0, -2.5]], dtype=ml_dtypes.bfloat16)`.
+    /// let mut acts = b"\x93NUMPY\x01\x00".to_vec();
+    /// let header = "{'descr': '<V2', 'fortran_order': False, 'shape': (1, 2), }";
+    /// let header = format!("{header:<117}\n");
+    /// acts.extend((header.len() as u16).to_le_bytes());
+    /// acts.extend(header.as_bytes());
+    /// acts.extend([0x80, 0x3f, 0x20, 0xc0]); // 0x3f80 = 1.0, 0xc020 = -2.5
+    /// std::fs::write(dir.join("acts.npy"), acts).unwrap();
+    /// ndarray_npy::write_npy(dir.join("labels.npy"), &array![0_u8]).unwrap();
+    /// let bf16 = NpyOptions::default().with_raw_v2(Raw16::Bfloat16);
+    /// let rec = Recording::from_npy_with(dir.join("acts.npy"), dir.join("labels.npy"), &bf16)?;
+    /// assert_eq!(rec.layer(0)?, array![[1.0_f32, -2.5]].view());
+    /// // without the option, the error says how to read it
+    /// let e = Recording::from_npy(dir.join("acts.npy"), dir.join("labels.npy")).unwrap_err();
+    /// assert!(e.to_string().contains("--bf16"));
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), infoablate::Error>(())
+    /// ```
+    pub fn from_npy_with(acts: impl AsRef<Path>, labels: impl AsRef<Path>, options: &NpyOptions) -> Result<Recording> {
         let (acts_path, labels_path) = (acts.as_ref(), labels.as_ref());
-        let activations = read_matrix(acts_path)?;
+        let activations = matrix(&read_file(acts_path)?, options)?;
         let labels = read_labels(labels_path)?;
         if activations.nrows() != labels.len() {
             return Err(NpyError::LengthMismatch {

@@ -7,7 +7,7 @@ use std::path::Path;
 use ndarray::Array2;
 
 use super::Recording;
-use super::npy::{MAX_NPY_FILE_BYTES, NpyError, NpyFile, format_error, matrix, open_capped, read_labels};
+use super::npy::{MAX_NPY_FILE_BYTES, NpyError, NpyFile, NpyOptions, format_error, matrix, open_capped, read_labels};
 use crate::Result;
 
 /// The most arrays an `.npz` archive may hold: 1024 (one per hidden layer).
@@ -164,6 +164,19 @@ impl Recording {
     /// # Ok::<(), infoablate::Error>(())
     /// ```
     pub fn from_npz(archive: impl AsRef<Path>, labels: impl AsRef<Path>) -> Result<Recording> {
+        Self::from_npz_with(archive, labels, &NpyOptions::default())
+    }
+
+    /// As [`from_npz`](Self::from_npz), reading every array as `options`
+    /// say (see [`from_npy_with`](Self::from_npy_with)).
+    ///
+    /// # Errors
+    /// As [`from_npz`](Self::from_npz) and [`from_npy_with`](Self::from_npy_with).
+    pub fn from_npz_with(
+        archive: impl AsRef<Path>,
+        labels: impl AsRef<Path>,
+        options: &NpyOptions,
+    ) -> Result<Recording> {
         let (path, labels_path) = (archive.as_ref(), labels.as_ref());
         let shown = path.display().to_string();
         let labels = read_labels(labels_path)?;
@@ -175,7 +188,7 @@ impl Recording {
             let bytes = read_member(&mut zip, index, name, MAX_NPZ_DECOMPRESSED_BYTES - used, &shown)?;
             used += bytes.len() as u64;
             let member = NpyFile::parse(bytes, format!("{shown}:{name}.npy"))?;
-            let acts = matrix(&member)?;
+            let acts = matrix(&member, options)?;
             if acts.nrows() != labels.len() {
                 return Err(NpyError::LengthMismatch {
                     acts: format!("{shown}:{name}.npy"),
