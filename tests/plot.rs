@@ -2,10 +2,11 @@
 #![cfg(feature = "plot")]
 
 use infoablate::Error;
-use infoablate::ablation::{AblationCurve, CurveLabel, CurvePoint, Order, RandomBand, Scope};
-use infoablate::measures::{MeasureSettings, Scores, analyze};
+use infoablate::ablation::{AblationCurve, CurveIntervals, CurveLabel, CurvePoint, Order, RandomBand, Scope};
+use infoablate::measures::{Bootstrap, MeasureSettings, Scores, analyze};
 use infoablate::plot::{
-    CurveQuantity, PlotError, ablation_curves, ablation_panels, measure_distributions, measure_scatter, pair_heatmap,
+    CurveQuantity, PlotError, ablation_curves, ablation_panels, ablation_panels_with_intervals, measure_distributions,
+    measure_scatter, pair_heatmap,
 };
 use infoablate::record::Recording;
 use ndarray::array;
@@ -271,4 +272,65 @@ fn a_figure_size_out_of_range_is_a_typed_error() {
         .expect("size");
     let (width, height, _) = decode(&figure.png().expect("png"));
     assert_eq!((width, height), (400, 300));
+}
+
+/// An interval of ±`half` around each point of `curve`.
+fn interval(curve: &AblationCurve, half: f64) -> CurveIntervals {
+    CurveIntervals {
+        bootstrap: Bootstrap::new(500, 0.9, 11).expect("settings"),
+        k: curve.points.iter().map(|p| p.k).collect(),
+        lower_accuracy: curve.points.iter().map(|p| p.accuracy - half).collect(),
+        upper_accuracy: curve.points.iter().map(|p| p.accuracy + half).collect(),
+        lower_auc: 0.0,
+        upper_auc: 1.0,
+    }
+}
+
+#[test]
+fn panels_with_intervals_shade_one_band_per_curve_and_save() {
+    let (curves, band) = (panel_curves(), random_band());
+    let intervals: Vec<CurveIntervals> = curves.iter().map(|c| interval(c, 0.03)).collect();
+    let figure = ablation_panels_with_intervals("MNIST", &curves, &intervals, Some(&band), Some(10)).expect("draws");
+    let svg = figure.svg().expect("svg");
+    assert!(
+        svg.contains("90 % bootstrap interval (500 resamples)"),
+        "no legend entry"
+    );
+    // Three panels' random bands and one interval per curve.
+    assert_eq!(svg.matches("<polygon").count(), 3 + curves.len());
+    let plain = ablation_panels("MNIST", &curves, Some(&band), CurveQuantity::Accuracy, Some(10))
+        .expect("draws")
+        .svg()
+        .expect("svg");
+    assert_eq!(plain.matches("<polygon").count(), 3);
+    let dir = std::env::temp_dir().join(format!("infoablate-plot-ci-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("curves_ci.png");
+    figure.save(&path).expect("saves");
+    let (width, height, _) = decode(&std::fs::read(&path).unwrap());
+    assert_eq!((width, height), figure.size());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn intervals_that_do_not_match_their_curves_are_a_typed_error() {
+    let (curves, band) = (panel_curves(), random_band());
+    let intervals: Vec<CurveIntervals> = curves.iter().map(|c| interval(c, 0.03)).collect();
+    let short = &intervals[..curves.len() - 1];
+    let e = ablation_panels_with_intervals("x", &curves, short, Some(&band), Some(10)).unwrap_err();
+    assert!(
+        matches!(&e, Error::Plot(PlotError::Intervals { reason, .. }) if reason == "4 intervals for 5 curves"),
+        "{e}"
+    );
+    let mut shifted = intervals.clone();
+    shifted[2].k[1] = 5;
+    let e = ablation_panels_with_intervals("x", &curves, &shifted, Some(&band), Some(10)).unwrap_err();
+    assert!(
+        matches!(&e, Error::Plot(PlotError::Intervals { reason, .. }) if reason.contains("entropy")),
+        "{e}"
+    );
+    let mut truncated = intervals;
+    truncated[0].upper_accuracy.pop();
+    let e = ablation_panels_with_intervals("x", &curves, &truncated, Some(&band), Some(10)).unwrap_err();
+    assert!(matches!(&e, Error::Plot(PlotError::Intervals { .. })), "{e}");
 }

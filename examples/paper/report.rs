@@ -7,7 +7,10 @@ use std::path::Path;
 use infoablate::ablation::{AblationCurve, AucTest, CurveIntervals, Evaluation, Order, RandomBand, Scope};
 use infoablate::measures::{Bootstrap, ScoreIntervals, Scores};
 use infoablate::network::{Activation, Mlp};
-use infoablate::plot::{CurveQuantity, Figure, ablation_panels, display_name, measure_distributions, measure_scatter};
+use infoablate::plot::{
+    CurveQuantity, Figure, ablation_panels, ablation_panels_with_intervals, display_name, measure_distributions,
+    measure_scatter,
+};
 use serde::Serialize;
 
 /// Fractions ablated at which the summary tabulates accuracy.
@@ -114,6 +117,18 @@ impl Report<'_> {
         self.curves.iter().filter(|c| c.label.scope == scope).cloned().collect()
     }
 
+    /// The confidence intervals of [`curves_in`](Self::curves_in)`(scope)`,
+    /// one per curve, when they were computed.
+    fn intervals_in(&self, scope: Scope) -> Option<Vec<CurveIntervals>> {
+        (self.intervals.len() == self.curves.len()).then(|| {
+            let pairs = self.curves.iter().zip(self.intervals);
+            pairs
+                .filter(|(c, _)| c.label.scope == scope)
+                .map(|(_, ci)| ci.clone())
+                .collect()
+        })
+    }
+
     /// The band of a curve's scope.
     fn band_of(&self, curve: &AblationCurve) -> Option<&RandomBand> {
         self.bands.iter().find(|b| b.scope == curve.label.scope)
@@ -205,12 +220,18 @@ impl Report<'_> {
         let classes = self.scores.num_classes();
         for band in self.bands {
             let curves = self.curves_in(band.scope);
+            let intervals = self.intervals_in(band.scope);
             for (stem, quantity, what) in [
                 ("curves", CurveQuantity::Accuracy, "test accuracy"),
                 ("loss", CurveQuantity::Loss, "test loss"),
             ] {
                 let title = format!("{context}: {what}, ablating {}", scope_title(band.scope));
-                let figure = ablation_panels(&title, &curves, Some(band), quantity, Some(classes))?;
+                let figure = match (quantity, &intervals) {
+                    (CurveQuantity::Accuracy, Some(ci)) => {
+                        ablation_panels_with_intervals(&title, &curves, ci, Some(band), Some(classes))?
+                    }
+                    _ => ablation_panels(&title, &curves, Some(band), quantity, Some(classes))?,
+                };
                 save_figure(out, &format!("{stem}_{}", scope_file(band.scope)), &figure)?;
             }
         }

@@ -9,7 +9,7 @@ use super::{
     xy_chart,
 };
 use crate::Result;
-use crate::ablation::{AblationCurve, Order, RandomBand};
+use crate::ablation::{AblationCurve, CurveIntervals, Order, RandomBand};
 
 /// What the curves' y axis shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -72,10 +72,11 @@ struct Entry {
     stroke: Stroke,
 }
 
-/// One panel: its caption and its curves.
+/// One panel: its caption and its curves, each with its confidence
+/// intervals when given.
 struct Panel<'a> {
     caption: String,
-    curves: Vec<&'a AblationCurve>,
+    curves: Vec<(&'a AblationCurve, Option<&'a CurveIntervals>)>,
 }
 
 /// Curves in one or more panels, each with the band and the chance level.
@@ -121,7 +122,7 @@ pub fn ablation_curves<'a>(
     }
     let panels = vec![Panel {
         caption: title.to_string(),
-        curves: curves.iter().collect(),
+        curves: curves.iter().map(|c| (c, None)).collect(),
     }];
     let figure = Curves {
         title: title.to_string(),
@@ -167,6 +168,84 @@ pub fn ablation_panels<'a>(
     quantity: CurveQuantity,
     classes: Option<usize>,
 ) -> Result<Figure<'a>> {
+    panels(title, curves, None, band, quantity, classes)
+}
+
+/// [`ablation_panels`] of accuracy with each curve's bootstrap confidence
+/// interval ([`SampleOutcomes::bootstrap`](crate::ablation::SampleOutcomes::bootstrap),
+/// from [`Engine::run_with_outcomes`](crate::ablation::Engine::run_with_outcomes))
+/// shaded around it, thin and semi-transparent in the
+/// curve's colour; `intervals[i]` belongs to `curves[i]`.
+///
+/// # Errors
+/// Those of [`ablation_panels`]; [`PlotError::Intervals`] for a number of
+/// intervals other than the number of curves, or an interval whose
+/// checkpoints are not its curve's.
+///
+/// # Examples
+///
+/// ```
+/// use infoablate::ablation::{AblationCurve, CurveIntervals, CurveLabel, CurvePoint, Order, Scope};
+/// use infoablate::measures::Bootstrap;
+/// use infoablate::plot::ablation_panels_with_intervals;
+///
+/// let label = CurveLabel { measure: "entropy".into(), order: Some(Order::Descending), scope: Scope::Global, replacement: "zero".into(), seed: None, neurons: 2 };
+/// let points = (0..=2).map(|k| CurvePoint { k, fraction: k as f64 / 2.0, accuracy: 0.9 - 0.4 * k as f64, loss: 0.0 }).collect();
+/// let curves = [AblationCurve { label, points }];
+/// let ci = CurveIntervals {
+///     bootstrap: Bootstrap::new(200, 0.95, 7)?,
+///     k: vec![0, 1, 2],
+///     lower_accuracy: vec![0.85, 0.45, 0.05],
+///     upper_accuracy: vec![0.95, 0.55, 0.15],
+///     lower_auc: 0.4,
+///     upper_auc: 0.6,
+/// };
+/// let svg = ablation_panels_with_intervals("MNIST", &curves, &[ci], None, Some(10))?.svg()?;
+/// assert!(svg.contains("95 % bootstrap interval (200 resamples)"));
+/// assert_eq!(svg.matches("<polygon").count(), 1);
+/// // one interval per curve
+/// assert!(ablation_panels_with_intervals("MNIST", &curves, &[], None, Some(10)).is_err());
+/// # Ok::<(), infoablate::Error>(())
+/// ```
+pub fn ablation_panels_with_intervals<'a>(
+    title: &str,
+    curves: &'a [AblationCurve],
+    intervals: &'a [CurveIntervals],
+    band: Option<&'a RandomBand>,
+    classes: Option<usize>,
+) -> Result<Figure<'a>> {
+    let mismatch = |reason: String| PlotError::Intervals {
+        figure: title.to_string(),
+        reason,
+    };
+    if intervals.len() != curves.len() {
+        return Err(mismatch(format!("{} intervals for {} curves", intervals.len(), curves.len())).into());
+    }
+    for (curve, ci) in curves.iter().zip(intervals) {
+        let k: Vec<usize> = curve.points.iter().map(|p| p.k).collect();
+        if ci.k != k || ci.lower_accuracy.len() != k.len() || ci.upper_accuracy.len() != k.len() {
+            return Err(mismatch(format!(
+                "the interval of `{}` has checkpoints {:?} ({} lower, {} upper ends), the curve {k:?}",
+                curve.label.name(),
+                ci.k,
+                ci.lower_accuracy.len(),
+                ci.upper_accuracy.len()
+            ))
+            .into());
+        }
+    }
+    panels(title, curves, Some(intervals), band, CurveQuantity::Accuracy, classes)
+}
+
+/// The figure of [`ablation_panels`], `intervals` (checked) one per curve.
+fn panels<'a>(
+    title: &str,
+    curves: &'a [AblationCurve],
+    intervals: Option<&'a [CurveIntervals]>,
+    band: Option<&'a RandomBand>,
+    quantity: CurveQuantity,
+    classes: Option<usize>,
+) -> Result<Figure<'a>> {
     if curves.is_empty() {
         return Err(PlotError::Empty(format!("`{title}` has no curve")).into());
     }
@@ -189,13 +268,14 @@ pub fn ablation_panels<'a>(
         return Err(PlotError::Empty(format!("`{title}`: a chance level needs at least two classes")).into());
     }
     let mut panels: Vec<Panel<'a>> = Vec::new();
-    for curve in curves {
+    for (i, curve) in curves.iter().enumerate() {
         let caption = display_name(&curve.label.measure).to_string();
+        let entry = (curve, intervals.and_then(|all| all.get(i)));
         match panels.iter_mut().find(|p| p.caption == caption) {
-            Some(panel) => panel.curves.push(curve),
+            Some(panel) => panel.curves.push(entry),
             None => panels.push(Panel {
                 caption,
-                curves: vec![curve],
+                curves: vec![entry],
             }),
         }
     }
@@ -223,7 +303,7 @@ impl Curves<'_> {
                     .panels
                     .iter()
                     .flat_map(|p| &p.curves)
-                    .flat_map(|c| &c.points)
+                    .flat_map(|(c, _)| &c.points)
                     .map(|p| p.loss);
                 let band = self.band.iter().flat_map(|b| b.upper_loss.iter().copied());
                 let chance = self.classes.map(|c| (c as f64).ln());
@@ -290,7 +370,7 @@ impl Curves<'_> {
             });
         }
         let mut measures: Vec<&str> = Vec::new();
-        for curve in &panel.curves {
+        for &(curve, interval) in &panel.curves {
             let measure = curve.label.measure.as_str();
             let index = measures.iter().position(|&m| m == measure).unwrap_or_else(|| {
                 measures.push(measure);
@@ -307,6 +387,18 @@ impl Curves<'_> {
                 .points
                 .iter()
                 .map(|p| (p.fraction, self.quantity.of_point(p.accuracy, p.loss)));
+            if let Some(ci) = interval {
+                chart.draw_series(std::iter::once(interval_band(curve, ci, line_color)))?;
+                entries.push(Entry {
+                    text: format!(
+                        "{:.0} % bootstrap interval ({} resamples)",
+                        100.0 * ci.bootstrap.level,
+                        ci.bootstrap.replicates
+                    ),
+                    color: line_color,
+                    stroke: Stroke::Fill,
+                });
+            }
             let style = line_color.stroke_width(2);
             if ascending {
                 chart.draw_series(DashedLineSeries::new(points, 8, 5, style))?;
@@ -328,6 +420,16 @@ impl Curves<'_> {
         }
         Ok(entries)
     }
+}
+
+/// The shaded area between a curve's interval ends, at its checkpoints
+/// (checked to be the interval's), lighter than the random band.
+fn interval_band(curve: &AblationCurve, ci: &CurveIntervals, color: RGBColor) -> Polygon<(f64, f64)> {
+    let fraction = |j: usize| curve.points[j].fraction;
+    let n = ci.k.len();
+    let upper = (0..n).map(|j| (fraction(j), ci.upper_accuracy[j]));
+    let lower = (0..n).rev().map(|j| (fraction(j), ci.lower_accuracy[j]));
+    Polygon::new(upper.chain(lower).collect::<Vec<_>>(), color.mix(0.2).filled())
 }
 
 impl Draw for Curves<'_> {

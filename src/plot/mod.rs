@@ -14,6 +14,7 @@
 //! |---|---|
 //! | [`ablation_curves`] | accuracy against fraction ablated, one line per measure × order, random band shaded |
 //! | [`ablation_panels`] | one panel per measure (small multiples): its two orders against the random band, accuracy or loss, with the chance level |
+//! | [`ablation_panels_with_intervals`] | the same for accuracy, each curve's bootstrap confidence interval shaded in its colour |
 //! | [`measure_distributions`] | one histogram panel per measure, for one layer |
 //! | [`measure_scatter`] | one measure against another, every neuron, coloured by layer |
 //! | [`pair_heatmap`] | a pair measure over a layer's neurons, `i × j` |
@@ -25,7 +26,7 @@ mod heatmap;
 mod infoplane;
 mod scatter;
 
-pub use curves::{CurveQuantity, ablation_curves, ablation_panels};
+pub use curves::{CurveQuantity, ablation_curves, ablation_panels, ablation_panels_with_intervals};
 pub use distributions::measure_distributions;
 pub use heatmap::pair_heatmap;
 pub use infoplane::{LayerQuantity, information_plane, layer_quantity_over_training};
@@ -71,6 +72,14 @@ pub enum PlotError {
     Format {
         /// The file.
         path: String,
+    },
+    /// Confidence intervals that do not match the curves they are drawn with.
+    #[error("`{figure}`: {reason}")]
+    Intervals {
+        /// The figure's title.
+        figure: String,
+        /// What does not match.
+        reason: String,
     },
     /// The bundled font could not be registered.
     #[error("the bundled font DejaVu Sans could not be loaded")]
