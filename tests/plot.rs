@@ -293,7 +293,7 @@ fn panels_with_intervals_shade_one_band_per_curve_and_save() {
     let figure = ablation_panels_with_intervals("MNIST", &curves, &intervals, Some(&band), Some(10)).expect("draws");
     let svg = figure.svg().expect("svg");
     assert!(
-        svg.contains("each curve's 90 % bootstrap interval (500 resamples)"),
+        svg.contains("90 % bootstrap interval of each curve (500 resamples)"),
         "no legend entry"
     );
     // Three panels' random bands and one interval per curve.

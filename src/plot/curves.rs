@@ -201,7 +201,7 @@ pub fn ablation_panels<'a>(
 ///     upper_auc: 0.6,
 /// };
 /// let svg = ablation_panels_with_intervals("MNIST", &curves, &[ci], None, Some(10))?.svg()?;
-/// assert!(svg.contains("each curve's 95 % bootstrap interval (200 resamples)"));
+/// assert!(svg.contains("95 % bootstrap interval of each curve (200 resamples)"));
 /// assert_eq!(svg.matches("<polygon").count(), 1);
 /// // one interval per curve
 /// assert!(ablation_panels_with_intervals("MNIST", &curves, &[], None, Some(10)).is_err());
@@ -391,7 +391,7 @@ impl Curves<'_> {
                 chart.draw_series(std::iter::once(interval_band(curve, ci, line_color)))?;
                 entries.push(Entry {
                     text: format!(
-                        "each curve's {:.0} % bootstrap interval ({} resamples)",
+                        "{:.0} % bootstrap interval of each curve ({} resamples)",
                         100.0 * ci.bootstrap.level,
                         ci.bootstrap.replicates
                     ),
