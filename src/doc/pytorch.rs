@@ -15,7 +15,7 @@
 //! | `model(x)` | [`Network::forward`](crate::network::Network::forward) (rows = samples) |
 //! | `register_forward_hook` on a hidden module | the `observe` callback of [`Network::forward_hooked`](crate::network::Network::forward_hooked), or [`record`](crate::record::record) with a [`DenseRecorder`](crate::record::DenseRecorder) |
 //! | a hook that overwrites `output[:, i] = 0` | [`Clamps`](crate::network::Clamps) |
-//! | `np.save("acts.npy", acts)`, `np.save("labels.npy", y)` | `Recording::from_npy` (feature `npy`; float16/32/64) and `examples/analyze.rs` |
+//! | `np.save("acts.npy", acts)`, `np.save("labels.npy", y)` | `Recording::from_npy` (feature `npy`; float16/32/64; bfloat16 saved through `ml_dtypes` with `from_npy_with`, `--bf16`) and `examples/analyze.rs` |
 //! | `np.savez("acts.npz", h0=…, h1=…)` (every hidden layer) | `Recording::from_npz`, `analyze --acts acts.npz` |
 //! | `np.save("x.npy", X)`, `np.save("y.npy", y)` (the model's inputs) | `Dataset::from_npy`, `--inputs x.npy --labels y.npy` in every example |
 //! | `transforms.Normalize(mean, std)` | [`Normalize`](crate::data::Normalize), `--normalize M1,…,MC:S1,…,SC` |
