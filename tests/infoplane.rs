@@ -407,6 +407,65 @@ fn the_permutation_null_is_the_plug_in_mi_of_the_permuted_tables() {
     assert_eq!(null.len(), 7);
 }
 
+/// A nearly saturated layer (30 bins, four continuous neurons): most cells
+/// of a permuted table hold a codeword seen once, the cached-logarithm case.
+#[test]
+fn the_permutation_null_of_a_saturated_layer_is_the_plug_in_mi_of_the_permuted_tables() {
+    use infoablate::infoplane::Codewords;
+    use infoablate::measures::{Estimator, LayerQuantizer, mutual_information};
+    use infoablate::rand::seq::SliceRandom;
+    let mut rng = StdRng::seed_from_u64(3);
+    let labels: Vec<usize> = (0..400).map(|_| rng.random_range(0..10)).collect();
+    let acts = Array2::from_shape_fn((400, 4), |(s, _)| labels[s] as f32 + 3.0 * rng.random::<f32>());
+    let quantizer = LayerQuantizer::fit(Quantizer::equal_width(30).unwrap(), acts.view()).unwrap();
+    let words = Codewords::new(acts.view(), &quantizer).unwrap();
+    assert!(words.distinct() > 350, "{} codewords", words.distinct());
+    let null = words.permutation_null(&labels, 10, 5, 8, Units::Nats).unwrap();
+    let mut rng = StdRng::seed_from_u64(8);
+    let mut shuffled = labels.clone();
+    for &value in &null {
+        shuffled.shuffle(&mut rng);
+        let table = words.table(&shuffled, 10).unwrap();
+        assert_eq!(
+            value,
+            mutual_information(&table, Estimator::PlugIn, Units::Nats).unwrap()
+        );
+    }
+}
+
+/// The codewords are the rows of each neuron's own fitted bin, for every
+/// quantizer (the layer's binning loop is specialized per quantizer).
+#[test]
+fn codewords_are_the_rows_of_the_neurons_bins() {
+    use infoablate::infoplane::Codewords;
+    use infoablate::measures::LayerQuantizer;
+    use std::collections::HashMap;
+    let mut rng = StdRng::seed_from_u64(5);
+    let acts = Array2::from_shape_fn((200, 3), |_| (rng.random::<f32>() - 0.3) * 4.0);
+    for quantizer in [
+        Quantizer::binary(0.0).unwrap(),
+        Quantizer::equal_width(3).unwrap(),
+        Quantizer::zero_and_equal_width(3).unwrap(),
+        Quantizer::equal_frequency(3).unwrap(),
+    ] {
+        let fitted = LayerQuantizer::fit(quantizer, acts.view()).unwrap();
+        let neurons: Vec<_> = (0..3).map(|j| fitted.neuron(j).unwrap()).collect();
+        let mut seen = HashMap::new();
+        let expected: Vec<usize> = acts
+            .rows()
+            .into_iter()
+            .map(|row| {
+                let word: Vec<usize> = row.iter().zip(&neurons).map(|(&a, q)| q.bin(a)).collect();
+                let next = seen.len();
+                *seen.entry(word).or_insert(next)
+            })
+            .collect();
+        let words = Codewords::new(acts.view(), &fitted).unwrap();
+        assert_eq!(words.ids(), expected.as_slice(), "{quantizer}");
+        assert_eq!(words.distinct(), seen.len());
+    }
+}
+
 /// Two neurons copy a balanced label bit, a third is constant: of the three
 /// pairs, the copies share one bit (`red = 1`, `interaction = −1`), the
 /// others carry it alone (no redundancy, no synergy).

@@ -1,11 +1,10 @@
 //! A layer's codewords: the tuple of its neurons' bins, as one variable.
 
-use std::collections::HashMap;
-
 use ndarray::ArrayView2;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
+use rustc_hash::FxHashMap;
 
 use crate::Result;
 use crate::measures::{CountTable, LayerQuantizer, MeasureError, Units};
@@ -44,32 +43,16 @@ impl Codewords {
     /// [`MeasureError::Empty`] for no sample.
     pub fn new(activations: ArrayView2<'_, f32>, quantizer: &LayerQuantizer) -> Result<Self, MeasureError> {
         let (samples, width) = activations.dim();
-        if quantizer.width() != width {
-            return Err(MeasureError::Mismatch {
-                what: format!("a quantizer for {} neurons, a layer of {width}", quantizer.width()),
-            });
-        }
+        let mut bins = Vec::new();
+        quantizer.bin_rows(activations, &mut bins)?;
         if samples == 0 {
             return Err(MeasureError::Empty {
                 what: "the layer's activations".into(),
             });
         }
-        // Bin indices are below MAX_BINS = 2^16: a row of u16 is exact.
-        let fitted = (0..width)
-            .map(|j| {
-                quantizer.neuron(j).ok_or_else(|| MeasureError::Mismatch {
-                    what: format!("no fitted quantizer for neuron {j}"),
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut bins = vec![0_u16; samples * width];
-        // Row by row: read and written in memory order.
-        for (out, row) in bins.chunks_exact_mut(width).zip(activations.rows()) {
-            for ((o, q), &a) in out.iter_mut().zip(&fitted).zip(row) {
-                *o = q.bin(a) as u16;
-            }
-        }
-        let mut seen: HashMap<&[u16], usize> = HashMap::with_capacity(samples);
+        // Codewords come from the network, not an adversary: the fast
+        // (not DoS-resistant) hash is the right one here.
+        let mut seen: FxHashMap<&[u16], usize> = FxHashMap::with_capacity_and_hasher(samples, Default::default());
         let ids = (0..samples)
             .map(|s| {
                 let next = seen.len();
@@ -139,6 +122,11 @@ impl Codewords {
         let mut rng = StdRng::seed_from_u64(seed);
         let mut shuffled = labels.to_vec();
         let mut joint = vec![0_u64; self.distinct * num_classes];
+        // A cell holding its whole codeword (`n[c][y] = n[c]`, every cell of
+        // a codeword seen once) has the ratio `n/n[y]`: the products are
+        // exact integers in `f64` and the division is correctly rounded, so
+        // the logarithm taken once per class is the very value of the sum.
+        let ln_whole: Vec<f64> = class_totals.iter().map(|&ny| (n / ny as f64).ln()).collect();
         let mut null = Vec::new();
         for _ in 0..permutations {
             shuffled.shuffle(&mut rng);
@@ -148,9 +136,14 @@ impl Codewords {
             }
             let mut nats = 0.0;
             for (row, &nc) in joint.chunks_exact(num_classes).zip(&codeword_totals) {
-                for (&count, &ny) in row.iter().zip(&class_totals).filter(|(count, _)| **count > 0) {
-                    let ratio = (count as f64 * n) / (nc as f64 * ny as f64);
-                    nats += count as f64 / n * ratio.ln();
+                let cells = row.iter().zip(&class_totals).zip(&ln_whole);
+                for ((&count, &ny), &whole) in cells.filter(|((count, _), _)| **count > 0) {
+                    let ln = if count == nc {
+                        whole
+                    } else {
+                        ((count as f64 * n) / (nc as f64 * ny as f64)).ln()
+                    };
+                    nats += count as f64 / n * ln;
                 }
             }
             null.push(units.from_nats(nats));
