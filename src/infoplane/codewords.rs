@@ -42,14 +42,29 @@ impl Codewords {
     /// [`MeasureError::Mismatch`] when the quantizer is for another width,
     /// [`MeasureError::Empty`] for no sample.
     pub fn new(activations: ArrayView2<'_, f32>, quantizer: &LayerQuantizer) -> Result<Self, MeasureError> {
-        let (samples, width) = activations.dim();
         let mut bins = Vec::new();
         quantizer.bin_rows(activations, &mut bins)?;
+        Self::from_bins(&bins, activations.nrows())
+    }
+
+    /// Numbers the distinct rows of `bins`, `samples` rows of neuron bins
+    /// (as [`LayerQuantizer::bin_rows`] gives them).
+    ///
+    /// # Errors
+    /// [`MeasureError::Empty`] for no sample, [`MeasureError::Mismatch`]
+    /// when `bins` is not `samples` rows.
+    pub(super) fn from_bins(bins: &[u16], samples: usize) -> Result<Self, MeasureError> {
         if samples == 0 {
             return Err(MeasureError::Empty {
                 what: "the layer's activations".into(),
             });
         }
+        if bins.len() % samples != 0 {
+            return Err(MeasureError::Mismatch {
+                what: format!("{} bins are not {samples} rows", bins.len()),
+            });
+        }
+        let width = bins.len() / samples;
         // Codewords come from the network, not an adversary: the fast
         // (not DoS-resistant) hash is the right one here.
         let mut seen: FxHashMap<&[u16], usize> = FxHashMap::with_capacity_and_hasher(samples, Default::default());
@@ -136,12 +151,11 @@ impl Codewords {
             }
             let mut nats = 0.0;
             for (row, &nc) in joint.chunks_exact(num_classes).zip(&codeword_totals) {
-                let cells = row.iter().zip(&class_totals).zip(&ln_whole);
-                for ((&count, &ny), &whole) in cells.filter(|((count, _), _)| **count > 0) {
+                for (y, &count) in row.iter().enumerate().filter(|(_, count)| **count > 0) {
                     let ln = if count == nc {
-                        whole
+                        ln_whole[y]
                     } else {
-                        ((count as f64 * n) / (nc as f64 * ny as f64)).ln()
+                        ((count as f64 * n) / (nc as f64 * class_totals[y] as f64)).ln()
                     };
                     nats += count as f64 / n * ln;
                 }

@@ -672,7 +672,18 @@ impl LayerQuantizer {
         }
         let rows = activations.as_standard_layout();
         let data = rows.as_slice().expect("a standard-layout array is contiguous");
-        self.with_binner(0, RowBins { data, width, out });
+        if let Kind::EqualWidth { bins } = self.quantizer.0 {
+            // The parameters as slices zipped with the row, not indexed by
+            // neuron: no bounds check, so the loop vectorizes.
+            let (lo, hi): (Vec<f64>, Vec<f64>) = self.params.chunks_exact(2).map(|p| (p[0], p[1])).unzip();
+            for (out, row) in out.chunks_exact_mut(width).zip(data.chunks_exact(width)) {
+                for (((o, &a), &lo), &hi) in out.iter_mut().zip(row).zip(&lo).zip(&hi) {
+                    *o = equal_width_bin(f64::from(a), lo, hi, bins) as u16;
+                }
+            }
+        } else {
+            self.with_binner(0, RowBins { data, width, out });
+        }
         Ok(())
     }
 
