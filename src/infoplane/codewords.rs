@@ -136,32 +136,66 @@ impl Codewords {
         let n = labels.len() as f64;
         let mut rng = StdRng::seed_from_u64(seed);
         let mut shuffled = labels.to_vec();
-        let mut joint = vec![0_u64; self.distinct * num_classes];
         // A cell holding its whole codeword (`n[c][y] = n[c]`, every cell of
         // a codeword seen once) has the ratio `n/n[y]`: the products are
         // exact integers in `f64` and the division is correctly rounded, so
         // the logarithm taken once per class is the very value of the sum.
         let ln_whole: Vec<f64> = class_totals.iter().map(|&ny| (n / ny as f64).ln()).collect();
+        // A codeword seen once has one cell, its sample's label: it is read
+        // off the permutation. Only the others' rows are counted, compactly.
+        let mut rows = vec![Row::Once(0); self.distinct];
+        let mut repeated = 0;
+        for (c, &nc) in codeword_totals.iter().enumerate() {
+            if nc > 1 {
+                rows[c] = Row::Counted(repeated);
+                repeated += 1;
+            }
+        }
+        for (s, &c) in self.ids.iter().enumerate() {
+            if let Row::Once(sample) = &mut rows[c] {
+                *sample = s;
+            }
+        }
+        let mut joint = vec![0_u64; repeated * num_classes];
         let mut null = Vec::new();
         for _ in 0..permutations {
             shuffled.shuffle(&mut rng);
             joint.fill(0);
             for (&c, &y) in self.ids.iter().zip(&shuffled) {
-                joint[c * num_classes + y] += 1;
+                if let Row::Counted(r) = rows[c] {
+                    joint[r * num_classes + y] += 1;
+                }
             }
+            // Rows in order, cells of a row in class order: the order of the
+            // sum over the whole table, its empty cells skipped.
             let mut nats = 0.0;
-            for (row, &nc) in joint.chunks_exact(num_classes).zip(&codeword_totals) {
-                for (y, &count) in row.iter().enumerate().filter(|(_, count)| **count > 0) {
-                    let ln = if count == nc {
-                        ln_whole[y]
-                    } else {
-                        ((count as f64 * n) / (nc as f64 * class_totals[y] as f64)).ln()
-                    };
-                    nats += count as f64 / n * ln;
+            for (row, &nc) in rows.iter().zip(&codeword_totals) {
+                match *row {
+                    Row::Once(sample) => nats += 1.0 / n * ln_whole[shuffled[sample]],
+                    Row::Counted(r) => {
+                        let cells = &joint[r * num_classes..(r + 1) * num_classes];
+                        for (y, &count) in cells.iter().enumerate().filter(|(_, count)| **count > 0) {
+                            let ln = if count == nc {
+                                ln_whole[y]
+                            } else {
+                                ((count as f64 * n) / (nc as f64 * class_totals[y] as f64)).ln()
+                            };
+                            nats += count as f64 / n * ln;
+                        }
+                    }
                 }
             }
             null.push(units.from_nats(nats));
         }
         Ok(null)
     }
+}
+
+/// A codeword's row of the permuted table in [`Codewords::permutation_null`].
+#[derive(Debug, Clone, Copy)]
+enum Row {
+    /// Seen once, by this sample.
+    Once(usize),
+    /// Seen more often: this row of the compact table of counts.
+    Counted(usize),
 }
