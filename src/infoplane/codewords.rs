@@ -59,7 +59,7 @@ impl Codewords {
                 what: "the layer's activations".into(),
             });
         }
-        if bins.len() % samples != 0 {
+        if !bins.len().is_multiple_of(samples) {
             return Err(MeasureError::Mismatch {
                 what: format!("{} bins are not {samples} rows", bins.len()),
             });
