@@ -382,29 +382,87 @@ fn figures_draw_every_layer_and_say_what_is_missing() {
     ));
 }
 
-#[test]
-fn the_permutation_null_is_the_plug_in_mi_of_the_permuted_tables() {
+/// The permutation null of `acts`' codewords (`quantizer` fitted on them)
+/// for `permutations` seeded permutations, checked value by value against
+/// the plug-in MI of the tables of the same permutations, drawn by hand (one
+/// seeded RNG shuffling one vector in turn); returns the distinct codewords.
+fn check_null_against_permuted_tables(
+    acts: &Array2<f32>,
+    quantizer: Quantizer,
+    labels: &[usize],
+    classes: usize,
+    seed: u64,
+    units: Units,
+) -> usize {
     use infoablate::infoplane::Codewords;
     use infoablate::measures::{Estimator, LayerQuantizer, mutual_information};
     use infoablate::rand::seq::SliceRandom;
+    let quantizer = LayerQuantizer::fit(quantizer, acts.view()).unwrap();
+    let words = Codewords::new(acts.view(), &quantizer).unwrap();
+    let null = words.permutation_null(labels, classes, 7, seed, units).unwrap();
+    assert_eq!(null.len(), 7);
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut shuffled = labels.to_vec();
+    for &value in &null {
+        shuffled.shuffle(&mut rng);
+        let table = words.table(&shuffled, classes).unwrap();
+        assert_eq!(value, mutual_information(&table, Estimator::PlugIn, units).unwrap());
+    }
+    words.distinct()
+}
+
+#[test]
+fn the_permutation_null_is_the_plug_in_mi_of_the_permuted_tables() {
     let mut rng = StdRng::seed_from_u64(9);
     let labels: Vec<usize> = (0..300).map(|_| rng.random_range(0..5)).collect();
     let acts = Array2::from_shape_fn((300, 3), |(s, i)| (labels[s] * (i + 1)) as f32 + rng.random::<f32>());
-    let quantizer = LayerQuantizer::fit(Quantizer::equal_width(4).unwrap(), acts.view()).unwrap();
-    let words = Codewords::new(acts.view(), &quantizer).unwrap();
-    let null = words.permutation_null(&labels, 5, 7, 42, Units::Bits).unwrap();
-    // The same permutations, by hand: one seeded RNG shuffling one vector in turn.
-    let mut rng = StdRng::seed_from_u64(42);
-    let mut shuffled = labels.clone();
-    for &value in &null {
-        shuffled.shuffle(&mut rng);
-        let table = words.table(&shuffled, 5).unwrap();
-        assert_eq!(
-            value,
-            mutual_information(&table, Estimator::PlugIn, Units::Bits).unwrap()
-        );
+    let quantizer = Quantizer::equal_width(4).unwrap();
+    check_null_against_permuted_tables(&acts, quantizer, &labels, 5, 42, Units::Bits);
+}
+
+/// A nearly saturated layer (30 bins, four continuous neurons): most rows
+/// of a permuted table are codewords seen once, read off the permutation.
+#[test]
+fn the_permutation_null_of_a_saturated_layer_is_the_plug_in_mi_of_the_permuted_tables() {
+    let mut rng = StdRng::seed_from_u64(3);
+    let labels: Vec<usize> = (0..400).map(|_| rng.random_range(0..10)).collect();
+    let acts = Array2::from_shape_fn((400, 4), |(s, _)| labels[s] as f32 + 3.0 * rng.random::<f32>());
+    let quantizer = Quantizer::equal_width(30).unwrap();
+    let distinct = check_null_against_permuted_tables(&acts, quantizer, &labels, 10, 8, Units::Nats);
+    assert!(distinct > 350, "{distinct} codewords");
+}
+
+/// The codewords are the rows of each neuron's own fitted bin, for every
+/// quantizer (the layer's binning loop is specialized per quantizer).
+#[test]
+fn codewords_are_the_rows_of_the_neurons_bins() {
+    use infoablate::infoplane::Codewords;
+    use infoablate::measures::LayerQuantizer;
+    use std::collections::HashMap;
+    let mut rng = StdRng::seed_from_u64(5);
+    let acts = Array2::from_shape_fn((200, 3), |_| (rng.random::<f32>() - 0.3) * 4.0);
+    for quantizer in [
+        Quantizer::binary(0.0).unwrap(),
+        Quantizer::equal_width(3).unwrap(),
+        Quantizer::zero_and_equal_width(3).unwrap(),
+        Quantizer::equal_frequency(3).unwrap(),
+    ] {
+        let fitted = LayerQuantizer::fit(quantizer, acts.view()).unwrap();
+        let neurons: Vec<_> = (0..3).map(|j| fitted.neuron(j).unwrap()).collect();
+        let mut seen = HashMap::new();
+        let expected: Vec<usize> = acts
+            .rows()
+            .into_iter()
+            .map(|row| {
+                let word: Vec<usize> = row.iter().zip(&neurons).map(|(&a, q)| q.bin(a)).collect();
+                let next = seen.len();
+                *seen.entry(word).or_insert(next)
+            })
+            .collect();
+        let words = Codewords::new(acts.view(), &fitted).unwrap();
+        assert_eq!(words.ids(), expected.as_slice(), "{quantizer}");
+        assert_eq!(words.distinct(), seen.len());
     }
-    assert_eq!(null.len(), 7);
 }
 
 /// Two neurons copy a balanced label bit, a third is constant: of the three

@@ -1,11 +1,10 @@
 //! A layer's codewords: the tuple of its neurons' bins, as one variable.
 
-use std::collections::HashMap;
-
 use ndarray::ArrayView2;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
+use rustc_hash::FxHashMap;
 
 use crate::Result;
 use crate::measures::{CountTable, LayerQuantizer, MeasureError, Units};
@@ -43,33 +42,32 @@ impl Codewords {
     /// [`MeasureError::Mismatch`] when the quantizer is for another width,
     /// [`MeasureError::Empty`] for no sample.
     pub fn new(activations: ArrayView2<'_, f32>, quantizer: &LayerQuantizer) -> Result<Self, MeasureError> {
-        let (samples, width) = activations.dim();
-        if quantizer.width() != width {
-            return Err(MeasureError::Mismatch {
-                what: format!("a quantizer for {} neurons, a layer of {width}", quantizer.width()),
-            });
-        }
+        let mut bins = Vec::new();
+        quantizer.bin_rows(activations, &mut bins)?;
+        Self::from_bins(&bins, activations.nrows())
+    }
+
+    /// Numbers the distinct rows of `bins`, `samples` rows of neuron bins
+    /// (as [`LayerQuantizer::bin_rows`] gives them).
+    ///
+    /// # Errors
+    /// [`MeasureError::Empty`] for no sample, [`MeasureError::Mismatch`]
+    /// when `bins` is not `samples` rows.
+    pub(super) fn from_bins(bins: &[u16], samples: usize) -> Result<Self, MeasureError> {
         if samples == 0 {
             return Err(MeasureError::Empty {
                 what: "the layer's activations".into(),
             });
         }
-        // Bin indices are below MAX_BINS = 2^16: a row of u16 is exact.
-        let fitted = (0..width)
-            .map(|j| {
-                quantizer.neuron(j).ok_or_else(|| MeasureError::Mismatch {
-                    what: format!("no fitted quantizer for neuron {j}"),
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut bins = vec![0_u16; samples * width];
-        // Row by row: read and written in memory order.
-        for (out, row) in bins.chunks_exact_mut(width).zip(activations.rows()) {
-            for ((o, q), &a) in out.iter_mut().zip(&fitted).zip(row) {
-                *o = q.bin(a) as u16;
-            }
+        if !bins.len().is_multiple_of(samples) {
+            return Err(MeasureError::Mismatch {
+                what: format!("{} bins are not {samples} rows", bins.len()),
+            });
         }
-        let mut seen: HashMap<&[u16], usize> = HashMap::with_capacity(samples);
+        let width = bins.len() / samples;
+        // Codewords come from the network, not an adversary: the fast
+        // (not DoS-resistant) hash is the right one here.
+        let mut seen: FxHashMap<&[u16], usize> = FxHashMap::with_capacity_and_hasher(samples, Default::default());
         let ids = (0..samples)
             .map(|s| {
                 let next = seen.len();
@@ -138,23 +136,66 @@ impl Codewords {
         let n = labels.len() as f64;
         let mut rng = StdRng::seed_from_u64(seed);
         let mut shuffled = labels.to_vec();
-        let mut joint = vec![0_u64; self.distinct * num_classes];
+        // A cell holding its whole codeword (`n[c][y] = n[c]`, every cell of
+        // a codeword seen once) has the ratio `n/n[y]`: the products are
+        // exact integers in `f64` and the division is correctly rounded, so
+        // the logarithm taken once per class is the very value of the sum.
+        let ln_whole: Vec<f64> = class_totals.iter().map(|&ny| (n / ny as f64).ln()).collect();
+        // A codeword seen once has one cell, its sample's label: it is read
+        // off the permutation. Only the others' rows are counted, compactly.
+        let mut rows = vec![Row::Once(0); self.distinct];
+        let mut repeated = 0;
+        for (c, &nc) in codeword_totals.iter().enumerate() {
+            if nc > 1 {
+                rows[c] = Row::Counted(repeated);
+                repeated += 1;
+            }
+        }
+        for (s, &c) in self.ids.iter().enumerate() {
+            if let Row::Once(sample) = &mut rows[c] {
+                *sample = s;
+            }
+        }
+        let mut joint = vec![0_u64; repeated * num_classes];
         let mut null = Vec::new();
         for _ in 0..permutations {
             shuffled.shuffle(&mut rng);
             joint.fill(0);
             for (&c, &y) in self.ids.iter().zip(&shuffled) {
-                joint[c * num_classes + y] += 1;
+                if let Row::Counted(r) = rows[c] {
+                    joint[r * num_classes + y] += 1;
+                }
             }
+            // Rows in order, cells of a row in class order: the order of the
+            // sum over the whole table, its empty cells skipped.
             let mut nats = 0.0;
-            for (row, &nc) in joint.chunks_exact(num_classes).zip(&codeword_totals) {
-                for (&count, &ny) in row.iter().zip(&class_totals).filter(|(count, _)| **count > 0) {
-                    let ratio = (count as f64 * n) / (nc as f64 * ny as f64);
-                    nats += count as f64 / n * ratio.ln();
+            for (row, &nc) in rows.iter().zip(&codeword_totals) {
+                match *row {
+                    Row::Once(sample) => nats += 1.0 / n * ln_whole[shuffled[sample]],
+                    Row::Counted(r) => {
+                        let cells = &joint[r * num_classes..(r + 1) * num_classes];
+                        for (y, &count) in cells.iter().enumerate().filter(|(_, count)| **count > 0) {
+                            let ln = if count == nc {
+                                ln_whole[y]
+                            } else {
+                                ((count as f64 * n) / (nc as f64 * class_totals[y] as f64)).ln()
+                            };
+                            nats += count as f64 / n * ln;
+                        }
+                    }
                 }
             }
             null.push(units.from_nats(nats));
         }
         Ok(null)
     }
+}
+
+/// A codeword's row of the permuted table in [`Codewords::permutation_null`].
+#[derive(Debug, Clone, Copy)]
+enum Row {
+    /// Seen once, by this sample.
+    Once(usize),
+    /// Seen more often: this row of the compact table of counts.
+    Counted(usize),
 }

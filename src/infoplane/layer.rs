@@ -240,7 +240,10 @@ fn measure_layer(
 ) -> Result<LayerPoint> {
     let (labels, classes, units) = (recording.labels(), recording.num_classes(), settings.units);
     let quantizer = LayerQuantizer::fit(settings.quantizer, acts)?;
-    let words = Codewords::new(acts, &quantizer)?;
+    // One quantization for the codewords and the per-neuron tables.
+    let mut bins = Vec::new();
+    quantizer.bin_rows(acts, &mut bins)?;
+    let words = Codewords::from_bins(&bins, acts.nrows())?;
     let table = words.table(labels, classes)?;
     let mutual_info = mutual_information(&table, Estimator::PlugIn, units)?;
     let entropy_t = entropy(&table, Estimator::PlugIn, units)?;
@@ -251,7 +254,7 @@ fn measure_layer(
         Some(PermutationNull::new(mutual_info, &values))
     };
 
-    let counts = LayerCounts::from_activations(layer, acts, labels, classes, &quantizer)?;
+    let counts = LayerCounts::from_binned_activations(layer, acts, &bins, labels, classes, &quantizer)?;
     let measures = MeasureSettings::new(settings.quantizer).with_units(units).measures();
     let refs: Vec<&dyn InfoMeasure> = measures.iter().map(|m| m.as_ref()).collect();
     let scores = Scores::compute(&[counts], &refs, None)?;

@@ -60,6 +60,9 @@ struct ChunkPass<'a> {
     labels: &'a [usize],
     bins: usize,
     first_batch: bool,
+    /// The batch's bins, already computed (`labels.len() × stride`, as
+    /// [`LayerQuantizer::bin_rows`] gives them), read instead of binning again.
+    codes: Option<&'a [u16]>,
 }
 
 impl ChunkPass<'_> {
@@ -85,13 +88,14 @@ impl BinnerUser<bool> for ChunkPass<'_> {
             stride,
             labels,
             bins,
+            codes,
             ..
         } = self;
         let (start, w) = (chunk.start, chunk.width);
         let mut finite = true;
         let mut cell = [0_u32; CHUNK];
         let cell = &mut cell[..w];
-        for (row, &y) in data.chunks_exact(stride).zip(labels) {
+        for (i, (row, &y)) in data.chunks_exact(stride).zip(labels).enumerate() {
             let row = &row[start..start + w];
             // Sums and moments: independent per neuron, so this loop vectorizes.
             let class_sums = &mut chunk.class_sums[y * w..(y + 1) * w];
@@ -110,8 +114,18 @@ impl BinnerUser<bool> for ChunkPass<'_> {
             // Counts: the bins first (independent per neuron, so this loop
             // vectorizes), then one scattered increment per neuron. A bin
             // is below `bins`, so it fits a `u32` (`bins ≤ MAX_BINS`).
-            for (j, (&a, cell)) in row.iter().zip(cell.iter_mut()).enumerate() {
-                *cell = bin(j, f64::from(a)) as u32;
+            match codes {
+                Some(codes) => {
+                    let codes = &codes[i * stride + start..i * stride + start + w];
+                    for (cell, &b) in cell.iter_mut().zip(codes) {
+                        *cell = u32::from(b);
+                    }
+                }
+                None => {
+                    for (j, (&a, cell)) in row.iter().zip(cell.iter_mut()).enumerate() {
+                        *cell = bin(j, f64::from(a)) as u32;
+                    }
+                }
             }
             let counts = &mut chunk.counts[y * w * bins..(y + 1) * w * bins];
             for (&b, cells) in cell.iter().zip(counts.chunks_exact_mut(bins)) {
@@ -299,7 +313,30 @@ impl LayerAccumulator {
     /// (`samples × neurons`) and their labels. After an error the
     /// accumulator is to be discarded.
     pub(super) fn observe(&mut self, offset: usize, batch: ArrayView2<'_, f32>, labels: &[usize]) -> Result<()> {
+        self.observe_binned(offset, batch, labels, None)
+    }
+
+    /// [`observe`](Self::observe) with the batch's bins already computed
+    /// (`codes`, from [`LayerQuantizer::bin_rows`] with this quantizer).
+    fn observe_binned(
+        &mut self,
+        offset: usize,
+        batch: ArrayView2<'_, f32>,
+        labels: &[usize],
+        codes: Option<&[u16]>,
+    ) -> Result<()> {
         self.quantizer.check_width(self.layer, batch.ncols())?;
+        if let Some(codes) = codes.filter(|c| c.len() != batch.len()) {
+            return Err(MeasureError::Mismatch {
+                what: format!(
+                    "{} bins for {} activations of hidden layer {}",
+                    codes.len(),
+                    batch.len(),
+                    self.layer
+                ),
+            }
+            .into());
+        }
         if batch.nrows() != labels.len() {
             return Err(MeasureError::Mismatch {
                 what: format!(
@@ -341,6 +378,7 @@ impl LayerAccumulator {
                         labels: block_labels,
                         bins,
                         first_batch,
+                        codes: codes.map(|c| &c[k * ROWS * stride..(k * ROWS + block_labels.len()) * stride]),
                     },
                 )
             });
@@ -431,5 +469,57 @@ impl LayerCounts {
         let mut acc = LayerAccumulator::new(layer, quantizer.clone(), num_classes)?;
         acc.observe(0, activations, labels)?;
         acc.finish()
+    }
+
+    /// [`from_activations`](Self::from_activations) with every value's bin
+    /// already computed by [`LayerQuantizer::bin_rows`] with `quantizer`
+    /// (`bins`, row-major like the activations), so that a caller that needs
+    /// the bins too quantizes once.
+    ///
+    /// # Errors
+    /// As [`from_activations`](Self::from_activations);
+    /// [`MeasureError::Mismatch`] for a bin count other than the activations'.
+    pub(crate) fn from_binned_activations(
+        layer: usize,
+        activations: ArrayView2<'_, f32>,
+        bins: &[u16],
+        labels: &[usize],
+        num_classes: usize,
+        quantizer: &LayerQuantizer,
+    ) -> Result<Self> {
+        let mut acc = LayerAccumulator::new(layer, quantizer.clone(), num_classes)?;
+        acc.observe_binned(0, activations, labels, Some(bins))?;
+        acc.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::measures::Quantizer;
+    use ndarray::Array2;
+
+    /// Reading the bins of `bin_rows` gives the tables of binning in the
+    /// pass, for every quantizer, over more rows than a block and more
+    /// neurons than a chunk.
+    #[test]
+    fn counts_from_shared_bins_are_the_counts() {
+        let (samples, width) = (ROWS + 37, CHUNK + 5);
+        let acts = Array2::from_shape_fn((samples, width), |(s, j)| ((s * 7 + j * 13) % 23) as f32 - 6.5);
+        let labels: Vec<usize> = (0..samples).map(|s| s % 3).collect();
+        for quantizer in [
+            Quantizer::binary(0.0).unwrap(),
+            Quantizer::equal_width(5).unwrap(),
+            Quantizer::zero_and_equal_width(4).unwrap(),
+            Quantizer::equal_frequency(3).unwrap(),
+        ] {
+            let fitted = LayerQuantizer::fit(quantizer, acts.view()).unwrap();
+            let mut bins = Vec::new();
+            fitted.bin_rows(acts.view(), &mut bins).unwrap();
+            let shared = LayerCounts::from_binned_activations(2, acts.view(), &bins, &labels, 3, &fitted).unwrap();
+            let own = LayerCounts::from_activations(2, acts.view(), &labels, 3, &fitted).unwrap();
+            assert_eq!(shared, own, "{quantizer}");
+            assert!(LayerCounts::from_binned_activations(2, acts.view(), &bins[1..], &labels, 3, &fitted).is_err());
+        }
     }
 }

@@ -653,6 +653,40 @@ impl LayerQuantizer {
         }
     }
 
+    /// Every value's bin, row by row, into `out` (resized to `samples ×
+    /// width`): `out[s · width + j]` is neuron `j`'s bin of sample `s`, as
+    /// [`FittedQuantizer::bin`] gives it, through the specialized binning
+    /// loop of [`with_binner`](Self::with_binner) (bins are below
+    /// [`MAX_BINS`] `≤ 2¹⁶`, so a `u16` is exact).
+    pub(crate) fn bin_rows(&self, activations: ArrayView2<'_, f32>, out: &mut Vec<u16>) -> Result<(), MeasureError> {
+        let width = activations.ncols();
+        if width != self.width {
+            return Err(MeasureError::Mismatch {
+                what: format!("a quantizer for {} neurons, a layer of {width}", self.width),
+            });
+        }
+        out.clear();
+        out.resize(activations.nrows() * width, 0);
+        if width == 0 {
+            return Ok(());
+        }
+        let rows = activations.as_standard_layout();
+        let data = rows.as_slice().expect("a standard-layout array is contiguous");
+        if let Kind::EqualWidth { bins } = self.quantizer.0 {
+            // The parameters as slices zipped with the row, not indexed by
+            // neuron: no bounds check, so the loop vectorizes.
+            let (lo, hi): (Vec<f64>, Vec<f64>) = self.params.chunks_exact(2).map(|p| (p[0], p[1])).unzip();
+            for (out, row) in out.chunks_exact_mut(width).zip(data.chunks_exact(width)) {
+                for (((o, &a), &lo), &hi) in out.iter_mut().zip(row).zip(&lo).zip(&hi) {
+                    *o = equal_width_bin(f64::from(a), lo, hi, bins) as u16;
+                }
+            }
+        } else {
+            self.with_binner(0, RowBins { data, width, out });
+        }
+        Ok(())
+    }
+
     /// Checks that a batch has this layer's width.
     pub(super) fn check_width(&self, layer: usize, width: usize) -> Result<()> {
         if width == self.width {
@@ -667,6 +701,29 @@ impl LayerQuantizer {
                 got: vec![0, width],
             }
             .into())
+        }
+    }
+}
+
+/// The pass of [`LayerQuantizer::bin_rows`]: C-order rows in, their bins out.
+struct RowBins<'a> {
+    data: &'a [f32],
+    width: usize,
+    out: &'a mut [u16],
+}
+
+impl BinnerUser<()> for RowBins<'_> {
+    #[inline(always)]
+    fn run(self, bin: impl Fn(usize, f64) -> usize) {
+        for (out, row) in self
+            .out
+            .chunks_exact_mut(self.width)
+            .zip(self.data.chunks_exact(self.width))
+        {
+            // Independent per neuron, so this loop vectorizes.
+            for (j, (o, &a)) in out.iter_mut().zip(row).enumerate() {
+                *o = bin(j, f64::from(a)) as u16;
+            }
         }
     }
 }
