@@ -55,7 +55,7 @@ const TAYLOR: [f64; 12] = [
 /// series to degree 13, `2ⁿ` built in the exponent bits. Exactly 1 at 0;
 /// within 2 ulp of the C library's `exp` elsewhere.
 #[inline(always)]
-pub(super) fn exp_nonpositive(x: f64) -> f64 {
+fn exp_nonpositive(x: f64) -> f64 {
     let x = x.clamp(EXP_MIN, 0.0);
     let shifted = x * LOG2_E + ROUND;
     let n = shifted - ROUND;
@@ -118,6 +118,25 @@ fn exp_block(values: &mut [f64]) {
         return;
     }
     exp_all(values);
+}
+
+/// Terms of [`sum_terms`] exponentiated together, on the stack.
+const TERMS: usize = 16;
+
+/// `Σ e^{z − max}` over a row of logits whose maximum is `max`, summed in
+/// class order (the maximum's term is `e⁰ = 1` exactly), the exponentials
+/// taken [`TERMS`] at a time by the SIMD loop: the same sum as
+/// [`RowScorer`]'s, without its buffers.
+pub(super) fn sum_terms(row: &[f32], max: f64) -> f64 {
+    let mut buffer = [0.0; TERMS];
+    row.chunks(TERMS).fold(0.0, |sum, chunk| {
+        let terms = &mut buffer[..chunk.len()];
+        for (t, &v) in terms.iter_mut().zip(chunk) {
+            *t = f64::from(v) - max;
+        }
+        exp_block(terms);
+        terms.iter().fold(sum, |sum, &e| sum + e)
+    })
 }
 
 /// Scores blocks of rows of logits into reused buffers (no allocation once
