@@ -2,12 +2,15 @@
 //! in the same run: the activations on a block of 512 rows × 100 neurons
 //! (the fast path's propagated blocks), against bench-local copies of the
 //! previous scalar code, and the newer activations (SiLU, ELU, GELU) beside
-//! the plain per-value formula a user would write. Throughput is in activations per second, so the
-//! ratio of two throughputs is the speed-up.
+//! the plain per-value formula a user would write; and the scoring of rows
+//! of logits (cross-entropy and arg-max) beside the previous per-row code.
+//! Throughput is in activations (or rows) per second, so the ratio of two
+//! throughputs is the speed-up.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use infoablate::ablation::Metric;
 use infoablate::network::Activation;
 use ndarray::Array2;
 
@@ -111,5 +114,66 @@ fn activations(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, activations);
+/// The previous cross-entropy, kept here only to measure against: the C
+/// library's `exp` per class (the arg-max's term skipped, as 1), in `f64`.
+fn previous_score(row: &[f32], label: usize) -> Option<(bool, f64)> {
+    if label >= row.len() || row.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    let mut best = 0;
+    let mut max = f32::NEG_INFINITY;
+    for (c, &v) in row.iter().enumerate() {
+        if v > max || c == 0 {
+            (best, max) = (c, v);
+        }
+    }
+    let max = f64::from(max);
+    let term = |&v: &f32| (f64::from(v) - max).exp();
+    let (below, above) = row.split_at(best);
+    let sum = below.iter().map(term).sum::<f64>() + 1.0;
+    let sum = above.iter().skip(1).map(term).fold(sum, |sum, e| sum + e);
+    Some((best == label, max + sum.ln() - f64::from(row[label])))
+}
+
+/// Scoring 10 logits a row (a trained classifier's spread, within ±15) on
+/// 512 rows: the previous per-row code, [`Metric::add`] row by row (the
+/// same exponential as the block, not vectorised across rows) and
+/// [`Metric::add_logits`], what the fast path runs on each propagated block.
+fn scoring(c: &mut Criterion) {
+    let logits = Array2::from_shape_fn((512, 10), |(s, k)| ((s * 10 + k) as f32 * 0.618_034).sin() * 15.0);
+    let labels: Vec<usize> = (0..512).map(|s| (s * 7) % 10).collect();
+    let mut group = c.benchmark_group("scoring_512x10");
+    group.throughput(Throughput::Elements(labels.len() as u64));
+    let rows = || logits.outer_iter().zip(&labels);
+    group.bench_function("previous_libm_exp", |b| {
+        b.iter(|| {
+            let (mut correct, mut total) = (0, 0.0);
+            for (row, &y) in rows() {
+                let (right, loss) = previous_score(row.as_slice().expect("contiguous"), y).expect("finite");
+                correct += usize::from(right);
+                total += loss;
+            }
+            black_box((correct, total))
+        })
+    });
+    group.bench_function("per_row", |b| {
+        b.iter(|| {
+            let mut metric = Metric::new();
+            for (row, &y) in rows() {
+                metric.add(row.as_slice().expect("contiguous"), y);
+            }
+            black_box(metric)
+        })
+    });
+    group.bench_function("block", |b| {
+        b.iter(|| {
+            let mut metric = Metric::new();
+            metric.add_logits(logits.view(), &labels).expect("finite");
+            black_box(metric)
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, activations, scoring);
 criterion_main!(benches);

@@ -29,8 +29,9 @@
 use ndarray::{ArrayView2, ArrayViewMut2, s};
 
 use super::gemm::{Packed, shape_error};
-use super::metric::{Metric, Tally, overflow};
+use super::metric::{Tally, overflow};
 use super::plan::Plan;
+use super::softmax::RowScorer;
 use crate::Result;
 use crate::network::{Clamps, NetworkError, Resumable};
 
@@ -305,8 +306,6 @@ struct Chunk<'a> {
     /// The dirty rows in propagation, and the next layer's block (swapped per layer).
     block: Vec<f32>,
     next: Vec<f32>,
-    /// One row of logits in `f32`, reused when scoring from `z`.
-    logits_row: Vec<f32>,
 }
 
 impl<'a> Chunk<'a> {
@@ -356,14 +355,16 @@ impl<'a> Chunk<'a> {
             pending: num_hidden,
             scores: Scores {
                 labels,
+                classes,
                 correct: vec![false; rows],
                 loss: vec![0.0; rows],
+                scorer: RowScorer::default(),
             },
             block: Vec::new(),
             next: Vec::new(),
-            logits_row: vec![0.0; classes],
         };
-        let failed = (0..rows).find(|&s| !chunk.scores.set(s, logits.row(s)));
+        let all: Vec<usize> = (0..rows).collect();
+        let failed = chunk.scores.set(&logits.data, &all);
         chunk.fail_at(failed)?;
         Ok(chunk)
     }
@@ -466,12 +467,9 @@ impl<'a> Chunk<'a> {
                 }
                 std::mem::swap(&mut self.block, &mut self.next);
             }
-            if score {
-                let classes = self.logits_row.len();
-                let mut logits = self.block.chunks_exact(classes).zip(piece);
-                if let Some((_, &s)) = logits.find(|&(logits, &s)| !self.scores.set(s, logits)) {
-                    return Ok(Some(s));
-                }
+            let failed = score.then(|| self.scores.set(&self.block, piece)).flatten();
+            if failed.is_some() {
+                return Ok(failed);
             }
         }
         Ok(None)
@@ -500,12 +498,11 @@ impl<'a> Chunk<'a> {
     /// first sample whose logits are not finite, if any.
     fn rescore_cached(&mut self) -> Option<usize> {
         let logits = self.z.last()?;
-        self.dirty.iter().copied().find(|&s| {
-            for (to, &v) in self.logits_row.iter_mut().zip(logits.row(s)) {
-                *to = v as f32;
-            }
-            !self.scores.set(s, &self.logits_row)
-        })
+        self.block.clear();
+        for &s in &self.dirty {
+            self.block.extend(logits.row(s).iter().map(|&v| v as f32));
+        }
+        self.scores.set(&self.block, &self.dirty)
     }
 
     /// The error for sample `s` of the chunk, whose logits are not finite:
@@ -528,23 +525,33 @@ impl<'a> Chunk<'a> {
 struct Scores<'a> {
     /// Each sample's class.
     labels: &'a [usize],
+    /// Number of classes (the width of a row of logits).
+    classes: usize,
     /// Whether each sample is classified right.
     correct: Vec<bool>,
     /// Each sample's cross-entropy.
     loss: Vec<f64>,
+    /// The scoring buffers, reused.
+    scorer: RowScorer,
 }
 
 impl Scores<'_> {
-    /// Scores sample `s` from its logits; `false` when they are not finite.
-    fn set(&mut self, s: usize, logits: &[f32]) -> bool {
-        match Metric::score(logits, self.labels[s]) {
-            Some((right, loss)) => {
-                self.correct[s] = right;
-                self.loss[s] = loss;
-                true
-            }
-            None => false,
-        }
+    /// Scores the samples `samples` from their rows of `logits`, in order;
+    /// the first sample whose logits are not finite, if any (the samples
+    /// after it are not scored).
+    fn set(&mut self, logits: &[f32], samples: &[usize]) -> Option<usize> {
+        let Scores {
+            labels,
+            classes,
+            correct,
+            loss,
+            scorer,
+        } = self;
+        let failed = scorer.score(logits, *classes, samples.iter().map(|&s| labels[s]), |r, right, l| {
+            correct[samples[r]] = right;
+            loss[samples[r]] = l;
+        });
+        failed.map(|r| samples[r])
     }
 }
 

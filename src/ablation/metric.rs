@@ -2,6 +2,7 @@
 
 use ndarray::ArrayView2;
 
+use super::softmax::{RowScorer, cross_entropy, peak, sum_terms};
 use crate::network::{Clamps, Network, NetworkError};
 
 /// Accuracy and mean cross-entropy of a classifier's logits, summed sample by
@@ -10,7 +11,9 @@ use crate::network::{Clamps, Network, NetworkError};
 ///
 /// A sample is right when its arg-max logit (ties → the lowest class, as
 /// PyTorch's `argmax`) is its label; its loss is `−log softmax(logits)[y]` in
-/// nats, computed in `f64` after subtracting the row maximum. A logit that is
+/// nats, computed in `f64` after subtracting the row maximum (each
+/// `e^{z − max}` by a vectorisable exponential within 2 ulp of the C
+/// library's, so the loss is within `1e-15` nats of the same formula with it). A logit that is
 /// NaN or infinite has no score: [`Metric::score`] gives `None`, and the
 /// engine turns it into [`NetworkError::NonFiniteOutput`].
 ///
@@ -45,23 +48,8 @@ impl Metric {
     /// cross-entropy in nats; `None` when a logit is NaN or infinite or
     /// `label` is not below the number of logits.
     pub fn score(row: &[f32], label: usize) -> Option<(bool, f64)> {
-        if label >= row.len() || row.iter().any(|v| !v.is_finite()) {
-            return None;
-        }
-        let mut best = 0;
-        let mut max = f32::NEG_INFINITY;
-        for (c, &v) in row.iter().enumerate() {
-            if v > max || c == 0 {
-                (best, max) = (c, v);
-            }
-        }
-        let max = f64::from(max);
-        let term = |&v: &f32| (f64::from(v) - max).exp();
-        // The maximum's term is e⁰ = 1 exactly: summed in the same order, without the call.
-        let (below, above) = row.split_at(best);
-        let sum = below.iter().map(term).sum::<f64>() + 1.0;
-        let sum = above.iter().skip(1).map(term).fold(sum, |sum, e| sum + e);
-        Some((best == label, max + sum.ln() - f64::from(row[label])))
+        let (best, max) = peak(row).filter(|_| label < row.len())?;
+        Some((best == label, cross_entropy(max, sum_terms(row, max), row[label])))
     }
 
     /// Adds one sample; `false`, with nothing added, when it has no
@@ -83,18 +71,70 @@ impl Metric {
         self.samples += 1;
     }
 
+    /// Adds a batch of samples from their logits (`samples × classes`) and
+    /// labels, scored in blocks through a vectorised exponential: the same
+    /// numbers as [`add`](Metric::add) row by row, several times faster.
+    ///
+    /// # Errors
+    /// Nothing is added on an error: [`NetworkError::Shape`] when there are
+    /// not as many labels as rows, [`NetworkError::Parameter`] for a label
+    /// not below the number of classes, and [`NetworkError::NonFiniteOutput`]
+    /// (no layer) naming the first row with a NaN or infinite logit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use infoablate::ablation::Metric;
+    /// use ndarray::array;
+    ///
+    /// let mut metric = Metric::new();
+    /// metric.add_logits(array![[2.0f32, 0.0], [1.0, 1.0]].view(), &[0, 1])?;
+    /// assert_eq!((metric.correct(), metric.samples()), (1, 2));
+    /// let expected = ((1.0 + (-2.0f64).exp()).ln() + 2.0f64.ln()) / 2.0;
+    /// assert!((metric.mean_loss() - expected).abs() < 1e-15);
+    /// assert!(metric.add_logits(array![[0.0f32, f32::NAN]].view(), &[0]).is_err());
+    /// assert!(metric.add_logits(array![[0.0f32, 1.0]].view(), &[2]).is_err());
+    /// assert_eq!(metric.samples(), 2);
+    /// # Ok::<(), infoablate::Error>(())
+    /// ```
+    pub fn add_logits(&mut self, logits: ArrayView2<'_, f32>, labels: &[usize]) -> crate::Result<()> {
+        if labels.len() != logits.nrows() {
+            return Err(NetworkError::Shape {
+                what: "labels of a batch of logits".into(),
+                expected: vec![logits.nrows()],
+                got: vec![labels.len()],
+            }
+            .into());
+        }
+        if let Some(&label) = labels.iter().find(|&&y| y >= logits.ncols()) {
+            return Err(NetworkError::Parameter {
+                name: "label",
+                value: label.to_string(),
+                reason: "must be below the number of classes (logits per row)",
+            }
+            .into());
+        }
+        let mut batch = Metric::new();
+        batch
+            .add_batch(logits, labels)
+            .map_err(|sample| NetworkError::NonFiniteOutput {
+                layer: None,
+                sample,
+                value: logits
+                    .row(sample)
+                    .iter()
+                    .copied()
+                    .find(|v| !v.is_finite())
+                    .unwrap_or(f32::NAN),
+            })?;
+        self.merge(&batch);
+        Ok(())
+    }
+
     /// Adds a batch of logits (rows = samples, as many as labels); on a row
     /// without a score, stops there and gives its index.
     pub(crate) fn add_batch(&mut self, logits: ArrayView2<'_, f32>, labels: &[usize]) -> Result<(), usize> {
-        let mut row = Vec::with_capacity(logits.ncols());
-        for (s, (logits, &y)) in logits.outer_iter().zip(labels).enumerate() {
-            row.clear();
-            row.extend(logits.iter().copied());
-            if !self.add(&row, y) {
-                return Err(s);
-            }
-        }
-        Ok(())
+        score_rows(logits, labels, |right, loss| self.add_score(right, loss))
     }
 
     /// Adds the sums of another set of samples.
@@ -197,15 +237,28 @@ pub(super) fn score_batch(
 ) -> Result<(), usize> {
     correct.clear();
     loss.clear();
-    let mut row = Vec::with_capacity(logits.ncols());
-    for (s, (logits, &y)) in logits.outer_iter().zip(labels).enumerate() {
-        row.clear();
-        row.extend(logits.iter().copied());
-        let (right, l) = Metric::score(&row, y).ok_or(s)?;
+    score_rows(logits, labels, |right, l| {
         correct.push(right);
         loss.push(l);
-    }
-    Ok(())
+    })
+}
+
+/// Hands `set` each row's score in order, through a [`RowScorer`]; on a row
+/// without a score, stops there and gives its index.
+fn score_rows(logits: ArrayView2<'_, f32>, labels: &[usize], mut set: impl FnMut(bool, f64)) -> Result<(), usize> {
+    let logits = logits.as_standard_layout();
+    let copy: Vec<f32>;
+    let values = match logits.as_slice() {
+        Some(values) => values,
+        None => {
+            copy = logits.iter().copied().collect();
+            &copy
+        }
+    };
+    let failed = RowScorer::default().score(values, logits.ncols(), labels.iter().copied(), |_, right, loss| {
+        set(right, loss)
+    });
+    failed.map_or(Ok(()), Err)
 }
 
 /// Checks that a network's logits for `rows` samples have one column per class.

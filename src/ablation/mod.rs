@@ -33,6 +33,7 @@ mod plain;
 mod plan;
 mod replacement;
 mod schedule;
+mod softmax;
 
 pub use crate::measures::{Order, rank};
 pub use bootstrap::{CurveIntervals, SampleOutcomes};
