@@ -125,17 +125,17 @@ const TERMS: usize = 16;
 
 /// `Σ e^{z − max}` over a row of logits whose maximum is `max`, summed in
 /// class order (the maximum's term is `e⁰ = 1` exactly), the exponentials
-/// taken [`TERMS`] at a time by the SIMD loop: the same sum as
-/// [`RowScorer`]'s, without its buffers.
+/// taken [`TERMS`] at a time by the SIMD loop (always all of them, so that
+/// none falls to the loop's slow scalar remainder; the unused ones are
+/// ignored): the same sum as [`RowScorer`]'s, without its buffers.
 pub(super) fn sum_terms(row: &[f32], max: f64) -> f64 {
     let mut buffer = [0.0; TERMS];
     row.chunks(TERMS).fold(0.0, |sum, chunk| {
-        let terms = &mut buffer[..chunk.len()];
-        for (t, &v) in terms.iter_mut().zip(chunk) {
+        for (t, &v) in buffer.iter_mut().zip(chunk) {
             *t = f64::from(v) - max;
         }
-        exp_block(terms);
-        terms.iter().fold(sum, |sum, &e| sum + e)
+        exp_block(&mut buffer);
+        buffer[..chunk.len()].iter().fold(sum, |sum, &e| sum + e)
     })
 }
 
