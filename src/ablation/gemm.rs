@@ -1,9 +1,12 @@
 //! The fast path's matrix product `out = input·W + b` for blocks of
 //! propagated rows, with `W` packed once per read-out.
 //!
-//! On x86-64 CPUs with AVX2 and FMA (detected at run time) a register-blocked
-//! kernel reads `W` from column panels packed when the read-out is prepared,
-//! so no call packs anything. It computes every output exactly as
+//! On x86-64 CPUs with AVX2 and FMA, or AVX-512F (detected at run time), a
+//! register-blocked kernel reads `W` from column panels packed when the
+//! read-out is prepared, so no call packs anything: the AVX2 kernel holds
+//! 6 rows × one panel of 16 columns (two 256-bit vectors a row), the AVX-512
+//! kernel 12 rows × two panels (one 512-bit vector a panel, the columns past
+//! the width masked off). Both compute every output exactly as
 //! `matrixmultiply`'s FMA kernel (what ndarray's `general_mat_mul` runs on
 //! those CPUs): each entry is a fused multiply-add chain over the inner index
 //! in order, from zero, added to the output (which holds `b`) once per block
@@ -17,13 +20,65 @@ use ndarray::{ArrayView2, ArrayViewMut2};
 use crate::Result;
 use crate::network::NetworkError;
 
-/// Columns of `W` in a packed panel: two AVX vectors.
+/// Columns of `W` in a packed panel: two AVX vectors, one AVX-512 vector.
 const PANEL: usize = 16;
-/// Rows of `input` per call of the micro-kernel: twelve accumulators.
+/// Rows of `input` per call of the AVX2 micro-kernel: twelve accumulators.
 const ROWS: usize = 6;
+/// Rows of `input` per call of the AVX-512 micro-kernel: with two panels,
+/// 24 of the 32 vector registers hold accumulators.
+#[cfg(target_arch = "x86_64")]
+const ROWS_512: usize = 12;
+/// Panels per call of the AVX-512 micro-kernel (one for the last panel of
+/// an odd count).
+#[cfg(target_arch = "x86_64")]
+const PANELS_512: usize = 2;
 /// Inner indices summed before the running sum is added to the output:
 /// `matrixmultiply`'s `kc` for `f32`, so that deep products split as it does.
 const DEPTH: usize = 256;
+
+/// Which code computes the product.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kernel {
+    /// ndarray's `general_mat_mul` on the row-major `W`.
+    Portable,
+    /// The AVX2/FMA micro-kernel on the panels.
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    /// The AVX-512F micro-kernel on the panels.
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+}
+
+impl Kernel {
+    /// Every kernel, fastest first.
+    const ALL: &[Kernel] = &[
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx512,
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx2,
+        Kernel::Portable,
+    ];
+
+    /// Whether this CPU runs the kernel.
+    fn runs_here(self) -> bool {
+        match self {
+            Kernel::Portable => true,
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2 => is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512 => is_x86_feature_detected!("avx512f"),
+        }
+    }
+
+    /// The fastest kernel this CPU runs.
+    fn detect() -> Self {
+        Kernel::ALL
+            .iter()
+            .copied()
+            .find(|k| k.runs_here())
+            .unwrap_or(Kernel::Portable)
+    }
+}
 
 /// `W` (`depth × width`, row-major), and on CPUs with AVX2 and FMA the same
 /// in column panels of [`PANEL`]: panel `p` holds columns `16p … 16p + 15`
@@ -37,17 +92,30 @@ pub(super) struct Packed {
     depth: usize,
     /// Columns of `W`.
     width: usize,
+    /// The code that computes the product (`Portable` without panels).
+    kernel: Kernel,
 }
 
 impl Packed {
     /// Packs the row-major `depth × width` matrix `plain` (no panels for an
     /// empty matrix: its product is the bias alone, or empty).
     pub(super) fn new(plain: Vec<f32>, depth: usize, width: usize) -> Result<Self> {
+        Self::with_kernel(plain, depth, width, Kernel::detect())
+    }
+
+    /// [`Packed::new`] for `kernel` (the portable one if this CPU does not
+    /// run it, or for an empty matrix).
+    fn with_kernel(plain: Vec<f32>, depth: usize, width: usize, kernel: Kernel) -> Result<Self> {
         if plain.len() != depth * width {
             return Err(shape_error(depth, width, plain.len()));
         }
         let mut panels = Vec::new();
-        if simd() && depth > 0 && width > 0 {
+        let kernel = if depth == 0 || width == 0 || !kernel.runs_here() {
+            Kernel::Portable
+        } else {
+            kernel
+        };
+        if kernel != Kernel::Portable {
             let count = width.div_ceil(PANEL);
             panels = vec![0.0; count * depth * PANEL];
             for (p, panel) in panels.chunks_exact_mut(depth * PANEL).enumerate() {
@@ -62,6 +130,7 @@ impl Packed {
             panels,
             depth,
             width,
+            kernel,
         })
     }
 
@@ -93,34 +162,30 @@ impl Packed {
         if self.depth == 0 || rows == 0 {
             return Ok(());
         }
-        #[cfg(target_arch = "x86_64")]
-        if !self.panels.is_empty() {
-            // SAFETY: the panels are packed only when `simd` detected AVX2 and
-            // FMA; the lengths were checked above.
-            unsafe { product_avx2(&input[..rows * self.depth], self, out) };
-            return Ok(());
+        let input = &input[..rows * self.depth];
+        match self.kernel {
+            // SAFETY (both arms): `with_kernel` keeps a kernel only where
+            // `runs_here` detected its features; the lengths were checked above.
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2 => unsafe { product_avx2(input, self, out) },
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512 => unsafe { product_avx512(input, self, out) },
+            Kernel::Portable => self.product_portable(input, rows, out)?,
         }
-        let input = ArrayView2::from_shape((rows, self.depth), &input[..rows * self.depth])
+        Ok(())
+    }
+
+    /// `out += input·W` by `general_mat_mul`.
+    fn product_portable(&self, input: &[f32], rows: usize, out: &mut [f32]) -> Result<()> {
+        let input = ArrayView2::from_shape((rows, self.depth), input)
             .map_err(|_| shape_error(rows, self.depth, input.len()))?;
         let weights = ArrayView2::from_shape((self.depth, self.width), &self.plain)
             .map_err(|_| shape_error(self.depth, self.width, self.plain.len()))?;
         let len = out.len();
-        let mut output = ArrayViewMut2::from_shape((rows, self.width), &mut out[..])
-            .map_err(|_| shape_error(rows, self.width, len))?;
+        let mut output =
+            ArrayViewMut2::from_shape((rows, self.width), out).map_err(|_| shape_error(rows, self.width, len))?;
         general_mat_mul(1.0, &input, &weights, 1.0, &mut output);
         Ok(())
-    }
-}
-
-/// Whether this CPU runs the packed kernel.
-fn simd() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
     }
 }
 
@@ -220,12 +285,156 @@ unsafe fn block<const R: usize>(a: &[f32], lda: usize, b: &[f32], kc: usize, c: 
     }
 }
 
+/// `out += input·W` with the AVX-512 kernel, in blocks of [`DEPTH`] inner
+/// indices, [`ROWS_512`] rows and [`PANELS_512`] panels.
+///
+/// # Safety
+/// The CPU must support AVX-512F; `input` holds whole rows of `w.depth`,
+/// `out` as many rows of `w.width`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn product_avx512(input: &[f32], w: &Packed, out: &mut [f32]) {
+    let (depth, width) = (w.depth, w.width);
+    let rows = input.len() / depth;
+    let stride = depth * PANEL;
+    let count = w.panels.len() / stride;
+    for k0 in (0..depth).step_by(DEPTH) {
+        let kc = DEPTH.min(depth - k0);
+        for r0 in (0..rows).step_by(ROWS_512) {
+            let a = &input[r0 * depth + k0..];
+            let c = &mut out[r0 * width..];
+            for p in (0..count).step_by(PANELS_512) {
+                let b = &w.panels[p * stride + k0 * PANEL..];
+                let c = &mut c[p * PANEL..];
+                let tile = Tile {
+                    lda: depth,
+                    kc,
+                    stride,
+                    ldc: width,
+                    cols: width - p * PANEL,
+                };
+                // SAFETY: AVX-512F is enabled here; the slices hold the rows
+                // and panels the kernel touches.
+                unsafe {
+                    if count - p >= 2 {
+                        tile_avx512::<2>(rows - r0, a, b, c, tile)
+                    } else {
+                        tile_avx512::<1>(rows - r0, a, b, c, tile)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The layout of one call of the AVX-512 micro-kernel.
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy)]
+struct Tile {
+    /// Distance between rows of `a`.
+    lda: usize,
+    /// Inner indices summed.
+    kc: usize,
+    /// Distance between panels of `b`.
+    stride: usize,
+    /// Distance between rows of `c`.
+    ldc: usize,
+    /// Columns of `c` from the first panel's first to the end of the row.
+    cols: usize,
+}
+
+/// [`block_avx512`] for `min(rows, ROWS_512)` rows and `P` panels.
+///
+/// # Safety
+/// The CPU must support AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[inline]
+unsafe fn tile_avx512<const P: usize>(rows: usize, a: &[f32], b: &[f32], c: &mut [f32], t: Tile) {
+    // SAFETY (all arms): AVX-512F is enabled here.
+    unsafe {
+        match rows {
+            1 => block_avx512::<1, P>(a, b, c, t),
+            2 => block_avx512::<2, P>(a, b, c, t),
+            3 => block_avx512::<3, P>(a, b, c, t),
+            4 => block_avx512::<4, P>(a, b, c, t),
+            5 => block_avx512::<5, P>(a, b, c, t),
+            6 => block_avx512::<6, P>(a, b, c, t),
+            7 => block_avx512::<7, P>(a, b, c, t),
+            8 => block_avx512::<8, P>(a, b, c, t),
+            9 => block_avx512::<9, P>(a, b, c, t),
+            10 => block_avx512::<10, P>(a, b, c, t),
+            11 => block_avx512::<11, P>(a, b, c, t),
+            _ => block_avx512::<ROWS_512, P>(a, b, c, t),
+        }
+    }
+}
+
+/// `c[i][0..16P] += Σ_k a[i][k]·b[k][0..16P]` for `R` rows over `P` panels
+/// (`b`'s panels `t.stride` apart, each `kc × 16`), the columns of `c` past
+/// `t.cols` left alone. Each sum is an FMA chain over `k` from zero, then
+/// one addition to `c`: the same operations as the AVX2 kernel.
+///
+/// # Safety
+/// The CPU must support AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[inline]
+unsafe fn block_avx512<const R: usize, const P: usize>(a: &[f32], b: &[f32], c: &mut [f32], t: Tile) {
+    use std::arch::x86_64::{
+        __m512, _mm512_add_ps, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_mask_storeu_ps, _mm512_maskz_loadu_ps,
+        _mm512_set1_ps, _mm512_setzero_ps,
+    };
+    let Tile {
+        lda,
+        kc,
+        stride,
+        ldc,
+        cols,
+    } = t;
+    let cols = cols.min(P * PANEL);
+    assert!(
+        a.len() >= (R - 1) * lda + kc && b.len() >= (P - 1) * stride + kc * PANEL && c.len() >= (R - 1) * ldc + cols
+    );
+    let mut acc: [[__m512; P]; R] = [[_mm512_setzero_ps(); P]; R];
+    let (a, b) = (a.as_ptr(), b.as_ptr());
+    for k in 0..kc {
+        // SAFETY: `k < kc`, so the panel rows and `a[i][k]` are in bounds (asserted).
+        unsafe {
+            let mut bk = [_mm512_setzero_ps(); P];
+            for (j, v) in bk.iter_mut().enumerate() {
+                *v = _mm512_loadu_ps(b.add(j * stride + k * PANEL));
+            }
+            for (i, acc) in acc.iter_mut().enumerate() {
+                let av = _mm512_set1_ps(*a.add(i * lda + k));
+                for (acc, &bk) in acc.iter_mut().zip(&bk) {
+                    *acc = _mm512_fmadd_ps(av, bk, *acc);
+                }
+            }
+        }
+    }
+    for (i, acc) in acc.iter().enumerate() {
+        let row = &mut c[i * ldc..i * ldc + cols];
+        for (j, &sum) in acc.iter().enumerate() {
+            let n = PANEL.min(cols.saturating_sub(j * PANEL));
+            // The columns of this panel in the row, as a lane mask (`n ≤ 16`).
+            let mask = ((1_u32 << n) - 1) as u16;
+            // SAFETY: the masked lanes (`n` from column `16j`) are in `row`;
+            // masked-off lanes are neither read nor written.
+            unsafe {
+                let p = row.as_mut_ptr().add(j * PANEL);
+                _mm512_mask_storeu_ps(p, mask, _mm512_add_ps(_mm512_maskz_loadu_ps(mask, p), sum));
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use ndarray::Array2;
     use ndarray::linalg::general_mat_mul;
 
-    use super::Packed;
+    use super::{Kernel, Packed};
 
     /// A deterministic spread of values, some negative, some large.
     fn values(n: usize, seed: u32) -> Vec<f32> {
@@ -256,6 +465,47 @@ mod tests {
                 general_mat_mul(1.0, &a, &b, 1.0, &mut c);
                 for (g, e) in got.iter().zip(c.iter()) {
                     assert_eq!(g.to_bits(), e.to_bits(), "{depth}×{width}, {rows} rows: {g} vs {e}");
+                }
+            }
+        }
+    }
+
+    /// Every kernel this CPU runs (the AVX-512 one, the AVX2 one and the
+    /// portable `general_mat_mul`) gives the same bits, on odd shapes: every
+    /// row count of the AVX-512 kernel's blocking and one more, widths
+    /// around one and two panels, depths across the split at 256.
+    #[test]
+    fn every_kernel_gives_the_same_bits_on_odd_shapes() {
+        let kernels: Vec<Kernel> = Kernel::ALL.iter().copied().filter(|k| k.runs_here()).collect();
+        eprintln!("kernels run here: {kernels:?}");
+        for depth in [1, 7, 100, 257] {
+            for width in [1, 10, 15, 16, 17, 33, 100] {
+                let w = values(depth * width, 7);
+                let bias = values(width, 8);
+                for rows in 1..=13 {
+                    let input = values(rows * depth, 9 + rows as u32);
+                    let products: Vec<Vec<f32>> = kernels
+                        .iter()
+                        .map(|&kernel| {
+                            let mut out = Vec::new();
+                            Packed::with_kernel(w.clone(), depth, width, kernel)
+                                .unwrap()
+                                .apply(&input, rows, &bias, &mut out)
+                                .unwrap();
+                            out
+                        })
+                        .collect();
+                    let portable = products.last().unwrap();
+                    for (kernel, product) in kernels.iter().zip(&products) {
+                        assert_eq!(product.len(), rows * width);
+                        for (g, e) in product.iter().zip(portable) {
+                            assert_eq!(
+                                g.to_bits(),
+                                e.to_bits(),
+                                "{kernel:?}, {depth}×{width}, {rows} rows: {g} vs {e}"
+                            );
+                        }
+                    }
                 }
             }
         }

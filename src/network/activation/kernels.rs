@@ -3,11 +3,11 @@
 //! Each kernel is a straight-line function of one value (no branch, no
 //! table, no library call), so a loop over a slice compiles to SIMD code: on
 //! the baseline target (SSE2 on x86-64, NEON on aarch64) by the compiler's
-//! auto-vectorisation, and on x86-64 CPUs with AVX2 and FMA, detected at run
-//! time, through a copy of the same loop compiled for those features (eight
-//! lanes instead of four). Both copies perform the same IEEE operations in
-//! the same order — multiplications and additions are never fused — so the
-//! result does not depend on the CPU.
+//! auto-vectorisation, and on x86-64 CPUs with AVX2 and FMA, or AVX-512F,
+//! detected at run time, through copies of the same loop compiled for those
+//! features (eight or sixteen lanes instead of four). Every copy performs the
+//! same IEEE operations in the same order — multiplications and additions
+//! are never fused — so the result does not depend on the CPU.
 //!
 //! Error bounds, against the correctly rounded value (tested over every
 //! 7th `f32` of the range, both signs):
@@ -241,6 +241,16 @@ unsafe fn map_avx2(values: &mut [f32], f: impl Fn(f32) -> f32) {
     map(values, f);
 }
 
+/// [`map`] compiled for AVX-512F (sixteen lanes).
+///
+/// # Safety
+/// The CPU must support AVX-512F (which implies AVX2 and FMA).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn map_avx512(values: &mut [f32], f: impl Fn(f32) -> f32) {
+    map(values, f);
+}
+
 /// Applies `f` to every value of `z`, with the widest SIMD code this CPU
 /// runs when `z` is contiguous.
 #[inline(always)]
@@ -249,6 +259,12 @@ pub(super) fn apply(mut z: ArrayViewMut2<'_, f32>, f: impl Fn(f32) -> f32 + Copy
         z.mapv_inplace(f);
         return;
     };
+    #[cfg(target_arch = "x86_64")]
+    if is_x86_feature_detected!("avx512f") {
+        // SAFETY: the feature `map_avx512` is compiled for was just detected.
+        unsafe { map_avx512(values, f) };
+        return;
+    }
     #[cfg(target_arch = "x86_64")]
     if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
         // SAFETY: the features `map_avx2` is compiled for were just detected.
@@ -262,7 +278,7 @@ pub(super) fn apply(mut z: ArrayViewMut2<'_, f32>, f: impl Fn(f32) -> f32 + Copy
 mod tests {
     use super::{elu, expm1_negative, gelu, leaky_relu, sigmoid, silu, tanh};
     #[cfg(target_arch = "x86_64")]
-    use super::{map, map_avx2, relu};
+    use super::{map, map_avx2, map_avx512, relu};
 
     /// Distance in units in the last place between two finite `f32` of the same sign.
     fn ulps(a: f32, b: f32) -> u32 {
@@ -352,6 +368,49 @@ mod tests {
         }
     }
 
+    /// Every kernel, for the SIMD copies of the loop.
+    #[cfg(target_arch = "x86_64")]
+    const KERNELS: [fn(f32) -> f32; 7] = [
+        tanh,
+        sigmoid,
+        relu,
+        silu,
+        gelu,
+        |x| elu(x, 0.7),
+        |x| leaky_relu(x, 0.01),
+    ];
+
+    /// Dense samples: 200,003 bit patterns spread over every `f32` (NaNs and
+    /// infinities among them), every 97th `f32` of `[−20, 20]`, and the
+    /// special values (signed zeros, subnormals, infinities).
+    #[cfg(target_arch = "x86_64")]
+    fn dense_samples() -> Vec<f32> {
+        let spread = (0..200_003_u32).map(|i| f32::from_bits(i.wrapping_mul(2_654_435_761)));
+        let near = (0..20.0_f32.to_bits())
+            .step_by(97)
+            .flat_map(|b| [f32::from_bits(b), -f32::from_bits(b)]);
+        let special = [0.0, -0.0, 1e-40, -1e-40, f32::INFINITY, f32::NEG_INFINITY, f32::NAN];
+        spread.chain(near).chain(special).collect()
+    }
+
+    /// `map` through `wide` gives the same bits as the portable loop (any
+    /// NaN for a NaN), for every kernel on the dense samples.
+    #[cfg(target_arch = "x86_64")]
+    fn assert_same_bits_as_portable(wide: impl Fn(&mut [f32], fn(f32) -> f32)) {
+        let inputs = dense_samples();
+        for f in KERNELS {
+            let (mut portable, mut simd) = (inputs.clone(), inputs.clone());
+            map(&mut portable, f);
+            wide(&mut simd, f);
+            for ((p, w), x) in portable.iter().zip(&simd).zip(&inputs) {
+                assert!(
+                    p.to_bits() == w.to_bits() || (p.is_nan() && w.is_nan()),
+                    "{x:e}: {p:e} vs {w:e}"
+                );
+            }
+        }
+    }
+
     /// The AVX2 copy of the loop computes the same bits as the portable one.
     #[cfg(target_arch = "x86_64")]
     #[test]
@@ -360,30 +419,21 @@ mod tests {
             eprintln!("skipped: this CPU has no AVX2/FMA");
             return;
         }
-        let inputs: Vec<f32> = (0..200_003_u32)
-            .map(|i| f32::from_bits(i.wrapping_mul(2_654_435_761)))
-            .collect();
-        let kernels: [fn(f32) -> f32; 7] = [
-            tanh,
-            sigmoid,
-            relu,
-            silu,
-            gelu,
-            |x| elu(x, 0.7),
-            |x| leaky_relu(x, 0.01),
-        ];
-        for f in kernels {
-            let (mut portable, mut wide) = (inputs.clone(), inputs.clone());
-            map(&mut portable, f);
-            // SAFETY: AVX2 and FMA were detected above.
-            unsafe { map_avx2(&mut wide, f) };
-            for ((p, w), x) in portable.iter().zip(&wide).zip(&inputs) {
-                assert!(
-                    p.to_bits() == w.to_bits() || (p.is_nan() && w.is_nan()),
-                    "{x:e}: {p:e} vs {w:e}"
-                );
-            }
+        // SAFETY: AVX2 and FMA were detected above.
+        assert_same_bits_as_portable(|v, f| unsafe { map_avx2(v, f) });
+    }
+
+    /// The AVX-512 copy of the loop computes the same bits as the portable
+    /// one (and so as the AVX2 one).
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn the_avx512_loop_equals_the_portable_loop_bit_for_bit() {
+        if !is_x86_feature_detected!("avx512f") {
+            eprintln!("skipped: this CPU has no AVX-512F");
+            return;
         }
+        // SAFETY: AVX-512F was detected above.
+        assert_same_bits_as_portable(|v, f| unsafe { map_avx512(v, f) });
     }
 
     #[test]
