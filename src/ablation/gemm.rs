@@ -511,6 +511,61 @@ mod tests {
         }
     }
 
+    /// The process's CPU time so far, in seconds.
+    fn cpu_seconds() -> f64 {
+        let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: `t` is a valid timespec to write to.
+        let status = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut t) };
+        assert_eq!(status, 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID)");
+        t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9
+    }
+
+    /// Flops timed per kernel and shape.
+    const RATE_FLOPS: f64 = 2e9;
+
+    /// The GFLOP/s of every kernel this CPU runs, side by side, on the fast
+    /// path's shapes (pieces of 128 rows, the engine's 512-row blocks,
+    /// `K = 100`, `M = 100` and `10`), in CPU time, the best of three; the
+    /// portable kernel is ndarray's `general_mat_mul`. Each kernel's last
+    /// product must equal the portable one's bit for bit.
+    #[test]
+    #[ignore = "timing: cargo test --release --lib kernel_rates -- --ignored --nocapture"]
+    fn kernel_rates() {
+        let kernels: Vec<Kernel> = Kernel::ALL.iter().copied().filter(|k| k.runs_here()).collect();
+        for (rows, depth, width) in [(128, 100, 100), (128, 100, 10), (512, 100, 100), (512, 100, 10)] {
+            let bias = values(width, 10);
+            let input = values(rows * depth, 11);
+            let reps = (RATE_FLOPS / (2 * rows * depth * width) as f64).ceil() as usize;
+            let mut line = format!("N = {rows:>3}, K = {depth}, M = {width:>3}, GFLOP/s:");
+            let mut last: Vec<Vec<f32>> = Vec::new();
+            for &kernel in &kernels {
+                let packed = Packed::with_kernel(values(depth * width, 12), depth, width, kernel).unwrap();
+                let mut out = Vec::new();
+                let best = (0..3)
+                    .map(|_| {
+                        let start = cpu_seconds();
+                        for _ in 0..reps {
+                            packed
+                                .apply(std::hint::black_box(&input), rows, &bias, &mut out)
+                                .unwrap();
+                        }
+                        cpu_seconds() - start
+                    })
+                    .fold(f64::INFINITY, f64::min);
+                line += &format!(
+                    " {kernel:?} {:.1}",
+                    (2 * rows * depth * width * reps) as f64 / best / 1e9
+                );
+                last.push(out);
+            }
+            eprintln!("{line}");
+            let bits = |out: &Vec<f32>| out.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            for out in &last {
+                assert_eq!(bits(out), bits(last.last().unwrap()));
+            }
+        }
+    }
+
     /// A row's result does not depend on the rows beside it.
     #[test]
     fn each_row_is_the_same_in_any_block() {

@@ -74,9 +74,9 @@ pub enum Activation {
 }
 
 impl Activation {
-    /// Applies the activation in place, in `f32` with SIMD kernels (AVX2
-    /// when the CPU has it, detected at run time; the same results on every
-    /// CPU). Bounds against the correctly rounded value: tanh within 1 ulp;
+    /// Applies the activation in place, in `f32` with SIMD kernels (AVX-512
+    /// or AVX2 when the CPU has them, detected at run time; the same results
+    /// on every CPU). Bounds against the correctly rounded value: tanh within 1 ulp;
     /// sigmoid within 2 ulp and SiLU within 4 ulp where the result is a
     /// normal `f32` (below, within `2⁻¹²⁶`); ELU's `e^z − 1` within 2 ulp;
     /// GELU within 2 ulp for `z ≥ 0`, 4 ulp for `−1 < z < 0` and 7 ulp down
