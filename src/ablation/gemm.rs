@@ -80,8 +80,8 @@ impl Kernel {
     }
 }
 
-/// `W` (`depth × width`, row-major), and on CPUs with AVX2 and FMA the same
-/// in column panels of [`PANEL`]: panel `p` holds columns `16p … 16p + 15`
+/// `W` (`depth × width`, row-major), and on CPUs that run a SIMD kernel
+/// (AVX2 and FMA, or AVX-512F) the same in column panels of [`PANEL`]: panel `p` holds columns `16p … 16p + 15`
 /// (zero beyond `width`) of every row, one row after the other.
 pub(super) struct Packed {
     /// `W`, row-major.
