@@ -187,7 +187,8 @@ fn run(args: &Args) -> cli::Result<()> {
         }
         (None, Some("random"), _) => Schedule::random(args.seed, args.scope),
         (None, Some(measure), Some(rec)) => {
-            let quantizer = args.quantizer.quantizer(Quantizer::binary(0.0)?)?;
+            // The paper's quantizer for the model's activation (0.5 for sigmoid, 0 otherwise).
+            let quantizer = args.quantizer.quantizer(Quantizer::for_activation(mlp.activation()))?;
             let scores = analyze(rec, &MeasureSettings::new(quantizer), Some(&mlp))?;
             Schedule::by_measure(&scores, measure, order, args.scope)?
         }
