@@ -137,21 +137,26 @@ fn parse_scope(text: &str) -> Result<Scope, String> {
 
 fn run(args: &Args) -> cli::Result<()> {
     let (mlp, metadata) = args.model.load()?.ok_or("--model is required")?;
-    let loaded = args
-        .data
-        .load_for_model(args.seed, model::recorded_normalize(&metadata)?)?;
-    let split = |s: SplitArg| match s {
-        SplitArg::Train => &loaded.train,
-        SplitArg::Test => &loaded.test,
+    let recorded = model::recorded_normalize(&metadata)?;
+    let scored = args.scores.is_none() && args.measure.as_deref().is_some_and(|m| m != "random");
+    let analysed = args.value == ValueArg::Mean || scored;
+    // The training files are read only when a split that needs them is used.
+    let (train, test) = if args.eval == SplitArg::Train || (analysed && args.analysis == SplitArg::Train) {
+        let loaded = args.data.load_for_model(args.seed, recorded)?;
+        (Some(loaded.train), loaded.test)
+    } else {
+        (None, args.data.load_test_for_model(args.seed, recorded)?)
     };
-    let eval = split(args.eval);
+    let split = |s: SplitArg| match s {
+        SplitArg::Train => train.as_ref().ok_or("the training split was not loaded"),
+        SplitArg::Test => Ok(&test),
+    };
+    let eval = split(args.eval)?;
     if args.model.expect_accuracy.is_some() {
         args.model.check_accuracy(evaluate(&mlp, eval, 1000)?.accuracy)?;
     }
-    let scored = args.scores.is_none() && args.measure.as_deref().is_some_and(|m| m != "random");
-    let recording = if args.value == ValueArg::Mean || scored {
-        let analysis = split(args.analysis);
-        Some(progress::record_all(&mlp, analysis)?)
+    let recording = if analysed {
+        Some(progress::record_all(&mlp, split(args.analysis)?)?)
     } else {
         None
     };
