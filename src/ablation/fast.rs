@@ -10,7 +10,11 @@
 //! for all samples only when a removal first needs it, so a per-layer curve
 //! costs one layer to set up. Changes are propagated lazily: `dirty` samples
 //! have a correct `z[pending]` and stale layers above it, brought up to date
-//! only when a later removal needs them or a checkpoint is scored. A removal
+//! only when a checkpoint is scored. The removals between two checkpoints
+//! are queued and applied at the checkpoint from the top layer down, so that
+//! a global step propagates its rows once from its lowest layer rather than
+//! once per change of layer (the state reached is the same: a set of clamps
+//! does not depend on the order it was set in). A removal
 //! of neuron `i` in layer `ℓ` touches only the samples where `h[ℓ][s, i]`
 //! differs from its replacement — for ReLU and zero replacement, the samples
 //! where the neuron fires.
@@ -202,6 +206,22 @@ fn matrix_mut(data: &mut [f32], rows: usize, width: usize) -> Result<ArrayViewMu
     ArrayViewMut2::from_shape((rows, width), data).map_err(|_| shape_error(rows, width, len))
 }
 
+/// Sets the clamped columns (`(neuron, value)` pairs, in range) of a flat
+/// row-major block `width` wide, row by row, as [`Clamps::apply`] does
+/// column by column.
+fn clamp_rows(block: &mut [f32], width: usize, clamped: &[(usize, f32)]) {
+    if clamped.is_empty() || width == 0 {
+        return;
+    }
+    for row in block.chunks_exact_mut(width) {
+        for &(neuron, value) in clamped {
+            if let Some(out) = row.get_mut(neuron) {
+                *out = value;
+            }
+        }
+    }
+}
+
 /// Copies a hidden layer's output handed to the forward hook into a flat cache.
 fn cache_rows(out: ArrayView2<'_, f32>, rows: usize, width: usize, layer: usize) -> Result<Rows<f32>> {
     if out.dim() != (rows, width) {
@@ -297,6 +317,8 @@ struct Chunk<'a> {
     /// read-out without the neurons clamped to zero.
     pruned: Vec<Option<Pruned>>,
     clamps: Clamps,
+    /// The removals since the last checkpoint: `(layer, neuron, value)`.
+    queued: Vec<(usize, usize, f32)>,
     /// Samples whose layers above `pending` are stale, and a membership mask.
     dirty: Vec<usize>,
     is_dirty: Vec<bool>,
@@ -350,6 +372,7 @@ impl<'a> Chunk<'a> {
             complete,
             pruned,
             clamps: Clamps::new(),
+            queued: Vec::new(),
             dirty: Vec::new(),
             is_dirty: vec![false; rows],
             pending: num_hidden,
@@ -374,8 +397,14 @@ impl<'a> Chunk<'a> {
         self.readouts.base + self.h.len()
     }
 
+    /// Queues the replacement of neuron `neuron` of hidden layer `layer` (a
+    /// target) by `value`, done at the next checkpoint.
+    fn ablate(&mut self, layer: usize, neuron: usize, value: f32) {
+        self.queued.push((layer, neuron, value));
+    }
+
     /// Replaces neuron `neuron` of hidden layer `layer` (a target) by `value`.
-    fn ablate(&mut self, layer: usize, neuron: usize, value: f32) -> Result<()> {
+    fn remove(&mut self, layer: usize, neuron: usize, value: f32) -> Result<()> {
         if !self.dirty.is_empty() && self.pending <= layer {
             self.propagate(layer + 1, false)?;
         }
@@ -442,9 +471,8 @@ impl<'a> Chunk<'a> {
             for m in self.pending..upto {
                 let j = m - base;
                 let readout = &self.readouts.layers[j];
-                let mut block = matrix_mut(&mut self.block, rows, readout.width())?;
-                self.network.activate(m, block.view_mut())?;
-                self.clamps.apply(m, block);
+                self.network.activate(m, matrix_mut(&mut self.block, rows, readout.width())?)?;
+                clamp_rows(&mut self.block, readout.width(), self.clamps.layer(m));
                 if self.targets[j] {
                     let h = &mut self.h[j];
                     for (from, &s) in self.block.chunks_exact(h.width).zip(piece) {
@@ -475,8 +503,16 @@ impl<'a> Chunk<'a> {
         Ok(None)
     }
 
-    /// Propagates every pending change to the logits and rescores.
+    /// Makes the queued removals, top layer first, propagates every pending
+    /// change to the logits and rescores.
     fn checkpoint<T: Tally>(&mut self) -> Result<T> {
+        let mut queued = std::mem::take(&mut self.queued);
+        queued.sort_by_key(|&(layer, _, _)| std::cmp::Reverse(layer));
+        for &(layer, neuron, value) in &queued {
+            self.remove(layer, neuron, value)?;
+        }
+        queued.clear();
+        self.queued = queued;
         if !self.dirty.is_empty() {
             let failed = if self.pending < self.num_hidden() {
                 self.propagate(self.num_hidden(), true)?
@@ -571,7 +607,10 @@ pub(super) fn score_chunk<'a, T: Tally>(
     let mut chunk = Chunk::new(network, (readouts, targets), baseline, samples)?;
     plan.walk(
         &mut chunk,
-        |chunk, (layer, neuron), value| chunk.ablate(layer, neuron, value),
+        |chunk, (layer, neuron), value| {
+            chunk.ablate(layer, neuron, value);
+            Ok(())
+        },
         Chunk::checkpoint,
     )
 }
