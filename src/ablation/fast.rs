@@ -11,10 +11,11 @@
 //! costs one layer to set up. Changes are propagated lazily: `dirty` samples
 //! have a correct `z[pending]` and stale layers above it, brought up to date
 //! only when a checkpoint is scored. The removals between two checkpoints
-//! are queued and applied at the checkpoint from the top layer down, so that
-//! a global step propagates its rows once from its lowest layer rather than
-//! once per change of layer (the state reached is the same: a set of clamps
-//! does not depend on the order it was set in). A removal
+//! are queued and made at the checkpoint from the lowest layer up (the state
+//! reached is the same: a set of clamps does not depend on the order it was
+//! set in), so a global step propagates its rows once, from its lowest
+//! layer, and a removal above `pending` skips the dirty samples, whose
+//! layers from `pending` up will be recomputed with its clamp anyway. A removal
 //! of neuron `i` in layer `ℓ` touches only the samples where `h[ℓ][s, i]`
 //! differs from its replacement — for ReLU and zero replacement, the samples
 //! where the neuron fires.
@@ -403,11 +404,12 @@ impl<'a> Chunk<'a> {
         self.queued.push((layer, neuron, value));
     }
 
-    /// Replaces neuron `neuron` of hidden layer `layer` (a target) by `value`.
+    /// Replaces neuron `neuron` of hidden layer `layer` (a target) by
+    /// `value`. In a layer at or above `pending`, the dirty samples are
+    /// stale and left as they are: [`propagate`](Chunk::propagate) recomputes
+    /// their `h` (with the new clamp) and `z` there from `z[pending]`.
     fn remove(&mut self, layer: usize, neuron: usize, value: f32) -> Result<()> {
-        if !self.dirty.is_empty() && self.pending <= layer {
-            self.propagate(layer + 1, false)?;
-        }
+        let stale = self.pending <= layer;
         self.clamps.set(layer, neuron, value);
         let j = layer - self.readouts.base;
         let readout = &self.readouts.layers[j];
@@ -426,6 +428,9 @@ impl<'a> Chunk<'a> {
         let outgoing = readout.outgoing.row(neuron);
         let (h, z) = (&mut self.h[j], &mut self.z[j]);
         for s in 0..self.is_dirty.len() {
+            if stale && self.is_dirty[s] {
+                continue;
+            }
             let out = &mut h.data[s * h.width + neuron];
             if *out != value {
                 let delta = f64::from(value) - f64::from(*out);
@@ -443,22 +448,21 @@ impl<'a> Chunk<'a> {
         Ok(())
     }
 
-    /// Brings the dirty samples up to date through the pre-activation of
-    /// hidden layer `upto` (the logits for `upto = num_hidden`), [`PIECE`]
-    /// rows at a time: each piece runs through the layers, stored only where
-    /// a target needs it, and with `score` (for `upto = num_hidden`) its
-    /// samples are rescored from its logits. Gives the first sample whose
-    /// logits are not finite, if any (rescoring stops there).
-    fn propagate(&mut self, upto: usize, score: bool) -> Result<Option<usize>> {
+    /// Brings the dirty samples up to date through the logits, [`PIECE`]
+    /// rows at a time: each piece runs through the layers from `pending`,
+    /// stored only where a target needs it, and its samples are rescored
+    /// from its logits. Gives the first sample whose logits are not finite,
+    /// if any (rescoring stops there).
+    fn propagate(&mut self) -> Result<Option<usize>> {
         let dirty = std::mem::take(&mut self.dirty);
-        let failed = self.propagate_rows(&dirty, upto, score);
+        let failed = self.propagate_rows(&dirty);
         self.dirty = dirty;
-        self.pending = self.pending.max(upto);
         failed
     }
 
     /// [`propagate`](Chunk::propagate) for the samples `dirty`.
-    fn propagate_rows(&mut self, dirty: &[usize], upto: usize, score: bool) -> Result<Option<usize>> {
+    fn propagate_rows(&mut self, dirty: &[usize]) -> Result<Option<usize>> {
+        let upto = self.num_hidden();
         let base = self.readouts.base;
         let (below, above) = self.z.split_at_mut(self.pending - base);
         let source = &below[self.pending - base - 1];
@@ -495,7 +499,7 @@ impl<'a> Chunk<'a> {
                 }
                 std::mem::swap(&mut self.block, &mut self.next);
             }
-            let failed = score.then(|| self.scores.set(&self.block, piece)).flatten();
+            let failed = self.scores.set(&self.block, piece);
             if failed.is_some() {
                 return Ok(failed);
             }
@@ -503,11 +507,11 @@ impl<'a> Chunk<'a> {
         Ok(None)
     }
 
-    /// Makes the queued removals, top layer first, propagates every pending
-    /// change to the logits and rescores.
+    /// Makes the queued removals, lowest layer first, propagates every
+    /// pending change to the logits and rescores.
     fn checkpoint<T: Tally>(&mut self) -> Result<T> {
         let mut queued = std::mem::take(&mut self.queued);
-        queued.sort_by_key(|&(layer, _, _)| std::cmp::Reverse(layer));
+        queued.sort_by_key(|&(layer, _, _)| layer);
         for &(layer, neuron, value) in &queued {
             self.remove(layer, neuron, value)?;
         }
@@ -515,7 +519,7 @@ impl<'a> Chunk<'a> {
         self.queued = queued;
         if !self.dirty.is_empty() {
             let failed = if self.pending < self.num_hidden() {
-                self.propagate(self.num_hidden(), true)?
+                self.propagate()?
             } else {
                 self.rescore_cached()
             };
