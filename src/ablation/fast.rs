@@ -40,6 +40,13 @@ use super::softmax::RowScorer;
 use crate::Result;
 use crate::network::{Clamps, NetworkError, Resumable};
 
+/// A pruned read-out replaces the full one once at least `1 / PRUNE_FROM` of
+/// its layer's neurons are clamped to zero: gathering a block's kept
+/// columns one element at a time costs, per kept column, roughly a quarter
+/// of what a column adds to the GEMM (an estimate from a profile of the
+/// roofline bench's global curves), so a few dropped neurons do not pay for it.
+const PRUNE_FROM: usize = 4;
+
 /// Rows propagated together: two blocks of 128 rows of a 100-wide layer
 /// (50 KB each) and a 100 × 100 read-out (40 KB) stay in a 512 KB L2 with
 /// room to spare, where a whole chunk's blocks (512 rows) would not.
@@ -140,6 +147,12 @@ impl Pruned {
         }
     }
 
+    /// Whether enough of the layer's `width` neurons are dropped for the
+    /// pruned GEMM to beat the full one.
+    fn pays(&self, width: usize) -> bool {
+        PRUNE_FROM * (width - self.keep.len()) >= width.max(1)
+    }
+
     /// Drops `neuron`, now clamped to zero.
     fn drop_neuron(&mut self, neuron: usize, next: usize) {
         if let Ok(pos) = self.keep.binary_search(&neuron) {
@@ -211,14 +224,14 @@ fn matrix_mut(data: &mut [f32], rows: usize, width: usize) -> Result<ArrayViewMu
 /// row-major block `width` wide, row by row, as [`Clamps::apply`] does
 /// column by column.
 fn clamp_rows(block: &mut [f32], width: usize, clamped: &[(usize, f32)]) {
-    if clamped.is_empty() || width == 0 {
+    // The pairs are sorted by neuron: those in range are a prefix.
+    let clamped = &clamped[..clamped.partition_point(|&(neuron, _)| neuron < width)];
+    if clamped.is_empty() {
         return;
     }
     for row in block.chunks_exact_mut(width) {
         for &(neuron, value) in clamped {
-            if let Some(out) = row.get_mut(neuron) {
-                *out = value;
-            }
+            row[neuron] = value;
         }
     }
 }
@@ -475,7 +488,8 @@ impl<'a> Chunk<'a> {
             for m in self.pending..upto {
                 let j = m - base;
                 let readout = &self.readouts.layers[j];
-                self.network.activate(m, matrix_mut(&mut self.block, rows, readout.width())?)?;
+                self.network
+                    .activate(m, matrix_mut(&mut self.block, rows, readout.width())?)?;
                 clamp_rows(&mut self.block, readout.width(), self.clamps.layer(m));
                 if self.targets[j] {
                     let h = &mut self.h[j];
@@ -484,7 +498,7 @@ impl<'a> Chunk<'a> {
                     }
                 }
                 match &mut self.pruned[j] {
-                    Some(pruned) if pruned.keep.len() < readout.width() => {
+                    Some(pruned) if pruned.pays(readout.width()) => {
                         pruned.apply(readout, &self.block, rows, &mut self.next)?;
                     }
                     _ => readout.apply(&self.block, rows, &mut self.next)?,
