@@ -19,7 +19,9 @@
 //! bound on the multiple).
 //!
 //! Run with `RAYON_NUM_THREADS=1 cargo bench --bench roofline`: the bound
-//! is for one core. Every figure is CPU time (the process's, from
+//! is for one core. Arguments select curves by name (`act/repl/scope`, e.g.
+//! `cargo bench --bench roofline -- mean/global relu/zero/layer2` runs the
+//! curves whose name contains one of them); `--no-plain` skips the plain path. Every figure is CPU time (the process's, from
 //! `clock_gettime`), the best of three runs, so that other work on a shared
 //! machine does not inflate it; the wall time of the fast path is printed too.
 
@@ -167,6 +169,9 @@ impl Machine {
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let with_plain = !args.iter().any(|a| a == "--no-plain");
+    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
     let shapes = [
         (SAMPLES, 100, 100),
         (SAMPLES, 100, 10),
@@ -221,6 +226,10 @@ fn main() {
                 Replacement::Zero
             };
             for scope in [Scope::Layer(0), Scope::Layer(2), Scope::Global] {
+                let name = format!("{}/{}/{}", activation.name(), replacement.name(), scope_name(scope));
+                if !filters.is_empty() && !filters.iter().any(|f| name.contains(f.as_str())) {
+                    continue;
+                }
                 let schedule = Schedule::random(7, scope);
                 let engine = Engine::new(&mlp, &data).expect("fits").replacement(replacement.clone());
                 let plan = engine.plan(&schedule).expect("plan");
@@ -243,8 +252,11 @@ fn main() {
                 let (fast, fast_wall) = time(|| run(Path::Fast, &schedule));
                 let some: Vec<usize> = ks.iter().copied().step_by(PLAIN_STEP).collect();
                 let plain_schedule = Schedule::random(7, scope).at(some.clone());
-                let (plain, _) = time(|| run(Path::Plain, &plain_schedule));
-                let plain = plain * ks.len() as f64 / some.len() as f64;
+                let plain = if with_plain {
+                    time(|| run(Path::Plain, &plain_schedule)).0 * ks.len() as f64 / some.len() as f64
+                } else {
+                    f64::NAN
+                };
                 let bound = machine.bound(&work);
                 println!(
                     "{:<8} {:<5} {:<7} {:>6} {:>9.3} {:>9.3} {:>8.2} {:>9.2} {:>10.2}",
