@@ -32,6 +32,25 @@ const CHUNK: usize = 64;
 /// block's rows stay in cache and its pages in the TLB.
 const ROWS: usize = 512;
 
+/// How many rows ahead the count loop of a chunk asks for its part of a row.
+/// Each row's part is a few cache lines a page away from the last, which the
+/// hardware prefetchers do not foresee: without this the loop waits on memory.
+const PREFETCH_ROWS: usize = 8;
+
+/// Asks the CPU to bring `values` into the cache (a hint: no effect on results).
+#[inline(always)]
+fn prefetch(values: &[f32]) {
+    #[cfg(target_arch = "x86_64")]
+    for line in values.chunks(16) {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        // SAFETY: a prefetch never faults and SSE is part of x86-64; the
+        // address is that of a live slice.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = values;
+}
+
 /// The running statistics of neurons `start … start + width`.
 #[derive(Debug, Clone)]
 struct Chunk {
@@ -163,6 +182,10 @@ impl ChunkPass<'_> {
         let mut cell = [0_u16; CHUNK];
         let cell = &mut cell[..w];
         for (i, (row, &y)) in data.chunks_exact(stride).zip(labels).enumerate() {
+            let ahead = (i + PREFETCH_ROWS) * stride + start;
+            if let Some(ahead) = data.get(ahead..ahead + w) {
+                prefetch(ahead);
+            }
             let row = &row[start..start + w];
             // Sums and moments: independent per neuron, so this loop vectorizes.
             let class_sums = &mut chunk.class_sums[y * w..(y + 1) * w];
