@@ -40,12 +40,14 @@ const PREFETCH_ROWS: usize = 8;
 /// Asks the CPU to bring `values` into the cache (a hint: no effect on results).
 #[inline(always)]
 fn prefetch(values: &[f32]) {
+    // every 16th value (64 bytes, a cache line) and the last, so that every
+    // line the values span is asked for, aligned or not
     #[cfg(target_arch = "x86_64")]
-    for line in values.chunks(16) {
+    for value in values.iter().step_by(16).chain(values.last()) {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
         // SAFETY: a prefetch never faults and SSE is part of x86-64; the
-        // address is that of a live slice.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast()) };
+        // address is that of a live value.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(value).cast()) };
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = values;
