@@ -1,16 +1,18 @@
 //! The cross-entropy of rows of logits, `max + ln Σ e^{z − max} − z_y`, with
 //! a branchless `f64` exponential that compiles to SIMD code.
 //!
-//! [`Metric::score`](super::Metric::score) scores one row with it;
+//! [`Metric::score`](super::Metric::score) scores one row with it
+//! ([`score_row`]: the arg-max in one pass, then the terms four at a time);
 //! [`RowScorer`] scores a block of rows (the fast path's propagated pieces,
-//! the plain path's batches) in three passes over reused buffers: the
-//! arg-max and `z − max` of every row, the exponentials of the whole block as
-//! one flat loop (on x86-64 CPUs with AVX2 and FMA, detected at run time, a
-//! copy of that loop compiled for them: four lanes instead of two), then each
-//! row's sum and logarithm. Both copies of the loop perform the same IEEE
-//! operations in the same order (never fused), so every score is the same
-//! bit for bit whatever the CPU, and the same whether a row is scored alone
-//! or in a block.
+//! the plain path's batches, the pair interaction's blocks) eight rows at a
+//! time, one per SIMD lane: the group is laid out class-major, so that the
+//! arg-max, the finiteness check and every exponential are vertical
+//! operations across rows, then each row's logarithm. On x86-64 CPUs with
+//! AVX2 and FMA (detected at run time) a copy of each kernel compiled for
+//! them runs; both copies perform the same IEEE operations in the same
+//! order (never fused), so every score is the same bit for bit whatever the
+//! CPU, and the same whether a row is scored alone or in a block (the same
+//! exponential of the same `z − max`, summed in class order from 0).
 //!
 //! Error bound: [`exp_nonpositive`] is within 2 ulp of the C library's `exp`
 //! on `[−708, 0]` (tested on a dense sample) and exact at 0, where the arg-max's
@@ -183,12 +185,12 @@ fn score_lanes(columns: &[[f32; LANES]]) -> Lanes {
             finite: [false; LANES],
         };
     };
-    // `v − v` is 0 for a finite `v`, NaN otherwise; a NaN stays.
-    let (mut best, mut max, mut nan) = ([0_u32; LANES], *first, first.map(|v| v - v));
+    // `0 · v` is 0 for a finite `v`, NaN otherwise; a NaN stays.
+    let (mut best, mut max, mut nan) = ([0_u32; LANES], *first, first.map(|v| 0.0 * v));
     for (c, column) in (1_u32..).zip(rest) {
         for l in 0..LANES {
             let (v, greater) = (column[l], column[l] > max[l]);
-            nan[l] += v - v;
+            nan[l] += 0.0 * v;
             best[l] = if greater { c } else { best[l] };
             max[l] = if greater { v } else { max[l] };
         }
