@@ -9,7 +9,8 @@
 //! activations and rows scored at their measured costs — and beside the plain
 //! path (a full forward pass at every checkpoint, timed on every 10th
 //! checkpoint and scaled to all). The previous fast path is the same bench
-//! built from an earlier commit.
+//! built from an earlier commit. Both the fast path's time and the bound
+//! include the one unablated forward pass a fresh engine runs first.
 //!
 //! Networks: synthetic 784-100-100-100-10 MLPs (He init for ReLU, Xavier
 //! otherwise, seed 0) on 10,000 random inputs, for ReLU, tanh and sigmoid,
@@ -19,9 +20,12 @@
 //! bound on the multiple).
 //!
 //! Run with `RAYON_NUM_THREADS=1 cargo bench --bench roofline`: the bound
-//! is for one core. Every figure is CPU time (the process's, from
-//! `clock_gettime`), the best of three runs, so that other work on a shared
-//! machine does not inflate it; the wall time of the fast path is printed too.
+//! is for one core. Arguments select curves by name (`act/repl/scope`, e.g.
+//! `cargo bench --bench roofline -- mean/global relu/zero/layer2` runs the
+//! curves whose name contains one of them); `--no-plain` skips the plain
+//! path. Every figure is CPU time (the process's, from `clock_gettime`), the
+//! best of three runs, so that other work on a shared machine does not
+//! inflate it; the wall time of the fast path is printed too.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -146,6 +150,15 @@ impl Work {
         }
         self.scored += rows;
     }
+
+    /// Adds the unablated forward pass of `rows` rows, which the fast path
+    /// runs once per engine before any removal (every product counted at the
+    /// measured rate of the 100-deep shapes, the 784-deep input product too).
+    fn forward(&mut self, rows: f64) {
+        self.wide += 2.0 * rows * (SIZES[0] * SIZES[1] + SIZES[1] * SIZES[2]) as f64;
+        self.activations += rows * SIZES[1] as f64;
+        self.propagate(rows, 0);
+    }
 }
 
 /// The machine's measured costs.
@@ -167,6 +180,9 @@ impl Machine {
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let with_plain = !args.iter().any(|a| a == "--no-plain");
+    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
     let shapes = [
         (SAMPLES, 100, 100),
         (SAMPLES, 100, 10),
@@ -221,6 +237,10 @@ fn main() {
                 Replacement::Zero
             };
             for scope in [Scope::Layer(0), Scope::Layer(2), Scope::Global] {
+                let name = format!("{}/{}/{}", activation.name(), replacement.name(), scope_name(scope));
+                if !filters.is_empty() && !filters.iter().any(|f| name.contains(f.as_str())) {
+                    continue;
+                }
                 let schedule = Schedule::random(7, scope);
                 let engine = Engine::new(&mlp, &data).expect("fits").replacement(replacement.clone());
                 let plan = engine.plan(&schedule).expect("plan");
@@ -231,7 +251,8 @@ fn main() {
                 };
                 let neurons = plan.neurons().to_vec();
                 let schedule = schedule.at(ks.clone());
-                let work = count_work(&neurons, &ks, &hidden, &replacement);
+                let mut work = count_work(&neurons, &ks, &hidden, &replacement);
+                work.forward(SAMPLES as f64);
                 // A fresh engine per run: the fast path's one-time forward pass is timed too.
                 let run = |path: Path, schedule: &Schedule| {
                     let engine = Engine::new(&mlp, &data)
@@ -243,8 +264,11 @@ fn main() {
                 let (fast, fast_wall) = time(|| run(Path::Fast, &schedule));
                 let some: Vec<usize> = ks.iter().copied().step_by(PLAIN_STEP).collect();
                 let plain_schedule = Schedule::random(7, scope).at(some.clone());
-                let (plain, _) = time(|| run(Path::Plain, &plain_schedule));
-                let plain = plain * ks.len() as f64 / some.len() as f64;
+                let plain = if with_plain {
+                    time(|| run(Path::Plain, &plain_schedule)).0 * ks.len() as f64 / some.len() as f64
+                } else {
+                    f64::NAN
+                };
                 let bound = machine.bound(&work);
                 println!(
                     "{:<8} {:<5} {:<7} {:>6} {:>9.3} {:>9.3} {:>8.2} {:>9.2} {:>10.2}",

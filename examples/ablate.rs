@@ -137,21 +137,26 @@ fn parse_scope(text: &str) -> Result<Scope, String> {
 
 fn run(args: &Args) -> cli::Result<()> {
     let (mlp, metadata) = args.model.load()?.ok_or("--model is required")?;
-    let loaded = args
-        .data
-        .load_for_model(args.seed, model::recorded_normalize(&metadata)?)?;
-    let split = |s: SplitArg| match s {
-        SplitArg::Train => &loaded.train,
-        SplitArg::Test => &loaded.test,
+    let recorded = model::recorded_normalize(&metadata)?;
+    let scored = args.scores.is_none() && args.measure.as_deref().is_some_and(|m| m != "random");
+    let analysed = args.value == ValueArg::Mean || scored;
+    // The training files are read only when a split that needs them is used.
+    let (train, test) = if args.eval == SplitArg::Train || (analysed && args.analysis == SplitArg::Train) {
+        let loaded = args.data.load_for_model(args.seed, recorded)?;
+        (Some(loaded.train), loaded.test)
+    } else {
+        (None, args.data.load_test_for_model(args.seed, recorded)?)
     };
-    let eval = split(args.eval);
+    let split = |s: SplitArg| match s {
+        SplitArg::Train => train.as_ref().ok_or("the training split was not loaded"),
+        SplitArg::Test => Ok(&test),
+    };
+    let eval = split(args.eval)?;
     if args.model.expect_accuracy.is_some() {
         args.model.check_accuracy(evaluate(&mlp, eval, 1000)?.accuracy)?;
     }
-    let scored = args.scores.is_none() && args.measure.as_deref().is_some_and(|m| m != "random");
-    let recording = if args.value == ValueArg::Mean || scored {
-        let analysis = split(args.analysis);
-        Some(progress::record_all(&mlp, analysis)?)
+    let recording = if analysed {
+        Some(progress::record_all(&mlp, split(args.analysis)?)?)
     } else {
         None
     };
@@ -187,7 +192,8 @@ fn run(args: &Args) -> cli::Result<()> {
         }
         (None, Some("random"), _) => Schedule::random(args.seed, args.scope),
         (None, Some(measure), Some(rec)) => {
-            let quantizer = args.quantizer.quantizer(Quantizer::binary(0.0)?)?;
+            // The paper's quantizer for the model's activation (0.5 for sigmoid, 0 otherwise).
+            let quantizer = args.quantizer.quantizer(Quantizer::for_activation(mlp.activation()))?;
             let scores = analyze(rec, &MeasureSettings::new(quantizer), Some(&mlp))?;
             Schedule::by_measure(&scores, measure, order, args.scope)?
         }

@@ -43,6 +43,7 @@ pub mod atomic_file;
 pub mod data;
 pub mod doc;
 mod error;
+mod finite;
 pub mod infoplane;
 pub mod measures;
 pub mod network;

@@ -71,6 +71,12 @@ fn schedules(mlp: &Mlp) -> Vec<Schedule> {
         out.push(Schedule::by_scores("s", scores.clone(), Order::Ascending, scope));
         out.push(Schedule::random(5, scope));
     }
+    // Global steps of several removals over every layer: the fast path
+    // queues them and applies them top layer first.
+    let total: usize = mlp.hidden_widths().iter().sum();
+    let sparse = vec![0, 4, 9, 17, total];
+    out.push(Schedule::random(6, Scope::Global).at(sparse.clone()));
+    out.push(Schedule::by_scores("s", scores, Order::Descending, Scope::Global).at(sparse));
     out
 }
 

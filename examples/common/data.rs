@@ -65,6 +65,11 @@ pub struct Loaded {
     pub normalize: Option<Normalize>,
 }
 
+/// `source`, saying it is normalised by `norm`.
+fn normalised(source: &str, norm: &Normalize) -> String {
+    format!("{source}, normalised (mean {:?}, std {:?})", norm.mean(), norm.std())
+}
+
 impl DataArgs {
     /// Loads the training and test sets the options name, normalised if asked;
     /// `seed` draws a held-out test split.
@@ -76,7 +81,52 @@ impl DataArgs {
     /// normalisation `recorded`: it applies when `--normalize` is absent, and
     /// a `--normalize` that differs from it is an error.
     pub fn load_for_model(&self, seed: u64, recorded: Option<Normalize>) -> super::cli::Result<Loaded> {
-        let normalize = match (&self.normalize, recorded) {
+        let normalize = self.normalization(recorded)?;
+        let mut loaded = match (&self.inputs, self.directory()?) {
+            (Some(inputs), _) => self.load_npy(inputs, seed)?,
+            (None, (dir, name)) => {
+                let short = self
+                    .dataset
+                    .to_possible_value()
+                    .map_or("data".into(), |v| v.get_name().to_string());
+                Loaded {
+                    train: self.load_split(&dir, Split::Train)?,
+                    test: self.load_split(&dir, Split::Test)?,
+                    source: name,
+                    short,
+                    normalize: None,
+                }
+            }
+        };
+        if let Some(norm) = &normalize {
+            loaded.train = norm.apply(loaded.train)?;
+            loaded.test = norm.apply(loaded.test)?;
+            loaded.source = normalised(&loaded.source, norm);
+        }
+        loaded.normalize = normalize;
+        Ok(loaded)
+    }
+
+    /// The test set alone, for runs that never touch
+    /// the training samples: from a directory (or the shipped sample) the
+    /// training files are not read at all; `.npy` inputs are loaded whole,
+    /// since the test set is held out of them or takes its classes from them.
+    pub fn load_test_for_model(&self, seed: u64, recorded: Option<Normalize>) -> super::cli::Result<Dataset> {
+        if self.inputs.is_some() {
+            return Ok(self.load_for_model(seed, recorded)?.test);
+        }
+        let normalize = self.normalization(recorded)?;
+        let test = self.load_split(&self.directory()?.0, Split::Test)?;
+        Ok(match &normalize {
+            Some(norm) => norm.apply(test)?,
+            None => test,
+        })
+    }
+
+    /// The normalisation to apply: `--normalize`, else the one the model
+    /// records; an error when both are given and differ.
+    fn normalization(&self, recorded: Option<Normalize>) -> super::cli::Result<Option<Normalize>> {
+        Ok(match (&self.normalize, recorded) {
             (Some(given), Some(recorded)) if *given != recorded => {
                 return Err(format!(
                     "--normalize (mean {:?}, std {:?}) differs from the normalisation the model records \
@@ -90,66 +140,32 @@ impl DataArgs {
             }
             (Some(given), _) => Some(given.clone()),
             (None, recorded) => recorded,
-        };
-        let mut loaded = match (&self.inputs, &self.data) {
-            (Some(inputs), _) => self.load_npy(inputs, seed)?,
-            (None, Some(dir)) => self.load_dir(dir)?,
-            (None, None) => {
-                if self.dataset != DatasetKind::Mnist {
-                    return Err("the shipped sample is MNIST; pass --data DIR for another data set".into());
-                }
-                let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist-sample");
-                Loaded {
-                    train: load_mnist_dir(&dir, Split::Train)?,
-                    test: load_mnist_dir(&dir, Split::Test)?,
-                    source: "MNIST sample (data/mnist-sample)".into(),
-                    short: "mnist".into(),
-                    normalize: None,
-                }
-            }
-        };
-        if let Some(norm) = &normalize {
-            loaded.train = norm.apply(loaded.train)?;
-            loaded.test = norm.apply(loaded.test)?;
-            loaded.source = format!(
-                "{}, normalised (mean {:?}, std {:?})",
-                loaded.source,
-                norm.mean(),
-                norm.std()
-            );
-        }
-        loaded.normalize = normalize;
-        Ok(loaded)
+        })
     }
 
-    fn load_dir(&self, dir: &Path) -> super::cli::Result<Loaded> {
-        let (train, test, name) = match self.dataset {
-            DatasetKind::Mnist => (
-                load_mnist_dir(dir, Split::Train)?,
-                load_mnist_dir(dir, Split::Test)?,
-                "MNIST",
-            ),
-            DatasetKind::FashionMnist => (
-                load_mnist_dir(dir, Split::Train)?,
-                load_mnist_dir(dir, Split::Test)?,
-                "Fashion-MNIST",
-            ),
-            DatasetKind::Cifar10 => (
-                load_cifar10_dir(dir, Split::Train)?,
-                load_cifar10_dir(dir, Split::Test)?,
-                "CIFAR-10",
-            ),
+    /// The directory of the data set's files (`--data`, or the shipped MNIST
+    /// sample) and its description.
+    fn directory(&self) -> super::cli::Result<(PathBuf, String)> {
+        let name = match self.dataset {
+            DatasetKind::Mnist => "MNIST",
+            DatasetKind::FashionMnist => "Fashion-MNIST",
+            DatasetKind::Cifar10 => "CIFAR-10",
         };
-        let short = self
-            .dataset
-            .to_possible_value()
-            .map_or("data".into(), |v| v.get_name().to_string());
-        Ok(Loaded {
-            train,
-            test,
-            source: format!("{name} ({})", dir.display()),
-            short,
-            normalize: None,
+        match &self.data {
+            Some(dir) => Ok((dir.clone(), format!("{name} ({})", dir.display()))),
+            None if self.dataset == DatasetKind::Mnist => Ok((
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist-sample"),
+                "MNIST sample (data/mnist-sample)".into(),
+            )),
+            None => Err("the shipped sample is MNIST; pass --data DIR for another data set".into()),
+        }
+    }
+
+    /// One split of the data set in `dir`.
+    fn load_split(&self, dir: &Path, split: Split) -> super::cli::Result<Dataset> {
+        Ok(match self.dataset {
+            DatasetKind::Mnist | DatasetKind::FashionMnist => load_mnist_dir(dir, split)?,
+            DatasetKind::Cifar10 => load_cifar10_dir(dir, split)?,
         })
     }
 

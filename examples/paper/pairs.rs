@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant;
 
-use infoablate::ablation::{AblationCurve, AblationSchedule, Engine, Order, PairInteraction, RandomBand};
+use infoablate::ablation::{AblationCurve, AblationSchedule, AucTest, Engine, Order, PairInteraction, RandomBand};
 use infoablate::atomic_file;
 use infoablate::measures::{LayerQuantizer, Quantizer, Scores, spearman};
 use infoablate::network::Mlp;
@@ -432,29 +432,25 @@ fn summary(inputs: &Inputs<'_>, layers: &[Layer], seconds: f64) -> Result<String
     let _ = writeln!(md, "\n## Curves ordered by pairs (mean over each neuron's pairs)\n");
     let _ = writeln!(
         md,
-        "AUC of accuracy over the fraction ablated; *vs random*: below the minimum of the random orders' AUCs \
-         (hurts more than random), above their maximum, or inside.\n"
+        "AUC of accuracy over the fraction ablated; *p below* / *p above*: permutation p-values against \
+         the random orders (as in the main report: `(1 + #random AUCs ≤ / ≥ it) / (1 + orders)`).\n"
     );
-    let _ = writeln!(md, "| layer | order | AUC | random AUC min–max | vs random |");
-    let _ = writeln!(md, "|---|---|---|---|---|");
+    let _ = writeln!(md, "| layer | order | AUC | random AUC min–max | p below | p above |");
+    let _ = writeln!(md, "|---|---|---|---|---|---|");
     for layer in layers {
         let band = &inputs.bands[layer.layer];
         let lo = band.aucs.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = band.aucs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         for curve in &layer.curves {
             let auc = curve.auc();
-            let verdict = if auc < lo {
-                "below"
-            } else if auc > hi {
-                "above"
-            } else {
-                "inside"
-            };
+            let test = AucTest::new(curve, band)?;
             let _ = writeln!(
                 md,
-                "| {} | {} | {auc:.4} | {lo:.4}–{hi:.4} | {verdict} |",
+                "| {} | {} | {auc:.4} | {lo:.4}–{hi:.4} | {:.3} | {:.3} |",
                 layer.layer,
-                curve.label.name()
+                curve.label.name(),
+                test.p_below,
+                test.p_above
             );
         }
         let _ = writeln!(

@@ -10,7 +10,12 @@
 //! for all samples only when a removal first needs it, so a per-layer curve
 //! costs one layer to set up. Changes are propagated lazily: `dirty` samples
 //! have a correct `z[pending]` and stale layers above it, brought up to date
-//! only when a later removal needs them or a checkpoint is scored. A removal
+//! only when a checkpoint is scored. The removals between two checkpoints
+//! are queued and made at the checkpoint from the lowest layer up (the state
+//! reached is the same: a set of clamps does not depend on the order it was
+//! set in), so a global step propagates its rows once, from its lowest
+//! layer, and a removal above `pending` skips the dirty samples, whose
+//! layers from `pending` up will be recomputed with its clamp anyway. A removal
 //! of neuron `i` in layer `ℓ` touches only the samples where `h[ℓ][s, i]`
 //! differs from its replacement — for ReLU and zero replacement, the samples
 //! where the neuron fires.
@@ -34,6 +39,13 @@ use super::plan::Plan;
 use super::softmax::RowScorer;
 use crate::Result;
 use crate::network::{Clamps, NetworkError, Resumable};
+
+/// A pruned read-out replaces the full one once at least `1 / PRUNE_FROM` of
+/// its layer's neurons are clamped to zero: gathering a block's kept
+/// columns one element at a time costs, per kept column, roughly a quarter
+/// of what a column adds to the GEMM (an estimate from a profile of the
+/// roofline bench's global curves), so a few dropped neurons do not pay for it.
+const PRUNE_FROM: usize = 4;
 
 /// Rows propagated together: two blocks of 128 rows of a 100-wide layer
 /// (50 KB each) and a 100 × 100 read-out (40 KB) stay in a 512 KB L2 with
@@ -135,6 +147,12 @@ impl Pruned {
         }
     }
 
+    /// Whether enough of the layer's `width` neurons are dropped for the
+    /// pruned GEMM to beat the full one.
+    fn pays(&self, width: usize) -> bool {
+        PRUNE_FROM * (width - self.keep.len()) >= width.max(1)
+    }
+
     /// Drops `neuron`, now clamped to zero.
     fn drop_neuron(&mut self, neuron: usize, next: usize) {
         if let Ok(pos) = self.keep.binary_search(&neuron) {
@@ -200,6 +218,22 @@ fn matrix(data: &[f32], rows: usize, width: usize) -> Result<ArrayView2<'_, f32>
 fn matrix_mut(data: &mut [f32], rows: usize, width: usize) -> Result<ArrayViewMut2<'_, f32>> {
     let len = data.len();
     ArrayViewMut2::from_shape((rows, width), data).map_err(|_| shape_error(rows, width, len))
+}
+
+/// Sets the clamped columns (`(neuron, value)` pairs, in range) of a flat
+/// row-major block `width` wide, row by row, as [`Clamps::apply`] does
+/// column by column.
+fn clamp_rows(block: &mut [f32], width: usize, clamped: &[(usize, f32)]) {
+    // The pairs are sorted by neuron: those in range are a prefix.
+    let clamped = &clamped[..clamped.partition_point(|&(neuron, _)| neuron < width)];
+    if clamped.is_empty() {
+        return;
+    }
+    for row in block.chunks_exact_mut(width) {
+        for &(neuron, value) in clamped {
+            row[neuron] = value;
+        }
+    }
 }
 
 /// Copies a hidden layer's output handed to the forward hook into a flat cache.
@@ -297,6 +331,8 @@ struct Chunk<'a> {
     /// read-out without the neurons clamped to zero.
     pruned: Vec<Option<Pruned>>,
     clamps: Clamps,
+    /// The removals since the last checkpoint: `(layer, neuron, value)`.
+    queued: Vec<(usize, usize, f32)>,
     /// Samples whose layers above `pending` are stale, and a membership mask.
     dirty: Vec<usize>,
     is_dirty: Vec<bool>,
@@ -350,6 +386,7 @@ impl<'a> Chunk<'a> {
             complete,
             pruned,
             clamps: Clamps::new(),
+            queued: Vec::new(),
             dirty: Vec::new(),
             is_dirty: vec![false; rows],
             pending: num_hidden,
@@ -374,11 +411,18 @@ impl<'a> Chunk<'a> {
         self.readouts.base + self.h.len()
     }
 
-    /// Replaces neuron `neuron` of hidden layer `layer` (a target) by `value`.
-    fn ablate(&mut self, layer: usize, neuron: usize, value: f32) -> Result<()> {
-        if !self.dirty.is_empty() && self.pending <= layer {
-            self.propagate(layer + 1, false)?;
-        }
+    /// Queues the replacement of neuron `neuron` of hidden layer `layer` (a
+    /// target) by `value`, done at the next checkpoint.
+    fn ablate(&mut self, layer: usize, neuron: usize, value: f32) {
+        self.queued.push((layer, neuron, value));
+    }
+
+    /// Replaces neuron `neuron` of hidden layer `layer` (a target) by
+    /// `value`. In a layer at or above `pending`, the dirty samples are
+    /// stale and left as they are: [`propagate`](Chunk::propagate) recomputes
+    /// their `h` (with the new clamp) and `z` there from `z[pending]`.
+    fn remove(&mut self, layer: usize, neuron: usize, value: f32) -> Result<()> {
+        let stale = self.pending <= layer;
         self.clamps.set(layer, neuron, value);
         let j = layer - self.readouts.base;
         let readout = &self.readouts.layers[j];
@@ -397,6 +441,9 @@ impl<'a> Chunk<'a> {
         let outgoing = readout.outgoing.row(neuron);
         let (h, z) = (&mut self.h[j], &mut self.z[j]);
         for s in 0..self.is_dirty.len() {
+            if stale && self.is_dirty[s] {
+                continue;
+            }
             let out = &mut h.data[s * h.width + neuron];
             if *out != value {
                 let delta = f64::from(value) - f64::from(*out);
@@ -414,22 +461,21 @@ impl<'a> Chunk<'a> {
         Ok(())
     }
 
-    /// Brings the dirty samples up to date through the pre-activation of
-    /// hidden layer `upto` (the logits for `upto = num_hidden`), [`PIECE`]
-    /// rows at a time: each piece runs through the layers, stored only where
-    /// a target needs it, and with `score` (for `upto = num_hidden`) its
-    /// samples are rescored from its logits. Gives the first sample whose
-    /// logits are not finite, if any (rescoring stops there).
-    fn propagate(&mut self, upto: usize, score: bool) -> Result<Option<usize>> {
+    /// Brings the dirty samples up to date through the logits, [`PIECE`]
+    /// rows at a time: each piece runs through the layers from `pending`,
+    /// stored only where a target needs it, and its samples are rescored
+    /// from its logits. Gives the first sample whose logits are not finite,
+    /// if any (rescoring stops there).
+    fn propagate(&mut self) -> Result<Option<usize>> {
         let dirty = std::mem::take(&mut self.dirty);
-        let failed = self.propagate_rows(&dirty, upto, score);
+        let failed = self.propagate_rows(&dirty);
         self.dirty = dirty;
-        self.pending = self.pending.max(upto);
         failed
     }
 
     /// [`propagate`](Chunk::propagate) for the samples `dirty`.
-    fn propagate_rows(&mut self, dirty: &[usize], upto: usize, score: bool) -> Result<Option<usize>> {
+    fn propagate_rows(&mut self, dirty: &[usize]) -> Result<Option<usize>> {
+        let upto = self.num_hidden();
         let base = self.readouts.base;
         let (below, above) = self.z.split_at_mut(self.pending - base);
         let source = &below[self.pending - base - 1];
@@ -442,9 +488,9 @@ impl<'a> Chunk<'a> {
             for m in self.pending..upto {
                 let j = m - base;
                 let readout = &self.readouts.layers[j];
-                let mut block = matrix_mut(&mut self.block, rows, readout.width())?;
-                self.network.activate(m, block.view_mut())?;
-                self.clamps.apply(m, block);
+                self.network
+                    .activate(m, matrix_mut(&mut self.block, rows, readout.width())?)?;
+                clamp_rows(&mut self.block, readout.width(), self.clamps.layer(m));
                 if self.targets[j] {
                     let h = &mut self.h[j];
                     for (from, &s) in self.block.chunks_exact(h.width).zip(piece) {
@@ -452,7 +498,7 @@ impl<'a> Chunk<'a> {
                     }
                 }
                 match &mut self.pruned[j] {
-                    Some(pruned) if pruned.keep.len() < readout.width() => {
+                    Some(pruned) if pruned.pays(readout.width()) => {
                         pruned.apply(readout, &self.block, rows, &mut self.next)?;
                     }
                     _ => readout.apply(&self.block, rows, &mut self.next)?,
@@ -467,7 +513,7 @@ impl<'a> Chunk<'a> {
                 }
                 std::mem::swap(&mut self.block, &mut self.next);
             }
-            let failed = score.then(|| self.scores.set(&self.block, piece)).flatten();
+            let failed = self.scores.set(&self.block, piece);
             if failed.is_some() {
                 return Ok(failed);
             }
@@ -475,11 +521,19 @@ impl<'a> Chunk<'a> {
         Ok(None)
     }
 
-    /// Propagates every pending change to the logits and rescores.
+    /// Makes the queued removals, lowest layer first, propagates every
+    /// pending change to the logits and rescores.
     fn checkpoint<T: Tally>(&mut self) -> Result<T> {
+        let mut queued = std::mem::take(&mut self.queued);
+        queued.sort_by_key(|&(layer, _, _)| layer);
+        for &(layer, neuron, value) in &queued {
+            self.remove(layer, neuron, value)?;
+        }
+        queued.clear();
+        self.queued = queued;
         if !self.dirty.is_empty() {
             let failed = if self.pending < self.num_hidden() {
-                self.propagate(self.num_hidden(), true)?
+                self.propagate()?
             } else {
                 self.rescore_cached()
             };
@@ -571,7 +625,10 @@ pub(super) fn score_chunk<'a, T: Tally>(
     let mut chunk = Chunk::new(network, (readouts, targets), baseline, samples)?;
     plan.walk(
         &mut chunk,
-        |chunk, (layer, neuron), value| chunk.ablate(layer, neuron, value),
+        |chunk, (layer, neuron), value| {
+            chunk.ablate(layer, neuron, value);
+            Ok(())
+        },
         Chunk::checkpoint,
     )
 }

@@ -20,7 +20,7 @@
 
 use ndarray::{Array2, ArrayView2, s};
 
-use super::metric::{Metric, check_logits, overflow};
+use super::metric::{check_logits, overflow, score_rows};
 use super::{AblationError, Engine, fast};
 use crate::data::Dataset;
 use crate::measures::Order;
@@ -404,19 +404,25 @@ impl Setting<'_> {
 /// A sample's input row and its index in the data set.
 type Sample<'i> = (ArrayView2<'i, f32>, usize);
 
-/// A sample's outcome from its logits: right or not, and its loss; for
-/// logits that are not finite, the error naming where the forward pass with
-/// the clamps and sample `failed` gives overflows.
+/// Scores the rows of `logits` against `labels` in blocks, handing
+/// `outcome` each row's index, whether it is right and its loss, in row
+/// order; for the first row whose logits are not finite (no row after it is
+/// scored), the error naming where the forward pass with the clamps and
+/// sample `failed` gives for that row overflows.
 fn score<'i>(
     network: &(impl Network + ?Sized),
-    logits: &[f32],
-    label: usize,
-    failed: impl FnOnce() -> (Clamps, Sample<'i>),
-) -> Result<(bool, f64)> {
-    Metric::score(logits, label).ok_or_else(|| {
-        let (clamps, (input, index)) = failed();
-        overflow(network, input, &clamps, index)
-    })
+    logits: ArrayView2<'_, f32>,
+    labels: impl IntoIterator<Item = usize>,
+    outcome: impl FnMut(usize, bool, f64),
+    failed: impl FnOnce(usize) -> (Clamps, Sample<'i>),
+) -> Result<()> {
+    match score_rows(logits, labels, outcome) {
+        None => Ok(()),
+        Some(row) => {
+            let (clamps, (input, index)) = failed(row);
+            Err(overflow(network, input, &clamps, index))
+        }
+    }
 }
 
 /// The plain path on one chunk: a whole forward pass per neuron and per pair.
@@ -431,19 +437,18 @@ fn plain_chunk<N: Network + ?Sized>(
         let logits = network.forward_hooked(inputs, &clamps, &mut |_, _| {})?;
         check_logits(logits.view(), labels.len(), network.num_classes())?;
         let mut sum = Sum::default();
-        for (s, (row, &label)) in logits.outer_iter().zip(labels).enumerate() {
-            let row = row.as_slice().ok_or_else(|| NetworkError::Shape {
-                what: "logits (not contiguous)".into(),
-                expected: vec![labels.len(), network.num_classes()],
-                got: logits.shape().to_vec(),
-            })?;
-            let input = (inputs.slice(s![s..s + 1, ..]), offset + s);
-            let (right, loss) = score(network, row, label, || (clamps.clone(), input))?;
-            sum.add(Sum {
-                correct: i64::from(right),
-                loss,
-            });
-        }
+        score(
+            network,
+            logits.view(),
+            labels.iter().copied(),
+            |_, right, loss| {
+                sum.add(Sum {
+                    correct: i64::from(right),
+                    loss,
+                })
+            },
+            |s| (clamps.clone(), (inputs.slice(s![s..s + 1, ..]), offset + s)),
+        )?;
         Ok(sum)
     };
     let base = run(&[])?;
@@ -542,15 +547,19 @@ impl Fast<'_> {
         // The unablated outcome of each sample.
         let mut base_outcome = Vec::with_capacity(rows);
         let mut base = Sum::default();
-        for (s, (row, &label)) in logits.outer_iter().zip(labels).enumerate() {
-            let row: Vec<f32> = row.to_vec();
-            let (right, loss) = score(self.network, &row, label, || (Clamps::new(), input(s)))?;
-            base_outcome.push((right, loss));
-            base.add(Sum {
-                correct: i64::from(right),
-                loss,
-            });
-        }
+        score(
+            self.network,
+            logits.view(),
+            labels.iter().copied(),
+            |_, right, loss| {
+                base_outcome.push((right, loss));
+                base.add(Sum {
+                    correct: i64::from(right),
+                    loss,
+                });
+            },
+            |s| (Clamps::new(), input(s)),
+        )?;
         let z = self.network.resume_step(layer, h)?;
         let next = self.outgoing.width;
         if z.dim() != (rows, next) {
@@ -600,7 +609,6 @@ impl Fast<'_> {
                         };
                         single_change[i * rows + s] = change;
                         singles[i].add(change);
-                        Ok(())
                     },
                     |(i, s)| (self.setting.clamps(&[i]), input(s)),
                 )?;
@@ -639,7 +647,6 @@ impl Fast<'_> {
                             correct: i64::from(right) - i64::from(right0) - ci.correct - cj.correct,
                             loss: loss - loss0 - ci.loss - cj.loss,
                         });
-                        Ok(())
                     },
                     |(k, s)| {
                         let (i, j) = self.setting.pairs[k];
@@ -663,7 +670,7 @@ impl Fast<'_> {
         block: &mut Block,
         classes: usize,
         labels: &[usize],
-        mut outcome: impl FnMut((usize, usize), bool, f64) -> Result<()>,
+        mut outcome: impl FnMut((usize, usize), bool, f64),
         failed: impl Fn((usize, usize)) -> (Clamps, Sample<'i>),
     ) -> Result<()> {
         let n = block.owners.len();
@@ -680,12 +687,14 @@ impl Fast<'_> {
             .network
             .resume_from_preactivation(self.setting.layer + 1, z, &Clamps::new())?;
         check_logits(logits.view(), n, classes)?;
-        let logits = logits.as_standard_layout();
-        for (row, &owner) in logits.outer_iter().zip(&block.owners) {
-            let row = row.as_slice().unwrap_or_default();
-            let (right, loss) = score(self.network, row, labels[owner.1], || failed(owner))?;
-            outcome(owner, right, loss)?;
-        }
+        let owners = &block.owners;
+        score(
+            self.network,
+            logits.view(),
+            owners.iter().map(|&(_, s)| labels[s]),
+            |r, right, loss| outcome(owners[r], right, loss),
+            |r| failed(owners[r]),
+        )?;
         block.rows.clear();
         block.owners.clear();
         Ok(())

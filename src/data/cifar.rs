@@ -115,7 +115,7 @@ pub fn load_cifar10(paths: &[impl AsRef<Path>]) -> Result<Dataset> {
         path: paths[0].as_ref().display().to_string(),
         reason: format!("cannot shape the pixels: {e}"),
     })?;
-    Dataset::new(inputs, labels, CLASSES)?.with_class_names(cifar10_class_names())
+    Dataset::from_pixels(inputs, labels, CLASSES)?.with_class_names(cifar10_class_names())
 }
 
 /// A file whose decoded content exceeds [`MAX_DECODED_BYTES`].

@@ -90,7 +90,7 @@ pub fn load_idx(images: impl AsRef<Path>, labels: impl AsRef<Path>, num_classes:
     drop(pixels);
     let inputs = Array2::from_shape_vec((n_images, features), values)
         .map_err(|e| format_error(images, format!("cannot shape the pixels: {e}")))?;
-    Dataset::new(
+    Dataset::from_pixels(
         inputs,
         label_data.iter().map(|&l| usize::from(l)).collect(),
         num_classes,

@@ -249,6 +249,23 @@ impl Dataset {
     /// [`DataError::LabelOutOfRange`], [`DataError::NonFinite`],
     /// [`DataError::Parameter`] for `num_classes` above [`MAX_CLASSES`].
     pub fn new(inputs: Array2<f32>, labels: Vec<usize>, num_classes: usize) -> Result<Self> {
+        let data = Self::checked(inputs, labels, num_classes)?;
+        if let Some(((sample, feature), value)) = crate::finite::first_non_finite(data.inputs.view()) {
+            return Err(DataError::NonFinite { sample, feature, value }.into());
+        }
+        Ok(data)
+    }
+
+    /// [`Dataset::new`] for pixels scaled to `p / 255`, finite by
+    /// construction: every check but the scan for NaN and infinities, which
+    /// on a full training set costs a pass over memory.
+    #[cfg(feature = "datasets")]
+    fn from_pixels(inputs: Array2<f32>, labels: Vec<usize>, num_classes: usize) -> Result<Self> {
+        Self::checked(inputs, labels, num_classes)
+    }
+
+    /// Every check of [`Dataset::new`] but finiteness.
+    fn checked(inputs: Array2<f32>, labels: Vec<usize>, num_classes: usize) -> Result<Self> {
         if inputs.nrows() == 0 || inputs.ncols() == 0 || labels.is_empty() {
             return Err(DataError::Empty.into());
         }
@@ -261,9 +278,6 @@ impl Dataset {
         }
         check_labels(&labels, num_classes)?;
         check_num_classes(num_classes)?;
-        if let Some(((sample, feature), &value)) = inputs.indexed_iter().find(|(_, v)| !v.is_finite()) {
-            return Err(DataError::NonFinite { sample, feature, value }.into());
-        }
         Ok(Dataset {
             inputs,
             labels,

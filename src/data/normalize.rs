@@ -134,7 +134,7 @@ impl Normalize {
                 *v = (*v - self.mean[c]) / self.std[c];
             }
         }
-        if let Some(((sample, feature), &value)) = data.inputs.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        if let Some(((sample, feature), value)) = crate::finite::first_non_finite(data.inputs.view()) {
             return Err(DataError::NonFinite { sample, feature, value }.into());
         }
         Ok(data)

@@ -20,7 +20,7 @@ use ndarray::ArrayView2;
 
 use super::MeasureError;
 use super::counts::{CountTable, LayerCounts, Moments, check_table_cells};
-use super::quantize::{BinnerUser, LayerQuantizer};
+use super::quantize::{BinnerUser, EqualWidthBins, LayerQuantizer};
 use crate::Result;
 use crate::data::DataError;
 use crate::parallel::map_mut;
@@ -31,6 +31,27 @@ const CHUNK: usize = 64;
 /// Samples per block: all chunks finish a block before the next, so the
 /// block's rows stay in cache and its pages in the TLB.
 const ROWS: usize = 512;
+
+/// How many rows ahead the count loop of a chunk asks for its part of a row.
+/// Each row's part is a few cache lines a page away from the last, which the
+/// hardware prefetchers do not foresee: without this the loop waits on memory.
+const PREFETCH_ROWS: usize = 8;
+
+/// Asks the CPU to bring `values` into the cache (a hint: no effect on results).
+#[inline(always)]
+fn prefetch(values: &[f32]) {
+    // every 16th value (64 bytes, a cache line) and the last, so that every
+    // line the values span is asked for, aligned or not
+    #[cfg(target_arch = "x86_64")]
+    for value in values.iter().step_by(16).chain(values.last()) {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        // SAFETY: a prefetch never faults and SSE is part of x86-64; the
+        // address is that of a live value.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(value).cast()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = values;
+}
 
 /// The running statistics of neurons `start … start + width`.
 #[derive(Debug, Clone)]
@@ -80,59 +101,20 @@ impl ChunkPass<'_> {
 impl BinnerUser<bool> for ChunkPass<'_> {
     /// Returns whether every value was finite.
     #[inline(always)]
-    fn run(mut self, bin: impl Fn(usize, f64) -> usize) -> bool {
-        self.init_shift();
-        let ChunkPass {
-            chunk,
-            data,
-            stride,
-            labels,
-            bins,
-            codes,
-            ..
-        } = self;
-        let (start, w) = (chunk.start, chunk.width);
-        let mut finite = true;
-        let mut cell = [0_u32; CHUNK];
-        let cell = &mut cell[..w];
-        for (i, (row, &y)) in data.chunks_exact(stride).zip(labels).enumerate() {
-            let row = &row[start..start + w];
-            // Sums and moments: independent per neuron, so this loop vectorizes.
-            let class_sums = &mut chunk.class_sums[y * w..(y + 1) * w];
-            let moments = chunk
-                .shift
-                .iter()
-                .zip(chunk.sum.iter_mut().zip(chunk.sum_sq.iter_mut()));
-            for ((&a, class_sum), (&shift, (sum, sum_sq))) in row.iter().zip(class_sums.iter_mut()).zip(moments) {
-                finite &= a.is_finite();
-                let a = f64::from(a);
-                *class_sum += a;
-                let d = a - shift;
-                *sum += d;
-                *sum_sq += d * d;
+    fn run(self, bin: impl Fn(usize, f64) -> usize) -> bool {
+        self.rows(|row, cells| {
+            // Independent per neuron, so this loop vectorizes. A bin is
+            // below `bins ≤ MAX_BINS = 2¹⁶`, so it fits a `u16`.
+            for (j, (&a, cell)) in row.iter().zip(cells.iter_mut()).enumerate() {
+                *cell = bin(j, f64::from(a)) as u16;
             }
-            // Counts: the bins first (independent per neuron, so this loop
-            // vectorizes), then one scattered increment per neuron. A bin
-            // is below `bins`, so it fits a `u32` (`bins ≤ MAX_BINS`).
-            match codes {
-                Some(codes) => {
-                    let codes = &codes[i * stride + start..i * stride + start + w];
-                    for (cell, &b) in cell.iter_mut().zip(codes) {
-                        *cell = u32::from(b);
-                    }
-                }
-                None => {
-                    for (j, (&a, cell)) in row.iter().zip(cell.iter_mut()).enumerate() {
-                        *cell = bin(j, f64::from(a)) as u32;
-                    }
-                }
-            }
-            let counts = &mut chunk.counts[y * w * bins..(y + 1) * w * bins];
-            for (&b, cells) in cell.iter().zip(counts.chunks_exact_mut(bins)) {
-                cells[b as usize] += 1;
-            }
-        }
-        finite
+        })
+    }
+
+    /// Returns whether every value was finite.
+    #[inline(always)]
+    fn run_equal_width(self, bins: &EqualWidthBins) -> bool {
+        self.rows(|row, cells| bins.codes(row, cells))
     }
 
     /// The binary quantizer: only the active values (`a > threshold`) are
@@ -159,6 +141,82 @@ impl BinnerUser<bool> for ChunkPass<'_> {
 }
 
 impl ChunkPass<'_> {
+    /// Counts the rows of the block with a row's bins from `bin_row(row,
+    /// bins)` (or read from [`codes`](Self::codes) when given), and sums the
+    /// moments; returns whether every value was finite. On x86-64 CPUs with
+    /// AVX2 the loop is compiled for AVX2: the vector code of the same
+    /// per-neuron arithmetic, so the same numbers.
+    #[inline(always)]
+    fn rows(self, bin_row: impl Fn(&[f32], &mut [u16])) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        if is_x86_feature_detected!("avx2") {
+            // SAFETY: the feature `rows_avx2` is compiled for was just detected.
+            return unsafe { self.rows_avx2(bin_row) };
+        }
+        self.rows_portable(bin_row)
+    }
+
+    /// [`rows_portable`](Self::rows_portable) compiled for AVX2.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn rows_avx2(self, bin_row: impl Fn(&[f32], &mut [u16])) -> bool {
+        self.rows_portable(bin_row)
+    }
+
+    /// The loop of [`rows`](Self::rows).
+    #[inline(always)]
+    fn rows_portable(mut self, bin_row: impl Fn(&[f32], &mut [u16])) -> bool {
+        self.init_shift();
+        let ChunkPass {
+            chunk,
+            data,
+            stride,
+            labels,
+            bins,
+            codes,
+            ..
+        } = self;
+        let (start, w) = (chunk.start, chunk.width);
+        let mut finite = true;
+        let mut cell = [0_u16; CHUNK];
+        let cell = &mut cell[..w];
+        for (i, (row, &y)) in data.chunks_exact(stride).zip(labels).enumerate() {
+            let ahead = (i + PREFETCH_ROWS) * stride + start;
+            if let Some(ahead) = data.get(ahead..ahead + w) {
+                prefetch(ahead);
+            }
+            let row = &row[start..start + w];
+            // Sums and moments: independent per neuron, so this loop vectorizes.
+            let class_sums = &mut chunk.class_sums[y * w..(y + 1) * w];
+            let moments = chunk
+                .shift
+                .iter()
+                .zip(chunk.sum.iter_mut().zip(chunk.sum_sq.iter_mut()));
+            for ((&a, class_sum), (&shift, (sum, sum_sq))) in row.iter().zip(class_sums.iter_mut()).zip(moments) {
+                finite &= a.is_finite();
+                let a = f64::from(a);
+                *class_sum += a;
+                let d = a - shift;
+                *sum += d;
+                *sum_sq += d * d;
+            }
+            // Counts: the bins first (a loop of its own, which vectorizes),
+            // then one scattered increment per neuron.
+            match codes {
+                Some(codes) => cell.copy_from_slice(&codes[i * stride + start..i * stride + start + w]),
+                None => bin_row(row, cell),
+            }
+            let counts = &mut chunk.counts[y * w * bins..(y + 1) * w * bins];
+            for (&b, cells) in cell.iter().zip(counts.chunks_exact_mut(bins)) {
+                cells[usize::from(b)] += 1;
+            }
+        }
+        finite
+    }
+
     /// The loop of [`run_threshold`](BinnerUser::run_threshold); with `TEST`
     /// it returns whether every value was finite, without it `true`.
     ///
@@ -371,6 +429,7 @@ impl LayerAccumulator {
                 let start = chunk.start;
                 quantizer.with_binner(
                     start,
+                    chunk.width,
                     ChunkPass {
                         chunk,
                         data: block,
@@ -498,6 +557,93 @@ mod tests {
     use super::*;
     use crate::measures::Quantizer;
     use ndarray::Array2;
+
+    /// The definition's equal-width bin, written plainly: `min(B−1,
+    /// floor((a−lo)/(hi−lo)·B))` clamped at 0, 0 for a constant neuron.
+    fn reference_bin(a: f32, lo: f32, hi: f32, bins: usize) -> usize {
+        if hi == lo {
+            return 0;
+        }
+        let (a, lo, hi) = (f64::from(a), f64::from(lo), f64::from(hi));
+        let x = ((a - lo) / (hi - lo) * bins as f64).floor();
+        if x.is_nan() || x < 0.0 {
+            0
+        } else {
+            (x as usize).min(bins - 1)
+        }
+    }
+
+    /// Equal-width counting and `bin_rows` against the plain definition on
+    /// the values where a bin could go wrong: every bin edge (as the `f32`
+    /// nearest it and its two neighbours), the minimum and maximum, values
+    /// outside the range, constant neurons; over more neurons than a chunk
+    /// and more rows than a block.
+    #[test]
+    fn equal_width_counts_match_the_definition_on_edges() {
+        let bins = 30;
+        let width = CHUNK + 9;
+        // per neuron a range [lo, hi]; every fifth neuron is constant
+        let range = |j: usize| {
+            let lo = -1.5 + 0.37 * j as f32;
+            let hi = if j % 5 == 4 {
+                lo
+            } else {
+                lo + 0.1 + 0.61 * (j % 7) as f32
+            };
+            (lo, hi)
+        };
+        let mut values: Vec<Vec<f32>> = (0..width)
+            .map(|j| {
+                let (lo, hi) = range(j);
+                let mut column = vec![lo, hi];
+                for k in 0..=bins {
+                    let edge = lo + (hi - lo) * k as f32 / bins as f32;
+                    column.extend([edge.next_down(), edge, edge.next_up()]);
+                }
+                column.extend([lo.next_up(), hi.next_down(), (lo + hi) / 2.0]);
+                column
+            })
+            .collect();
+        let samples = ROWS + 41;
+        for column in &mut values {
+            let n = column.len();
+            for s in n..samples {
+                column.push(column[(s * 7) % n]);
+            }
+            column.truncate(samples);
+        }
+        // the range is fitted on the first two rows (lo, hi), so the edge
+        // neighbours outside it are clamped
+        let acts = Array2::from_shape_fn((samples, width), |(s, j)| values[j][s]);
+        let labels: Vec<usize> = (0..samples).map(|s| (s * 5) % 4).collect();
+        let fitted =
+            LayerQuantizer::fit(Quantizer::equal_width(bins).unwrap(), acts.slice(ndarray::s![..2, ..])).unwrap();
+        let counts = LayerCounts::from_activations(1, acts.view(), &labels, 4, &fitted).unwrap();
+        let mut codes = Vec::new();
+        fitted.bin_rows(acts.view(), &mut codes).unwrap();
+        for j in 0..width {
+            let (lo, hi) = range(j);
+            let mut table = vec![0_u64; bins * 4];
+            for (s, &y) in labels.iter().enumerate() {
+                let b = reference_bin(acts[[s, j]], lo, hi, bins);
+                assert_eq!(
+                    usize::from(codes[s * width + j]),
+                    b,
+                    "neuron {j}, value {}",
+                    acts[[s, j]]
+                );
+                table[b * 4 + y] += 1;
+            }
+            assert_eq!(counts.table(j).unwrap().as_slice(), &table[..], "neuron {j}");
+        }
+        // NaN and infinities bin as the definition's clamps do (the counting
+        // path refuses them as activations)
+        let q = fitted.neuron(0).unwrap();
+        assert_eq!(
+            (q.bin(f32::NAN), q.bin(f32::NEG_INFINITY), q.bin(f32::INFINITY)),
+            (0, 0, bins - 1)
+        );
+    }
 
     /// Reading the bins of `bin_rows` gives the tables of binning in the
     /// pass, for every quantizer, over more rows than a block and more

@@ -287,13 +287,65 @@ fn binary_bin(a: f64, threshold: f64) -> usize {
 
 #[inline(always)]
 fn equal_width_bin(a: f64, lo: f64, hi: f64, bins: usize) -> usize {
-    let x = (a - lo) / (hi - lo) * bins as f64;
-    // `max` takes NaN and values below `lo` to 0 and `min` caps at `B`
-    // (`B ≤ MAX_BINS`), so `as i32` is `floor(x)`, in range: this is
-    // `min(B−1, floor(x))` clamped at 0, without a branch or a call to
-    // `floor`, so a loop of it vectorizes. A constant neuron is bin 0.
-    let b = (x.max(0.0).min(bins as f64) as i32 as usize).min(bins - 1);
-    if hi == lo { 0 } else { b }
+    usize::from(equal_width_code(
+        a,
+        lo,
+        hi - lo,
+        equal_width_cap(lo, hi, bins),
+        bins as f64,
+    ))
+}
+
+/// The highest bin of an equal-width neuron fitted on `[lo, hi]`: `B − 1`,
+/// or 0 for a constant neuron (`hi == lo`, exactly when `hi − lo == 0` for
+/// finite values), so that [`equal_width_code`] bins it as the definition does.
+#[inline(always)]
+fn equal_width_cap(lo: f64, hi: f64, bins: usize) -> u16 {
+    // `bins ≤ MAX_BINS = 2¹⁶`, so `bins − 1` fits
+    if hi == lo { 0 } else { (bins - 1) as u16 }
+}
+
+/// The equal-width bin `min(cap, floor((a − lo)/span · B))` clamped at 0,
+/// the one place its arithmetic is written: `span = hi − lo` and `B` are the
+/// `f64` values the definition divides and multiplies by, in its order, so
+/// the bin is exactly the definition's.
+#[inline(always)]
+fn equal_width_code(a: f64, lo: f64, span: f64, cap: u16, bins: f64) -> u16 {
+    let x = (a - lo) / span * bins;
+    // Selects on ordered comparisons take NaN (a constant neuron's `0/0`)
+    // and values below `lo` to 0 and cap at `B ≤ 2¹⁶`, so the truncation is
+    // `floor(x)`: no branch, no call to `floor`, no saturating cast, so a
+    // loop of it vectorizes.
+    let x = if x > 0.0 { x } else { 0.0 };
+    let x = if x < bins { x } else { bins };
+    // SAFETY: `x` is in `[0, B]` with `B ≤ MAX_BINS = 2¹⁶` (not NaN: both
+    // selects return a constant for NaN), so it truncates to an `i32`.
+    let floor: i32 = unsafe { x.to_int_unchecked() };
+    floor.min(i32::from(cap)) as u16
+}
+
+/// The equal-width quantizers of a run of neurons, laid out for binning a
+/// row of them at once ([`codes`](Self::codes)).
+#[derive(Debug, Clone)]
+pub(super) struct EqualWidthBins {
+    lo: Vec<f64>,
+    span: Vec<f64>,
+    cap: Vec<u16>,
+    bins: f64,
+}
+
+impl EqualWidthBins {
+    /// The bins of a row's values for these neurons into `out`, as
+    /// [`FittedQuantizer::bin`] gives them (`row` and `out` as long as the
+    /// run of neurons).
+    #[inline(always)]
+    pub(super) fn codes(&self, row: &[f32], out: &mut [u16]) {
+        let neurons = out.iter_mut().zip(row).zip(&self.lo).zip(&self.span).zip(&self.cap);
+        // Slices zipped, not indexed: no bounds check, so the loop vectorizes.
+        for ((((o, &a), &lo), &span), &cap) in neurons {
+            *o = equal_width_code(f64::from(a), lo, span, cap, self.bins);
+        }
+    }
 }
 
 #[inline(always)]
@@ -637,16 +689,28 @@ impl LayerQuantizer {
     }
 
     /// Calls `run` with a binning function `(neuron, value) → bin` for the
-    /// neurons `start …`, specialized per quantizer so that the hot loop of
-    /// the count tables has no dispatch in it.
+    /// neurons `start … start + width` (within the layer), specialized per
+    /// quantizer so that the hot loop of the count tables has no dispatch in
+    /// it; equal-width quantizers as an [`EqualWidthBins`] of those neurons.
     #[inline(always)]
-    pub(super) fn with_binner<R>(&self, start: usize, run: impl BinnerUser<R>) -> R {
+    pub(super) fn with_binner<R>(&self, start: usize, width: usize, run: impl BinnerUser<R>) -> R {
         let k = self.quantizer.num_params();
-        let params = &self.params[start * k..];
+        let params = &self.params[start * k..(start + width) * k];
         match self.quantizer.0 {
             Kind::Binary { threshold } => run.run_threshold(threshold),
             Kind::EqualWidth { bins } => {
-                run.run(move |j, a| equal_width_bin(a, params[2 * j], params[2 * j + 1], bins))
+                let (mut lo, mut span, mut cap) = (Vec::new(), Vec::new(), Vec::new());
+                for p in params.chunks_exact(2) {
+                    lo.push(p[0]);
+                    span.push(p[1] - p[0]);
+                    cap.push(equal_width_cap(p[0], p[1], bins));
+                }
+                run.run_equal_width(&EqualWidthBins {
+                    lo,
+                    span,
+                    cap,
+                    bins: bins as f64,
+                })
             }
             Kind::ZeroAndEqualWidth { bins } => run.run(move |j, a| zero_equal_width_bin(a, params[j], bins)),
             Kind::EqualFrequency { .. } => run.run(move |j, a| equal_frequency_bin(a, &params[j * k..(j + 1) * k])),
@@ -672,18 +736,7 @@ impl LayerQuantizer {
         }
         let rows = activations.as_standard_layout();
         let data = rows.as_slice().expect("a standard-layout array is contiguous");
-        if let Kind::EqualWidth { bins } = self.quantizer.0 {
-            // The parameters as slices zipped with the row, not indexed by
-            // neuron: no bounds check, so the loop vectorizes.
-            let (lo, hi): (Vec<f64>, Vec<f64>) = self.params.chunks_exact(2).map(|p| (p[0], p[1])).unzip();
-            for (out, row) in out.chunks_exact_mut(width).zip(data.chunks_exact(width)) {
-                for (((o, &a), &lo), &hi) in out.iter_mut().zip(row).zip(&lo).zip(&hi) {
-                    *o = equal_width_bin(f64::from(a), lo, hi, bins) as u16;
-                }
-            }
-        } else {
-            self.with_binner(0, RowBins { data, width, out });
-        }
+        self.with_binner(0, width, RowBins { data, width, out });
         Ok(())
     }
 
@@ -714,6 +767,17 @@ struct RowBins<'a> {
 
 impl BinnerUser<()> for RowBins<'_> {
     #[inline(always)]
+    fn run_equal_width(self, bins: &EqualWidthBins) {
+        for (out, row) in self
+            .out
+            .chunks_exact_mut(self.width)
+            .zip(self.data.chunks_exact(self.width))
+        {
+            bins.codes(row, out);
+        }
+    }
+
+    #[inline(always)]
     fn run(self, bin: impl Fn(usize, f64) -> usize) {
         for (out, row) in self
             .out
@@ -733,6 +797,10 @@ impl BinnerUser<()> for RowBins<'_> {
 pub(super) trait BinnerUser<R> {
     /// Runs with the binning function `bin`.
     fn run(self, bin: impl Fn(usize, f64) -> usize) -> R;
+
+    /// Runs for equal-width quantizers, binning a row of the neurons at
+    /// once with [`EqualWidthBins::codes`].
+    fn run_equal_width(self, bins: &EqualWidthBins) -> R;
 
     /// Runs for the binary quantizer: bin 1 iff `f64::from(a) > threshold`
     /// (so NaN is bin 0), the same threshold for every neuron. A user can

@@ -325,15 +325,10 @@ pub fn validate_inputs(inputs: ArrayView2<'_, f32>, width: usize) -> Result<(), 
             got: inputs.ncols(),
         });
     }
-    if inputs.iter().all(|v| v.is_finite()) {
-        return Ok(()); // the common case, without the indices
+    match crate::finite::first_non_finite(inputs) {
+        None => Ok(()),
+        Some(((sample, feature), value)) => Err(NetworkError::NonFiniteInput { sample, feature, value }),
     }
-    for ((sample, feature), &value) in inputs.indexed_iter() {
-        if !value.is_finite() {
-            return Err(NetworkError::NonFiniteInput { sample, feature, value });
-        }
-    }
-    Ok(())
 }
 
 /// A network must have at least as many outputs as the data has classes.

@@ -110,31 +110,19 @@ pub(super) struct Codes {
 impl Codes {
     pub fn new(batch: ArrayView2<'_, f32>, quantizer: &LayerQuantizer) -> Result<Self> {
         let (samples, width) = batch.dim();
-        let fitted: Vec<FittedQuantizer> = (0..width)
-            .map(|i| {
-                quantizer.neuron(i).ok_or_else(|| {
-                    PairsError::Shape(format!(
-                        "neuron {i} is outside the quantizer's {} neurons",
-                        quantizer.width()
-                    ))
-                })
-            })
-            .collect::<Result<_, _>>()?;
         let mut data = vec![0_u16; samples * width];
-        // In blocks of rows that stay in cache while each neuron's codes of
-        // the block are written as one contiguous run.
+        // In blocks of rows binned by the measures' one binning loop
+        // (`bin_rows`, which refuses a batch of another width), then written
+        // out neuron by neuron, each neuron's codes of the block one
+        // contiguous run, while the block's bins stay in cache.
         const BLOCK: usize = 64;
+        let mut rows = Vec::new();
         for start in (0..samples).step_by(BLOCK) {
-            let block = batch.slice(ndarray::s![start..(start + BLOCK).min(samples), ..]);
-            for (i, (q, column)) in fitted.iter().zip(block.columns()).enumerate() {
-                let out = &mut data[i * samples + start..i * samples + start + column.len()];
-                match q.quantizer().threshold() {
-                    // The binary quantizer's bin, `a > t`, without a dispatch per value.
-                    Some(t) => out
-                        .iter_mut()
-                        .zip(column)
-                        .for_each(|(o, &a)| *o = u16::from(f64::from(a) > t)),
-                    None => out.iter_mut().zip(column).for_each(|(o, &a)| *o = q.bin(a) as u16),
+            let end = (start + BLOCK).min(samples);
+            quantizer.bin_rows(batch.slice(ndarray::s![start..end, ..]), &mut rows)?;
+            for (i, neuron) in data.chunks_exact_mut(samples).enumerate() {
+                for (o, row) in neuron[start..end].iter_mut().zip(rows.chunks_exact(width)) {
+                    *o = row[i];
                 }
             }
         }

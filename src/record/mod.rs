@@ -252,12 +252,9 @@ fn shown_wrong(layer: usize, rows: usize, got: usize, times: usize) -> crate::Er
 /// # Errors
 /// [`RecordError::NonFinite`], with `sample` counted from `offset`.
 pub fn check_finite(layer: usize, offset: usize, outputs: ArrayView2<'_, f32>) -> Result<(), RecordError> {
-    if outputs.iter().all(|v| v.is_finite()) {
-        return Ok(()); // the common case, without the indices
-    }
-    match outputs.indexed_iter().find(|(_, v)| !v.is_finite()) {
+    match crate::finite::first_non_finite(outputs) {
         None => Ok(()),
-        Some(((row, neuron), &value)) => Err(RecordError::NonFinite {
+        Some(((row, neuron), value)) => Err(RecordError::NonFinite {
             layer,
             neuron,
             sample: offset + row,
