@@ -83,7 +83,11 @@ impl Kernel {
 /// `W` (`depth × width`, row-major), and on CPUs that run a SIMD kernel
 /// (AVX2 and FMA, or AVX-512F) the same in column panels of [`PANEL`]: panel `p` holds columns `16p … 16p + 15`
 /// (zero beyond `width`) of every row, one row after the other.
-pub(super) struct Packed {
+///
+/// Public (as `ablation::PackedGemm`, hidden from the docs) only so that the
+/// roofline bench can measure the rate of the product the fast path runs;
+/// it is not part of the crate's API.
+pub struct Packed {
     /// `W`, row-major.
     plain: Vec<f32>,
     /// The column panels, when the kernel runs (empty otherwise).
@@ -99,7 +103,10 @@ pub(super) struct Packed {
 impl Packed {
     /// Packs the row-major `depth × width` matrix `plain` (no panels for an
     /// empty matrix: its product is the bias alone, or empty).
-    pub(super) fn new(plain: Vec<f32>, depth: usize, width: usize) -> Result<Self> {
+    ///
+    /// # Errors
+    /// [`NetworkError::Shape`] when `plain` does not hold `depth × width` values.
+    pub fn new(plain: Vec<f32>, depth: usize, width: usize) -> Result<Self> {
         Self::with_kernel(plain, depth, width, Kernel::detect())
     }
 
@@ -151,7 +158,11 @@ impl Packed {
 
     /// `out = input·W + bias` for the first `rows` rows of the row-major
     /// `input` (`depth` wide), into the reused buffer `out`.
-    pub(super) fn apply(&self, input: &[f32], rows: usize, bias: &[f32], out: &mut Vec<f32>) -> Result<()> {
+    ///
+    /// # Errors
+    /// [`NetworkError::Shape`] when `input` is shorter than `rows × depth`
+    /// or `bias` is not `width` long.
+    pub fn apply(&self, input: &[f32], rows: usize, bias: &[f32], out: &mut Vec<f32>) -> Result<()> {
         if input.len() < rows * self.depth || bias.len() != self.width {
             return Err(shape_error(rows, self.depth, input.len()));
         }

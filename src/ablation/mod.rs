@@ -40,6 +40,8 @@ pub use bootstrap::{CurveIntervals, SampleOutcomes};
 pub use curve::{AblationCurve, CurveLabel, CurvePoint, RandomBand};
 pub use engine::{Engine, Path};
 pub use evaluate::{Evaluation, evaluate};
+#[doc(hidden)]
+pub use gemm::Packed as PackedGemm;
 pub use interaction::{Effect, INTERACTION_COLUMNS, PairInteraction};
 pub use metric::Metric;
 pub use permutation::{AucTest, DEFAULT_RANDOM_ORDERS};
