@@ -1,10 +1,11 @@
 //! The built-in multilayer perceptron.
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2};
 use ndarray_rand::RandomExt;
 use ndarray_rand::rand_distr::{Normal, Uniform};
 use rand::Rng;
 
+use super::affine::AffineLayers;
 use super::{Activation, Clamps, Network, NetworkError, Resumable, validate_inputs};
 use crate::Result;
 
@@ -48,8 +49,8 @@ impl Init {
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mlp {
-    pub(super) weights: Vec<Array2<f32>>,
-    pub(super) biases: Vec<Array1<f32>>,
+    /// The affine layers, packed for the forward pass on first use.
+    pub(super) layers: AffineLayers,
     pub(super) activation: Activation,
 }
 
@@ -104,8 +105,7 @@ impl Mlp {
             biases.push(Array1::zeros(fan_out));
         }
         Ok(Mlp {
-            weights,
-            biases,
+            layers: AffineLayers::new(weights, biases),
             activation,
         })
     }
@@ -153,8 +153,7 @@ impl Mlp {
         }
         let (weights, biases) = layers.into_iter().unzip();
         Ok(Mlp {
-            weights,
-            biases,
+            layers: AffineLayers::new(weights, biases),
             activation,
         })
     }
@@ -166,7 +165,7 @@ impl Mlp {
 
     /// Number of affine layers (hidden layers + 1).
     pub fn num_affine(&self) -> usize {
-        self.weights.len()
+        self.layers.weights().len()
     }
 
     /// Weight of affine layer `k`, shaped `[out, in]`.
@@ -175,7 +174,7 @@ impl Mlp {
     /// [`NetworkError::NoSuchLayer`] when `k` is not below [`num_affine`](Mlp::num_affine).
     pub fn weight(&self, k: usize) -> Result<ArrayView2<'_, f32>> {
         self.check_affine(k)?;
-        Ok(self.weights[k].view())
+        Ok(self.layers.weights()[k].view())
     }
 
     /// Bias of affine layer `k`, shaped `[out]`.
@@ -184,18 +183,18 @@ impl Mlp {
     /// [`NetworkError::NoSuchLayer`] when `k` is not below [`num_affine`](Mlp::num_affine).
     pub fn bias(&self, k: usize) -> Result<ArrayView1<'_, f32>> {
         self.check_affine(k)?;
-        Ok(self.biases[k].view())
+        Ok(self.layers.biases()[k].view())
     }
 
     /// Layer sizes `[input, hidden…, classes]`.
     pub fn sizes(&self) -> Vec<usize> {
-        std::iter::once(self.weights[0].ncols())
-            .chain(self.weights.iter().map(|w| w.nrows()))
+        std::iter::once(self.layers.weights()[0].ncols())
+            .chain(self.layers.weights().iter().map(|w| w.nrows()))
             .collect()
     }
 
     fn check_affine(&self, k: usize) -> Result<(), NetworkError> {
-        if k < self.weights.len() {
+        if k < self.layers.weights().len() {
             Ok(())
         } else {
             Err(NetworkError::NoSuchLayer {
@@ -203,13 +202,6 @@ impl Mlp {
                 num_hidden: self.num_hidden(),
             })
         }
-    }
-
-    /// `x·W_kᵀ + b_k`.
-    pub(super) fn affine(&self, k: usize, x: ArrayView2<'_, f32>) -> Array2<f32> {
-        let mut z = x.dot(&self.weights[k].t());
-        z += &self.biases[k].view().insert_axis(Axis(0));
-        z
     }
 
     /// Runs affine layers `k…` from pre-activation `z` of layer `k - 1`'s
@@ -226,7 +218,7 @@ impl Mlp {
             self.activation.apply(z.view_mut());
             clamps.apply(layer, z.view_mut());
             observe(layer, z.view());
-            z = self.affine(layer + 1, z.view());
+            z = self.layers.affine(layer + 1, z.view());
             layer += 1;
         }
         z
@@ -235,22 +227,22 @@ impl Mlp {
 
 impl Network for Mlp {
     fn input_width(&self) -> usize {
-        self.weights[0].ncols()
+        self.layers.weights()[0].ncols()
     }
 
     fn hidden_widths(&self) -> Vec<usize> {
-        self.weights[..self.weights.len() - 1]
+        self.layers.weights()[..self.layers.weights().len() - 1]
             .iter()
             .map(|w| w.nrows())
             .collect()
     }
 
     fn num_classes(&self) -> usize {
-        self.weights[self.weights.len() - 1].nrows()
+        self.layers.weights()[self.layers.weights().len() - 1].nrows()
     }
 
     fn num_hidden(&self) -> usize {
-        self.weights.len() - 1
+        self.layers.weights().len() - 1
     }
 
     fn forward_hooked(
@@ -261,7 +253,7 @@ impl Network for Mlp {
     ) -> Result<Array2<f32>> {
         validate_inputs(inputs, self.input_width())?;
         clamps.validate(&self.hidden_widths())?;
-        let z = self.affine(0, inputs);
+        let z = self.layers.affine(0, inputs);
         Ok(self.run_from(0, z, clamps, observe))
     }
 
@@ -279,7 +271,10 @@ impl Resumable for Mlp {
             }
             .into());
         }
-        Ok((self.weights[layer + 1].view(), self.biases[layer + 1].view()))
+        Ok((
+            self.layers.weights()[layer + 1].view(),
+            self.layers.biases()[layer + 1].view(),
+        ))
     }
 
     fn activate(&self, layer: usize, z: ArrayViewMut2<'_, f32>) -> Result<()> {

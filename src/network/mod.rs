@@ -12,6 +12,8 @@
 //! layer's *output* is its post-activation value — what the next layer reads.
 
 mod activation;
+#[cfg(feature = "mlp")]
+mod affine;
 mod clamps;
 #[cfg(feature = "mlp")]
 mod mlp;

@@ -263,8 +263,13 @@ impl Mlp {
         check_classes(self.num_classes(), data.num_classes())?;
         validate_inputs(data.inputs(), self.input_width())?;
         let mut rng = StdRng::seed_from_u64(config.seed);
-        let mut w_state: Vec<_> = self.weights.iter().map(|w| Moments::new(w.raw_dim())).collect();
-        let mut b_state: Vec<_> = self.biases.iter().map(|b| Moments::new(b.raw_dim())).collect();
+        let mut w_state: Vec<_> = self
+            .layers
+            .weights()
+            .iter()
+            .map(|w| Moments::new(w.raw_dim()))
+            .collect();
+        let mut b_state: Vec<_> = self.layers.biases().iter().map(|b| Moments::new(b.raw_dim())).collect();
         let mut order: Vec<usize> = (0..data.len()).collect();
         let mut reports = Vec::new(); // grows per epoch: `epochs` is not trusted as a size
         let mut t = 0_i32;
@@ -277,9 +282,10 @@ impl Mlp {
                 let labels: Vec<usize> = batch.iter().map(|&i| data.labels()[i]).collect();
                 let (grads, metric) = self.gradients(x.view(), &labels, config.l2, batch)?;
                 epoch_metric.merge(&metric);
+                let (weights, biases) = self.layers.params_mut();
                 for (k, (gw, gb)) in grads.into_iter().enumerate() {
-                    w_state[k].step(config.optimizer, t, &mut self.weights[k], &gw);
-                    b_state[k].step(config.optimizer, t, &mut self.biases[k], &gb);
+                    w_state[k].step(config.optimizer, t, &mut weights[k], &gw);
+                    b_state[k].step(config.optimizer, t, &mut biases[k], &gb);
                 }
                 if every.is_some_and(|k| (t as usize).is_multiple_of(k)) {
                     observer.at_step(self, epoch, t as usize)?;
@@ -307,15 +313,15 @@ impl Mlp {
         l2: f32,
         samples: &[usize],
     ) -> Result<(Vec<(Array2<f32>, Array1<f32>)>, Metric)> {
-        let layers = self.weights.len();
+        let layers = self.layers.weights().len();
         // Forward, keeping every hidden layer's pre-activation and output.
         let mut pre: Vec<Array2<f32>> = Vec::with_capacity(layers);
         let mut outputs: Vec<Array2<f32>> = Vec::with_capacity(layers);
-        let mut z = self.affine(0, x);
+        let mut z = self.layers.affine_plain(0, x);
         for k in 1..layers {
             let mut h = z.clone();
             self.activation.apply(h.view_mut());
-            let next = self.affine(k, h.view());
+            let next = self.layers.affine_plain(k, h.view());
             pre.push(z);
             outputs.push(h);
             z = next;
@@ -351,11 +357,11 @@ impl Mlp {
             let input = if k == 0 { x } else { outputs[k - 1].view() };
             let mut gw = delta.t().dot(&input);
             if l2 > 0.0 {
-                gw.scaled_add(l2, &self.weights[k]);
+                gw.scaled_add(l2, &self.layers.weights()[k]);
             }
             let gb = delta.sum_axis(Axis(0));
             if k > 0 {
-                let mut back = delta.dot(&self.weights[k]);
+                let mut back = delta.dot(&self.layers.weights()[k]);
                 self.activation
                     .backprop(pre[k - 1].view(), outputs[k - 1].view(), back.view_mut());
                 delta = back;
@@ -403,9 +409,9 @@ mod tests {
             for (k, (gw, _)) in grads.iter().enumerate() {
                 for ((i, j), &analytic) in gw.indexed_iter() {
                     let mut plus = mlp.clone();
-                    plus.weights[k][[i, j]] += STEP;
+                    plus.layers.params_mut().0[k][[i, j]] += STEP;
                     let mut minus = mlp.clone();
-                    minus.weights[k][[i, j]] -= STEP;
+                    minus.layers.params_mut().0[k][[i, j]] -= STEP;
                     let numeric = (loss(&plus, &x, &labels) - loss(&minus, &x, &labels)) / (2.0 * f64::from(STEP));
                     let analytic = f64::from(analytic);
                     assert!(

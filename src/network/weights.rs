@@ -759,7 +759,7 @@ impl Mlp {
             activation: Some(self.activation),
             ..metadata.clone()
         };
-        metadata.check_normalization(Some(self.weights[0].ncols()))?;
+        metadata.check_normalization(Some(self.layers.weights()[0].ncols()))?;
         let buffers = self.tensor_buffers(prefix);
         let views = Self::tensor_views(&buffers)?;
         safetensors::serialize(views, Some(metadata.to_map()))
@@ -802,8 +802,8 @@ impl Mlp {
     /// `(name, shape, little-endian f32 bytes)` of every tensor.
     fn tensor_buffers(&self, prefix: &str) -> Vec<(String, Vec<usize>, Vec<u8>)> {
         let prefix = prefix.strip_suffix('.').unwrap_or(prefix);
-        let mut buffers = Vec::with_capacity(2 * self.weights.len());
-        for (k, (w, b)) in self.weights.iter().zip(&self.biases).enumerate() {
+        let mut buffers = Vec::with_capacity(2 * self.layers.weights().len());
+        for (k, (w, b)) in self.layers.weights().iter().zip(self.layers.biases()).enumerate() {
             // `iter` walks in logical (row-major) order whatever the memory layout.
             buffers.push((tensor_name(prefix, k, "weight"), w.shape().to_vec(), le_bytes(w.iter())));
             buffers.push((tensor_name(prefix, k, "bias"), b.shape().to_vec(), le_bytes(b.iter())));
