@@ -46,7 +46,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
-use infoablate::ablation::{AblationSchedule, Engine, NeuronValues, Order, Replacement, Schedule, Scope, evaluate};
+use infoablate::ablation::{
+    AblationSchedule, Engine, MeanRecorder, NeuronValues, Order, Replacement, Schedule, Scope, evaluate,
+};
 use infoablate::measures::{MeasureSettings, Quantizer, analyze};
 use infoablate::network::Network;
 
@@ -155,14 +157,21 @@ fn run(args: &Args) -> cli::Result<()> {
     if args.model.expect_accuracy.is_some() {
         args.model.check_accuracy(evaluate(&mlp, eval, 1000)?.accuracy)?;
     }
-    let recording = if analysed {
+    // The outputs are recorded only for the measures; the means alone are
+    // summed batch by batch.
+    let recording = if scored {
         Some(progress::record_all(&mlp, split(args.analysis)?)?)
     } else {
         None
     };
-    let replacement = match &recording {
-        Some(rec) if args.value == ValueArg::Mean => Replacement::Mean(NeuronValues::means_of(rec)),
-        _ => Replacement::Zero,
+    let replacement = match (&recording, args.value) {
+        (_, ValueArg::Zero) => Replacement::Zero,
+        (Some(rec), ValueArg::Mean) => Replacement::Mean(NeuronValues::means_of(rec)),
+        (None, ValueArg::Mean) => {
+            let all: Vec<usize> = (0..mlp.num_hidden()).collect();
+            let means = progress::record_into(&mlp, split(args.analysis)?, MeanRecorder::new(&all)?)?;
+            Replacement::Mean(means)
+        }
     };
     let order = match args.order {
         Some(OrderArg::Ascending) => Order::Ascending,

@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use infoablate::Progress;
 use infoablate::data::Dataset;
 use infoablate::network::Network;
-use infoablate::record::{DenseRecorder, Recording, record};
+use infoablate::record::{ActivationRecorder, DenseRecorder, Recording, record};
 
 /// Most time between two plain lines while a step moves.
 const EVERY: Duration = Duration::from_secs(5);
@@ -123,14 +123,17 @@ impl Bar {
 /// Every hidden layer of `network` on `data`, in batches of 1000, with a
 /// `record` bar.
 pub fn record_all<N: Network + ?Sized>(network: &N, data: &Dataset) -> infoablate::Result<Recording> {
+    record_into(network, data, DenseRecorder::all(network.hidden_widths().len())?)
+}
+
+/// Runs `network` over `data` in batches of 1000 into `recorder`, with a bar.
+pub fn record_into<N: Network + ?Sized, R: ActivationRecorder>(
+    network: &N,
+    data: &Dataset,
+    recorder: R,
+) -> infoablate::Result<R::Output> {
     let bar = Bar::new("record", data.len());
-    let recording = record(
-        network,
-        data,
-        DenseRecorder::all(network.hidden_widths().len())?,
-        1000,
-        &mut bar.follow(),
-    );
+    let output = record(network, data, recorder, 1000, &mut bar.follow());
     bar.finish();
-    recording
+    output
 }

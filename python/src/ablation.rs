@@ -1,6 +1,6 @@
 //! `ablation_curve` and `random_band`.
 
-use infoablate::ablation::{AblationCurve, Engine, Neuron, NeuronValues, RandomBand, Replacement, Schedule, Scope};
+use infoablate::ablation::{AblationCurve, Engine, Neuron, RandomBand, Replacement, Schedule, Scope};
 use infoablate::data::Dataset;
 use infoablate::network::Network;
 use numpy::{PyArray1, PyArrayDescrMethods, PyReadonlyArray1, PyUntypedArray, PyUntypedArrayMethods};
@@ -9,11 +9,11 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
 use crate::convert::{self, error, invalid};
-use crate::network::{Mlp, record_all};
+use crate::network::{Mlp, means_all};
 use crate::options;
 use crate::progress::Reporter;
 
-/// Samples per forward pass when recording the analysis set for `mean`.
+/// Samples per forward pass when averaging the analysis set for `mean`.
 const RECORD_BATCH: usize = 256;
 
 /// The evaluation set and what ablated neurons output.
@@ -29,8 +29,7 @@ fn setup(
         ("zero", None) => Replacement::Zero,
         ("zero", Some(_)) => return Err(invalid("mean_from applies to replacement=\"mean\" only".into())),
         ("mean", Some(analysis)) => {
-            let recording = record_all(py, mlp, analysis, RECORD_BATCH, &mut Reporter::new(None))?;
-            Replacement::Mean(NeuronValues::means_of(&recording))
+            Replacement::Mean(means_all(py, mlp, analysis, RECORD_BATCH, &mut Reporter::new(None))?)
         }
         ("mean", None) => {
             return Err(invalid(

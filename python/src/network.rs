@@ -2,9 +2,10 @@
 
 use std::path::PathBuf;
 
+use infoablate::ablation::{MeanRecorder, NeuronValues};
 use infoablate::data::Dataset;
 use infoablate::network::{Activation, LayerNames, LoadOptions, Network};
-use infoablate::record::{DenseRecorder, Recording, record as record_layers};
+use infoablate::record::{ActivationRecorder, DenseRecorder, record as record_layers};
 use numpy::{IntoPyArray, PyArray2, PyArrayDescrMethods, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -150,32 +151,39 @@ impl Mlp {
     }
 }
 
-/// The network's hidden layers recorded on `x`, all of them.
-pub(crate) fn record_all(
+/// The mean output of every hidden neuron of `mlp` on `x`, summed batch by
+/// batch without keeping the outputs.
+pub(crate) fn means_all(
     py: Python<'_>,
     mlp: &Mlp,
     x: &Bound<'_, PyAny>,
     batch_size: usize,
     reporter: &mut Reporter,
-) -> PyResult<Recording> {
+) -> PyResult<NeuronValues> {
     let layers: Vec<usize> = (0..mlp.inner.num_hidden()).collect();
-    record_some(py, mlp, x, &layers, batch_size, reporter)
+    let recorder = MeanRecorder::new(&layers).map_err(error)?;
+    record_into(py, mlp, x, recorder, batch_size, reporter)
 }
 
-fn record_some(
+/// Runs `mlp` over `x` into `recorder`.
+fn record_into<R>(
     py: Python<'_>,
     mlp: &Mlp,
     x: &Bound<'_, PyAny>,
-    layers: &[usize],
+    recorder: R,
     batch_size: usize,
     reporter: &mut Reporter,
-) -> PyResult<Recording> {
+) -> PyResult<R::Output>
+where
+    R: ActivationRecorder + Send,
+    R::Output: Send,
+{
     let x = convert::f32_matrix(x, "x")?;
     let view = x.as_array();
     py.detach(|| {
         // The recorder reads labels; none are needed for activations.
         let data = Dataset::new(view.to_owned(), vec![0; view.nrows()], 1)?;
-        record_layers(&mlp.inner, &data, DenseRecorder::new(layers)?, batch_size, &mut |p| {
+        record_layers(&mlp.inner, &data, recorder, batch_size, &mut |p| {
             reporter.report(p);
         })
     })
@@ -198,7 +206,9 @@ pub fn record<'py>(
     let mut sorted = layers.clone();
     sorted.sort_unstable();
     let mut reporter = Reporter::new(progress);
-    let recorded = record_some(py, mlp, x, &sorted, batch_size, &mut reporter);
+    let recorded = DenseRecorder::new(&sorted)
+        .map_err(error)
+        .and_then(|recorder| record_into(py, mlp, x, recorder, batch_size, &mut reporter));
     let recording = reporter.finish(recorded)?;
     let arrays = layers
         .iter()

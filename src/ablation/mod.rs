@@ -26,6 +26,7 @@ mod evaluate;
 mod fast;
 mod gemm;
 mod interaction;
+mod means;
 mod metric;
 mod per_layer;
 mod permutation;
@@ -43,6 +44,7 @@ pub use evaluate::{Evaluation, evaluate};
 #[doc(hidden)]
 pub use gemm::Packed as PackedGemm;
 pub use interaction::{Effect, INTERACTION_COLUMNS, PairInteraction};
+pub use means::MeanRecorder;
 pub use metric::Metric;
 pub use permutation::{AucTest, DEFAULT_RANDOM_ORDERS};
 pub use plan::Plan;

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use super::means::LayerSums;
 use super::per_layer::PerLayer;
 use super::{AblationError, Neuron};
 use crate::Result;
@@ -37,7 +38,9 @@ impl NeuronValues {
 
     /// Each recorded neuron's mean output on the recording (computed in
     /// `f64`): the values of "bias balancing" when the recording is the
-    /// analysis set.
+    /// analysis set. [`MeanRecorder`](super::MeanRecorder) gives the same
+    /// values, to the bit, straight from a network's forward passes,
+    /// without a recording.
     ///
     /// # Examples
     ///
@@ -54,16 +57,15 @@ impl NeuronValues {
     /// # Ok::<(), infoablate::Error>(())
     /// ```
     pub fn means_of(recording: &Recording) -> Self {
-        let n = recording.num_samples() as f64;
-        let per_layer = PerLayer::new(recording.iter().map(|(layer, acts)| {
-            let mut sums = vec![0.0_f64; acts.ncols()];
-            for row in acts.outer_iter() {
-                for (s, &v) in sums.iter_mut().zip(row) {
-                    *s += f64::from(v);
-                }
-            }
-            (layer, sums.into_iter().map(|s| (s / n) as f32).collect())
-        }));
+        Self::from_per_layer(PerLayer::new(recording.iter().map(|(layer, acts)| {
+            let mut sums = LayerSums::default();
+            sums.add(acts);
+            (layer, sums.means())
+        })))
+    }
+
+    /// Values already known to be finite.
+    pub(super) fn from_per_layer(per_layer: PerLayer<f32>) -> Self {
         NeuronValues { per_layer }
     }
 
@@ -94,7 +96,7 @@ pub enum Replacement {
     /// Zero: the neuron is removed (Morcos et al.'s default).
     Zero,
     /// The neuron's mean on the analysis set ("bias balancing"); build it
-    /// with [`NeuronValues::means_of`].
+    /// with [`NeuronValues::means_of`] or [`MeanRecorder`](super::MeanRecorder).
     Mean(NeuronValues),
     /// Any per-neuron constants.
     Constant(NeuronValues),

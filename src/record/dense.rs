@@ -2,7 +2,7 @@
 
 use ndarray::{Array2, ArrayView2, s};
 
-use super::{ActivationRecorder, RecordError, check_finite};
+use super::{ActivationRecorder, RecordError, check_finite, check_same_width, distinct_layers};
 use crate::Result;
 use crate::data::{DataError, check_labels, check_num_classes};
 use crate::network::NetworkError;
@@ -55,11 +55,7 @@ impl Recording {
         labels: Vec<usize>,
         num_classes: usize,
     ) -> Result<Self> {
-        let mut sorted = layers.clone();
-        sorted.sort_unstable();
-        sorted.dedup();
-        let too_high = sorted.last().is_some_and(|&l| l > MAX_LAYER_INDEX);
-        if layers.is_empty() || sorted.len() != layers.len() || activations.len() != layers.len() || too_high {
+        if distinct_layers(&layers).is_err() || activations.len() != layers.len() {
             return Err(RecordError::Layers(layers).into());
         }
         if labels.is_empty() {
@@ -147,14 +143,10 @@ impl DenseRecorder {
     /// Records the given hidden layers (distinct; any order).
     ///
     /// # Errors
-    /// [`RecordError::Layers`] for an empty or repeated selection.
+    /// [`RecordError::Layers`] for an empty or repeated selection, or a
+    /// layer above [`MAX_LAYER_INDEX`].
     pub fn new(layers: &[usize]) -> Result<Self> {
-        let mut sorted = layers.to_vec();
-        sorted.sort_unstable();
-        sorted.dedup();
-        if sorted.is_empty() || sorted.len() != layers.len() {
-            return Err(RecordError::Layers(layers.to_vec()).into());
-        }
+        let sorted = distinct_layers(layers)?;
         Ok(DenseRecorder {
             activations: vec![Vec::new(); sorted.len()],
             widths: vec![0; sorted.len()],
@@ -192,14 +184,8 @@ impl ActivationRecorder for DenseRecorder {
             return Ok(());
         };
         check_finite(layer, offset, outputs)?;
-        if !self.activations[j].is_empty() && self.widths[j] != outputs.ncols() {
-            return Err(NetworkError::Shape {
-                what: format!("output of hidden layer {layer} at sample {offset}"),
-                expected: vec![outputs.nrows(), self.widths[j]],
-                got: outputs.shape().to_vec(),
-            }
-            .into());
-        }
+        let seen = (!self.activations[j].is_empty()).then_some(self.widths[j]);
+        check_same_width(layer, offset, seen, outputs)?;
         self.widths[j] = outputs.ncols();
         self.activations[j].extend(outputs.iter().copied());
         if j == 0 {

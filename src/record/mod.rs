@@ -262,3 +262,39 @@ pub fn check_finite(layer: usize, offset: usize, outputs: ArrayView2<'_, f32>) -
         }),
     }
 }
+
+/// `layers` sorted, when they are a non-empty selection of distinct hidden
+/// layers numbered at most [`MAX_LAYER_INDEX`].
+///
+/// # Errors
+/// [`RecordError::Layers`] otherwise.
+pub(crate) fn distinct_layers(layers: &[usize]) -> Result<Vec<usize>, RecordError> {
+    let mut sorted = layers.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    if sorted.is_empty() || sorted.len() != layers.len() || sorted.last().is_some_and(|&l| l > MAX_LAYER_INDEX) {
+        return Err(RecordError::Layers(layers.to_vec()));
+    }
+    Ok(sorted)
+}
+
+/// Checks that a batch of hidden layer `layer`'s outputs (from sample
+/// `offset`) is as wide as the batches before it (`seen`, `None` for the first).
+///
+/// # Errors
+/// [`NetworkError::Shape`] for a network whose layer changes width.
+pub(crate) fn check_same_width(
+    layer: usize,
+    offset: usize,
+    seen: Option<usize>,
+    outputs: ArrayView2<'_, f32>,
+) -> Result<(), NetworkError> {
+    match seen {
+        Some(width) if width != outputs.ncols() => Err(NetworkError::Shape {
+            what: format!("output of hidden layer {layer} at sample {offset}"),
+            expected: vec![outputs.nrows(), width],
+            got: outputs.shape().to_vec(),
+        }),
+        _ => Ok(()),
+    }
+}

@@ -20,11 +20,11 @@ mod options;
 use std::error::Error;
 use std::path::Path;
 
-use infoablate::ablation::{Engine, NeuronValues, Replacement, Schedule};
+use infoablate::ablation::{Engine, MeanRecorder, Replacement, Schedule};
 use infoablate::data::Dataset;
 use infoablate::measures::{MeasureSettings, analyze};
 use infoablate::network::{Activation, Mlp, Network};
-use infoablate::record::{DenseRecorder, Recording, record};
+use infoablate::record::{Recording, record};
 use ndarray::{Array1, Array2};
 use ndarray_npy::read_npy;
 
@@ -85,14 +85,8 @@ fn curve(args: &[String]) -> Result<()> {
             let inputs: Array2<f32> = read_npy(analysis)?;
             let n = inputs.nrows();
             let analysis = Dataset::new(inputs, vec![0; n], 1)?;
-            let layers = DenseRecorder::new(&(0..mlp.num_hidden()).collect::<Vec<_>>())?;
-            Replacement::Mean(NeuronValues::means_of(&record(
-                &mlp,
-                &analysis,
-                layers,
-                256,
-                &mut |_| {},
-            )?))
+            let means = MeanRecorder::new(&(0..mlp.num_hidden()).collect::<Vec<_>>())?;
+            Replacement::Mean(record(&mlp, &analysis, means, 256, &mut |_| {})?)
         }
         _ => return Err(format!("replacement {replacement}: expected zero or mean:X.npy").into()),
     };
