@@ -57,3 +57,19 @@ fn a_nan_input_is_refused_before_recording() {
         "{err}"
     );
 }
+
+/// Recording and evaluating skip the scan of a data set's finite inputs but
+/// still check their width.
+#[test]
+fn a_data_set_of_the_wrong_width_is_refused() {
+    let mut rng = StdRng::seed_from_u64(2);
+    let mlp = Mlp::new(&[784, 4, 3], Activation::Relu, Init::He, &mut rng).unwrap();
+    let narrow = Dataset::new(ndarray::Array2::zeros((2, 3)), vec![0, 1], 3).unwrap();
+    let err = record(&mlp, &narrow, MeanRecorder::new(&[0]).unwrap(), 1, &mut |_| {}).unwrap_err();
+    assert!(
+        matches!(err, Error::Network(NetworkError::InputWidth { expected: 784, got: 3 })),
+        "{err}"
+    );
+    let err = infoablate::ablation::evaluate(&mlp, &narrow, 1).unwrap_err();
+    assert!(matches!(err, Error::Network(NetworkError::InputWidth { .. })), "{err}");
+}

@@ -10,7 +10,7 @@ use super::metric::{Metric, SampleScores, Tally};
 use super::plan::Plan;
 use super::{AblationError, AblationSchedule, Replacement, Schedule, Scope, fast, plain};
 use crate::data::Dataset;
-use crate::network::{Network, Resumable, check_classes, check_network, validate_inputs};
+use crate::network::{Network, Resumable, check_classes, check_input_width, check_network};
 use crate::parallel::map_items;
 use crate::{Progress, Result};
 
@@ -75,7 +75,7 @@ impl<'a, N: Network + Sync + ?Sized> Engine<'a, N> {
     /// [`NetworkError`](crate::network::NetworkError) when the data does not
     /// fit the network or the network does not fit its own description.
     pub fn new(network: &'a N, data: &'a Dataset) -> Result<Self> {
-        validate_inputs(data.inputs(), network.input_width())?;
+        check_input_width(data.inputs(), network.input_width())?;
         check_classes(network.num_classes(), data.num_classes())?;
         let widths = check_network(network, data.inputs().slice_move(s![..1, ..]))?;
         Ok(Engine {

@@ -6,7 +6,7 @@ use ndarray_rand::rand_distr::{Normal, Uniform};
 use rand::Rng;
 
 use super::affine::AffineLayers;
-use super::{Activation, Clamps, Network, NetworkError, Resumable, validate_inputs};
+use super::{Activation, Clamps, DatasetRows, Network, NetworkError, Resumable, check_input_width, validate_inputs};
 use crate::Result;
 
 /// Weight initialisation of [`Mlp::new`]. Biases start at zero.
@@ -204,6 +204,19 @@ impl Mlp {
         }
     }
 
+    /// The forward pass on inputs already checked to be finite and as wide
+    /// as the network's input.
+    fn forward_checked(
+        &self,
+        inputs: ArrayView2<'_, f32>,
+        clamps: &Clamps,
+        observe: &mut dyn FnMut(usize, ArrayView2<'_, f32>),
+    ) -> Result<Array2<f32>> {
+        clamps.validate(&self.hidden_widths())?;
+        let z = self.layers.affine(0, inputs);
+        Ok(self.run_from(0, z, clamps, observe))
+    }
+
     /// Runs affine layers `k…` from pre-activation `z` of layer `k - 1`'s
     /// successor, i.e. `z` is the pre-activation of hidden layer `k`.
     fn run_from(
@@ -252,9 +265,18 @@ impl Network for Mlp {
         observe: &mut dyn FnMut(usize, ArrayView2<'_, f32>),
     ) -> Result<Array2<f32>> {
         validate_inputs(inputs, self.input_width())?;
-        clamps.validate(&self.hidden_widths())?;
-        let z = self.layers.affine(0, inputs);
-        Ok(self.run_from(0, z, clamps, observe))
+        self.forward_checked(inputs, clamps, observe)
+    }
+
+    /// Checks only the width: the rows of a data set are finite.
+    fn forward_dataset_rows(
+        &self,
+        rows: DatasetRows<'_>,
+        clamps: &Clamps,
+        observe: &mut dyn FnMut(usize, ArrayView2<'_, f32>),
+    ) -> Result<Array2<f32>> {
+        check_input_width(rows.view(), self.input_width())?;
+        self.forward_checked(rows.view(), clamps, observe)
     }
 
     fn as_resumable(&self) -> Option<&dyn Resumable> {

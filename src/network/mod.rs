@@ -37,6 +37,7 @@ pub use weights::{
 use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2};
 
 use crate::Result;
+use crate::data::Dataset;
 
 /// Errors from running a network on inputs it cannot take.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -190,6 +191,25 @@ pub trait Network {
         self.forward_hooked(inputs, &Clamps::new(), &mut |_, _| {})
     }
 
+    /// [`forward_hooked`](Network::forward_hooked) on rows of a
+    /// [`Dataset`](crate::data::Dataset), which are finite by construction:
+    /// an implementation may skip its own scan for NaN and infinite inputs
+    /// (it must still check their width). The library calls it when it runs
+    /// a network over a data set ([`record`](crate::record::record),
+    /// [`evaluate`](crate::ablation::evaluate)); the default calls
+    /// `forward_hooked`.
+    ///
+    /// # Errors
+    /// As [`forward_hooked`](Network::forward_hooked).
+    fn forward_dataset_rows(
+        &self,
+        rows: DatasetRows<'_>,
+        clamps: &Clamps,
+        observe: &mut dyn FnMut(usize, ArrayView2<'_, f32>),
+    ) -> Result<Array2<f32>> {
+        self.forward_hooked(rows.view(), clamps, observe)
+    }
+
     /// Number of hidden layers.
     fn num_hidden(&self) -> usize {
         self.hidden_widths().len()
@@ -223,6 +243,10 @@ macro_rules! forward_network {
             }
             fn forward(&self, inputs: ArrayView2<'_, f32>) -> Result<Array2<f32>> {
                 (**self).forward(inputs)
+            }
+            fn forward_dataset_rows(&self, rows: DatasetRows<'_>, clamps: &Clamps,
+                observe: &mut dyn FnMut(usize, ArrayView2<'_, f32>)) -> Result<Array2<f32>> {
+                (**self).forward_dataset_rows(rows, clamps, observe)
             }
             fn num_hidden(&self) -> usize {
                 (**self).num_hidden()
@@ -313,6 +337,25 @@ pub trait Resumable: Network + Sync {
     }
 }
 
+/// Samples `start … end` of a [`Dataset`], whose inputs are finite by
+/// construction, for [`Network::forward_dataset_rows`]. Only the library
+/// makes one, from a data set.
+#[derive(Debug, Clone, Copy)]
+pub struct DatasetRows<'a>(ArrayView2<'a, f32>);
+
+impl<'a> DatasetRows<'a> {
+    /// Samples `start … end` of `data` (`start ≤ end ≤ data.len()`, which
+    /// the library's loops over a data set keep).
+    pub(crate) fn of(data: &'a Dataset, start: usize, end: usize) -> Self {
+        DatasetRows(data.inputs().slice_move(ndarray::s![start..end, ..]))
+    }
+
+    /// The inputs, `samples × features`.
+    pub fn view(&self) -> ArrayView2<'a, f32> {
+        self.0
+    }
+}
+
 /// Checks that `inputs` has `width` columns and only finite values.
 ///
 /// Library code calls this before handing a caller's inputs to any
@@ -321,16 +364,26 @@ pub trait Resumable: Network + Sync {
 /// # Errors
 /// [`NetworkError::InputWidth`], [`NetworkError::NonFiniteInput`].
 pub fn validate_inputs(inputs: ArrayView2<'_, f32>, width: usize) -> Result<(), NetworkError> {
+    check_input_width(inputs, width)?;
+    match crate::finite::first_non_finite(inputs) {
+        None => Ok(()),
+        Some(((sample, feature), value)) => Err(NetworkError::NonFiniteInput { sample, feature, value }),
+    }
+}
+
+/// Checks that `inputs` has `width` columns; enough for the inputs of a
+/// [`Dataset`], which are finite by construction.
+///
+/// # Errors
+/// [`NetworkError::InputWidth`].
+pub(crate) fn check_input_width(inputs: ArrayView2<'_, f32>, width: usize) -> Result<(), NetworkError> {
     if inputs.ncols() != width {
         return Err(NetworkError::InputWidth {
             expected: width,
             got: inputs.ncols(),
         });
     }
-    match crate::finite::first_non_finite(inputs) {
-        None => Ok(()),
-        Some(((sample, feature), value)) => Err(NetworkError::NonFiniteInput { sample, feature, value }),
-    }
+    Ok(())
 }
 
 /// A network must have at least as many outputs as the data has classes.

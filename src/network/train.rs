@@ -5,7 +5,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
-use super::{Mlp, Network, NetworkError, check_classes, validate_inputs};
+use super::{Mlp, Network, NetworkError, check_classes, check_input_width};
 use crate::Result;
 use crate::ablation::Metric;
 use crate::data::Dataset;
@@ -261,7 +261,7 @@ impl Mlp {
         config.validate()?;
         let every = observer.every_steps().filter(|&k| k > 0);
         check_classes(self.num_classes(), data.num_classes())?;
-        validate_inputs(data.inputs(), self.input_width())?;
+        check_input_width(data.inputs(), self.input_width())?;
         let mut rng = StdRng::seed_from_u64(config.seed);
         let mut w_state: Vec<_> = self
             .layers

@@ -23,7 +23,7 @@ pub use npz::{MAX_NPZ_ARRAYS, MAX_NPZ_DECOMPRESSED_BYTES};
 use ndarray::ArrayView2;
 
 use crate::data::Dataset;
-use crate::network::{Clamps, Network, NetworkError, validate_inputs};
+use crate::network::{Clamps, DatasetRows, Network, NetworkError, check_input_width};
 use crate::{Progress, Result};
 
 /// Errors from recording activations.
@@ -195,7 +195,8 @@ where
     if let Some(&layer) = layers.iter().find(|&&l| l >= num_hidden) {
         return Err(NetworkError::NoSuchLayer { layer, num_hidden }.into());
     }
-    validate_inputs(data.inputs(), network.input_width())?;
+    // A data set's inputs are finite by construction: only the width is checked.
+    check_input_width(data.inputs(), network.input_width())?;
     let mut wanted = vec![false; num_hidden];
     for &layer in &layers {
         wanted[layer] = true;
@@ -205,11 +206,10 @@ where
     let mut offset = 0;
     while offset < total {
         let end = (offset + batch_size).min(total);
-        let inputs = data.inputs().slice_move(ndarray::s![offset..end, ..]);
         let labels = &data.labels()[offset..end];
         let mut failure = None;
         let mut shown = vec![0_usize; num_hidden];
-        network.forward_hooked(inputs, &clamps, &mut |layer, h| {
+        network.forward_dataset_rows(DatasetRows::of(data, offset, end), &clamps, &mut |layer, h| {
             if failure.is_some() || !wanted.get(layer).copied().unwrap_or(false) {
                 return;
             }
