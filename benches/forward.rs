@@ -2,6 +2,8 @@
 //! way a user would write it (`h.dot(&W.t()) + b` with ndarray, the same
 //! activation), on 784-100-100-100-10 in 1000-row batches, in the same run.
 //! Throughput is in rows per second, so the ratio of the two is the speed-up.
+//! Beside them, the means of bias balancing: `record` into a `MeanRecorder`
+//! against a full recording and `NeuronValues::means_of`.
 //!
 //! Data: the MNIST sample shipped in `data/mnist-sample` (10,000 images).
 
@@ -9,10 +11,12 @@ use std::hint::black_box;
 use std::path::Path as FsPath;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use infoablate::ablation::{MeanRecorder, NeuronValues};
 use infoablate::data::{Dataset, Split, load_mnist_dir};
 use infoablate::network::{Activation, Init, Mlp, Network};
 use infoablate::rand::SeedableRng;
 use infoablate::rand::rngs::StdRng;
+use infoablate::record::{DenseRecorder, record};
 use ndarray::{Array2, ArrayView2, Axis, s};
 
 /// Rows per forward pass, as `record` runs them by default.
@@ -67,6 +71,23 @@ fn forward(c: &mut Criterion) {
     });
     group.bench_function("plain_dot_plus_bias", |b| {
         b.iter(|| batches().for_each(|batch| drop(black_box(plain_forward(&mlp, batch)))))
+    });
+    group.bench_function("means/mean_recorder", |b| {
+        b.iter(|| {
+            black_box(record(
+                &mlp,
+                &data,
+                MeanRecorder::new(&[0, 1, 2]).expect("layers"),
+                BATCH,
+                &mut |_| {},
+            ))
+        })
+    });
+    group.bench_function("means/dense_recording_then_means_of", |b| {
+        b.iter(|| {
+            let recording = record(&mlp, &data, DenseRecorder::all(3).expect("layers"), BATCH, &mut |_| {});
+            black_box(NeuronValues::means_of(&recording.expect("records")))
+        })
     });
     group.finish();
 }
