@@ -55,10 +55,11 @@ impl AffineLayers {
     /// `x·W_kᵀ + b_k`, the same bits as [`affine_plain`](Self::affine_plain),
     /// through the packed product when `x` is contiguous and row-major.
     ///
-    /// The packed product starts each output from `-0.0` (so the first block
-    /// of the inner sum is kept exactly, signed zero included, as ndarray's
-    /// product with `β = 0` keeps it) and the bias is added afterwards, as
-    /// the plain way adds it.
+    /// The packed product starts each output from `-0.0`, the identity of
+    /// addition, so the first block of the inner sum is kept exactly, as
+    /// ndarray's product with `β = 0` keeps it; the bias is added
+    /// afterwards, as the plain way adds it. (Starting from the bias instead
+    /// rounds differently for depths above the product's inner block of 256.)
     pub(super) fn affine(&self, k: usize, x: ArrayView2<'_, f32>) -> Array2<f32> {
         self.affine_packed(k, x).unwrap_or_else(|| self.affine_plain(k, x))
     }
@@ -122,17 +123,14 @@ mod tests {
 
     use super::AffineLayers;
 
-    /// A deterministic spread of values, some negative, some large, some
-    /// exact zeros of either sign.
+    /// A deterministic spread of values in ±10, with exact zeros of either
+    /// sign every eleventh.
     fn values(n: usize, seed: u32) -> Vec<f32> {
-        (0..n as u32)
-            .map(|i| {
-                let h = (i ^ seed).wrapping_mul(2_654_435_761).rotate_left(13);
-                match h % 11 {
-                    0 => 0.0,
-                    1 => -0.0,
-                    _ => (h % 20_001) as f32 / 1_000.0 - 10.0,
-                }
+        (0..n)
+            .map(|i| match i % 11 {
+                0 => 0.0,
+                1 => -0.0,
+                _ => ((i * 7_919 + seed as usize * 104_729) % 20_011) as f32 / 997.0 - 10.0,
             })
             .collect()
     }
