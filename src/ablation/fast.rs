@@ -560,8 +560,8 @@ impl<'a> Chunk<'a> {
         widest(
             #[inline(always)]
             || {
-                for s in 0..is_dirty.len() {
-                    if stale && is_dirty[s] {
+                for (s, flag) in is_dirty.iter_mut().enumerate() {
+                    if stale && *flag {
                         continue;
                     }
                     let out = &mut h.data[s * h.width + neuron];
@@ -571,8 +571,8 @@ impl<'a> Chunk<'a> {
                             *pre += delta * w;
                         }
                         *out = value;
-                        if !is_dirty[s] {
-                            is_dirty[s] = true;
+                        if !*flag {
+                            *flag = true;
                             dirty.push(s);
                         }
                     }
