@@ -53,6 +53,7 @@ mod parallel;
 pub mod plot;
 mod progress;
 pub mod record;
+mod simd;
 
 pub use error::{Error, Result};
 /// The `ndarray` version the crate's signatures use.

@@ -39,6 +39,7 @@ use super::plan::Plan;
 use super::softmax::RowScorer;
 use crate::Result;
 use crate::network::{Clamps, NetworkError, Resumable};
+use crate::simd::widest;
 
 /// A pruned read-out replaces the full one once at least `1 / PRUNE_FROM` of
 /// its layer's neurons are clamped to zero: gathering a block's kept
@@ -125,23 +126,31 @@ impl Readout {
 /// the GEMM of a propagated block can skip its column: the result is the
 /// same bit for bit, and in a global schedule, where every layer keeps losing
 /// neurons, the GEMMs through the upper layers shrink as the curve goes on.
+/// For the same reason the packed read-out may keep a few neurons dropped
+/// since it was packed: it is packed again only once [`REPACK_AFTER`] of
+/// its columns are such zeros, not at every step of every chunk.
 struct Pruned {
-    /// The neurons kept, increasing.
+    /// The neurons not clamped to zero, increasing.
     keep: Vec<usize>,
-    /// Rows `keep` of `Wᵀ`, row-major (`keep.len() × next`).
-    weights: Vec<f32>,
-    /// `weights` packed, until the next neuron is dropped.
+    /// The neurons `packed` reads (a superset of `keep`), increasing.
+    packed_keep: Vec<usize>,
+    /// Rows `packed_keep` of `Wᵀ`, packed (`None` until first needed).
     packed: Option<Packed>,
-    /// The block's kept columns, reused.
+    /// The block's `packed_keep` columns, reused.
     block: Vec<f32>,
 }
+
+/// A pruned read-out is packed again once more than `1 / REPACK_AFTER` of
+/// the columns it reads are clamped to zero (they cost GEMM work, a
+/// repacking costs a copy of the read-out per chunk).
+const REPACK_AFTER: usize = 8;
 
 impl Pruned {
     /// All of `readout`, nothing clamped yet.
     fn new(readout: &Readout) -> Self {
         Pruned {
             keep: (0..readout.width()).collect(),
-            weights: readout.weights.rows().to_vec(),
+            packed_keep: Vec::new(),
             packed: None,
             block: Vec::new(),
         }
@@ -154,24 +163,43 @@ impl Pruned {
     }
 
     /// Drops `neuron`, now clamped to zero.
-    fn drop_neuron(&mut self, neuron: usize, next: usize) {
+    fn drop_neuron(&mut self, neuron: usize) {
         if let Ok(pos) = self.keep.binary_search(&neuron) {
             self.keep.remove(pos);
-            self.weights.drain(pos * next..(pos + 1) * next);
-            self.packed = None;
         }
     }
 
-    /// `out = block·Wᵀ + b` over the kept columns of `rows` rows of `block`.
+    /// `out = block·Wᵀ + b` over the packed columns of `rows` rows of `block`.
     fn apply(&mut self, readout: &Readout, block: &[f32], rows: usize, out: &mut Vec<f32>) -> Result<()> {
-        self.block.clear();
-        for row in block.chunks_exact(readout.width()) {
-            self.block.extend(self.keep.iter().map(|&i| row[i]));
-        }
         let packed = match self.packed.take() {
-            Some(packed) => packed,
-            None => Packed::new(self.weights.clone(), self.keep.len(), readout.next())?,
+            // `packed_keep` is a superset of `keep` once packed.
+            Some(packed) if REPACK_AFTER * (self.packed_keep.len() - self.keep.len()) <= self.packed_keep.len() => {
+                packed
+            }
+            _ => {
+                let next = readout.next();
+                let all = readout.weights.rows();
+                let weights = self.keep.iter().flat_map(|&i| &all[i * next..(i + 1) * next]).copied();
+                self.packed_keep.clone_from(&self.keep);
+                Packed::new(weights.collect(), self.keep.len(), next)?
+            }
         };
+        let (width, keep, gathered) = (readout.width(), &self.packed_keep, &mut self.block);
+        gathered.clear();
+        gathered.resize(rows * keep.len(), 0.0);
+        widest(
+            #[inline(always)]
+            || {
+                for (to, row) in gathered
+                    .chunks_exact_mut(keep.len().max(1))
+                    .zip(block.chunks_exact(width))
+                {
+                    for (t, &i) in to.iter_mut().zip(keep) {
+                        *t = row[i];
+                    }
+                }
+            },
+        );
         let applied = packed.apply(&self.block, rows, &readout.bias, out);
         self.packed = Some(packed);
         applied
@@ -220,20 +248,103 @@ fn matrix_mut(data: &mut [f32], rows: usize, width: usize) -> Result<ArrayViewMu
     ArrayViewMut2::from_shape((rows, width), data).map_err(|_| shape_error(rows, width, len))
 }
 
-/// Sets the clamped columns (`(neuron, value)` pairs, in range) of a flat
-/// row-major block `width` wide, row by row, as [`Clamps::apply`] does
-/// column by column.
-fn clamp_rows(block: &mut [f32], width: usize, clamped: &[(usize, f32)]) {
-    // The pairs are sorted by neuron: those in range are a prefix.
-    let clamped = &clamped[..clamped.partition_point(|&(neuron, _)| neuron < width)];
-    if clamped.is_empty() {
-        return;
-    }
-    for row in block.chunks_exact_mut(width) {
-        for &(neuron, value) in clamped {
-            row[neuron] = value;
+/// The clamped neurons of one hidden layer as a mask over its width, so
+/// that once many are clamped a block's rows are clamped by one vectorised
+/// select per row instead of a store per clamped neuron.
+#[derive(Default)]
+struct Fill {
+    /// All ones where a neuron is clamped, zero elsewhere (empty for a
+    /// layer without clamps).
+    clamped: Vec<u32>,
+    /// The bits of its value where it is (`0` elsewhere).
+    values: Vec<u32>,
+}
+
+/// Clamped neurons from which a row is clamped by the mask rather than pair by pair.
+const MASK_FROM: usize = 8;
+
+impl Fill {
+    /// Records that `neuron` of a layer `width` wide is clamped to `value`.
+    fn set(&mut self, width: usize, neuron: usize, value: f32) {
+        if self.clamped.len() != width {
+            self.clamped = vec![0; width];
+            self.values = vec![0; width];
+        }
+        if let (Some(c), Some(v)) = (self.clamped.get_mut(neuron), self.values.get_mut(neuron)) {
+            *c = u32::MAX;
+            *v = value.to_bits();
         }
     }
+
+    /// Sets the clamped columns of the flat row-major `block` (rows as
+    /// wide as the layer) to their values, as [`Clamps::apply`] does column
+    /// by column; `pairs` are the layer's clamps, sorted by neuron, and the
+    /// mask is used only when it is as wide as the rows.
+    fn apply(&self, block: &mut [f32], width: usize, pairs: &[(usize, f32)]) {
+        // The pairs are sorted by neuron: those in range are a prefix.
+        let pairs = &pairs[..pairs.partition_point(|&(neuron, _)| neuron < width)];
+        if pairs.is_empty() {
+            return;
+        }
+        if pairs.len() < MASK_FROM || self.clamped.len() != width {
+            for row in block.chunks_exact_mut(width) {
+                for &(neuron, value) in pairs {
+                    row[neuron] = value;
+                }
+            }
+            return;
+        }
+        let (clamped, values) = (&self.clamped, &self.values);
+        widest(
+            #[inline(always)]
+            || {
+                for row in block.chunks_exact_mut(width) {
+                    // A select on the bits, which vectorises (a branch would not).
+                    for ((out, &c), &v) in row.iter_mut().zip(clamped).zip(values) {
+                        *out = f32::from_bits((out.to_bits() & !c) | v);
+                    }
+                }
+            },
+        );
+    }
+}
+
+/// Replaces `block` by the rows `samples` of `from`, narrowed to `f32`.
+fn gather_rows(from: &Rows<f64>, samples: &[usize], block: &mut Vec<f32>) {
+    let width = from.width;
+    block.clear();
+    block.resize(samples.len() * width, 0.0);
+    if width == 0 {
+        return;
+    }
+    widest(
+        #[inline(always)]
+        || {
+            for (to, &s) in block.chunks_exact_mut(width).zip(samples) {
+                for (t, &v) in to.iter_mut().zip(from.row(s)) {
+                    *t = v as f32;
+                }
+            }
+        },
+    );
+}
+
+/// Writes the rows of the flat `block` to the rows `samples` of `to`, widened to `f64`.
+fn scatter_rows(block: &[f32], samples: &[usize], to: &mut Rows<f64>) {
+    let width = to.width;
+    if width == 0 {
+        return;
+    }
+    widest(
+        #[inline(always)]
+        || {
+            for (from, &s) in block.chunks_exact(width).zip(samples) {
+                for (t, &v) in to.row_mut(s).iter_mut().zip(from) {
+                    *t = f64::from(v);
+                }
+            }
+        },
+    );
 }
 
 /// Copies a hidden layer's output handed to the forward hook into a flat cache.
@@ -330,6 +441,8 @@ struct Chunk<'a> {
     /// For each target above `base` (the layers a block runs through), its
     /// read-out without the neurons clamped to zero.
     pruned: Vec<Option<Pruned>>,
+    /// For each target, its clamps as a mask (see [`Fill`]).
+    fills: Vec<Fill>,
     clamps: Clamps,
     /// The removals since the last checkpoint: `(layer, neuron, value)`.
     queued: Vec<(usize, usize, f32)>,
@@ -365,6 +478,7 @@ impl<'a> Chunk<'a> {
         let classes = logits.width;
         let mut z: Vec<Rows<f64>> = targets.iter().map(|_| Rows::empty()).collect();
         let mut complete = vec![false; z.len()];
+        let fills = (0..z.len()).map(|_| Fill::default()).collect();
         if let (Some(true), Some(z), Some(complete)) = (targets.last(), z.last_mut(), complete.last_mut()) {
             *z = Rows {
                 data: logits.data.iter().map(|&v| f64::from(v)).collect(),
@@ -385,6 +499,7 @@ impl<'a> Chunk<'a> {
             z,
             complete,
             pruned,
+            fills,
             clamps: Clamps::new(),
             queued: Vec::new(),
             dirty: Vec::new(),
@@ -426,8 +541,9 @@ impl<'a> Chunk<'a> {
         self.clamps.set(layer, neuron, value);
         let j = layer - self.readouts.base;
         let readout = &self.readouts.layers[j];
+        self.fills[j].set(readout.width(), neuron, value);
         if let Some(pruned) = self.pruned[j].as_mut().filter(|_| value == 0.0) {
-            pruned.drop_neuron(neuron, readout.next());
+            pruned.drop_neuron(neuron);
         }
         if !self.complete[j] {
             let rows = self.is_dirty.len();
@@ -440,23 +556,29 @@ impl<'a> Chunk<'a> {
         }
         let outgoing = readout.outgoing.row(neuron);
         let (h, z) = (&mut self.h[j], &mut self.z[j]);
-        for s in 0..self.is_dirty.len() {
-            if stale && self.is_dirty[s] {
-                continue;
-            }
-            let out = &mut h.data[s * h.width + neuron];
-            if *out != value {
-                let delta = f64::from(value) - f64::from(*out);
-                for (pre, &w) in z.row_mut(s).iter_mut().zip(outgoing) {
-                    *pre += delta * w;
+        let (is_dirty, dirty) = (&mut self.is_dirty, &mut self.dirty);
+        widest(
+            #[inline(always)]
+            || {
+                for (s, flag) in is_dirty.iter_mut().enumerate() {
+                    if stale && *flag {
+                        continue;
+                    }
+                    let out = &mut h.data[s * h.width + neuron];
+                    if *out != value {
+                        let delta = f64::from(value) - f64::from(*out);
+                        for (pre, &w) in z.row_mut(s).iter_mut().zip(outgoing) {
+                            *pre += delta * w;
+                        }
+                        *out = value;
+                        if !*flag {
+                            *flag = true;
+                            dirty.push(s);
+                        }
+                    }
                 }
-                *out = value;
-                if !self.is_dirty[s] {
-                    self.is_dirty[s] = true;
-                    self.dirty.push(s);
-                }
-            }
-        }
+            },
+        );
         self.pending = self.pending.min(layer + 1);
         Ok(())
     }
@@ -481,16 +603,13 @@ impl<'a> Chunk<'a> {
         let source = &below[self.pending - base - 1];
         for piece in dirty.chunks(PIECE) {
             let rows = piece.len();
-            self.block.clear();
-            for &s in piece {
-                self.block.extend(source.row(s).iter().map(|&v| v as f32));
-            }
+            gather_rows(source, piece, &mut self.block);
             for m in self.pending..upto {
                 let j = m - base;
                 let readout = &self.readouts.layers[j];
                 self.network
                     .activate(m, matrix_mut(&mut self.block, rows, readout.width())?)?;
-                clamp_rows(&mut self.block, readout.width(), self.clamps.layer(m));
+                self.fills[j].apply(&mut self.block, readout.width(), self.clamps.layer(m));
                 if self.targets[j] {
                     let h = &mut self.h[j];
                     for (from, &s) in self.block.chunks_exact(h.width).zip(piece) {
@@ -504,12 +623,7 @@ impl<'a> Chunk<'a> {
                     _ => readout.apply(&self.block, rows, &mut self.next)?,
                 }
                 if self.complete[j] {
-                    let z = &mut above[m - self.pending];
-                    for (from, &s) in self.next.chunks_exact(z.width).zip(piece) {
-                        for (to, &v) in z.row_mut(s).iter_mut().zip(from) {
-                            *to = f64::from(v);
-                        }
-                    }
+                    scatter_rows(&self.next, piece, &mut above[m - self.pending]);
                 }
                 std::mem::swap(&mut self.block, &mut self.next);
             }
@@ -552,10 +666,7 @@ impl<'a> Chunk<'a> {
     /// first sample whose logits are not finite, if any.
     fn rescore_cached(&mut self) -> Option<usize> {
         let logits = self.z.last()?;
-        self.block.clear();
-        for &s in &self.dirty {
-            self.block.extend(logits.row(s).iter().map(|&v| v as f32));
-        }
+        gather_rows(logits, &self.dirty, &mut self.block);
         self.scores.set(&self.block, &self.dirty)
     }
 
@@ -631,4 +742,31 @@ pub(super) fn score_chunk<'a, T: Tally>(
         },
         Chunk::checkpoint,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Fill, MASK_FROM};
+    use crate::network::Clamps;
+    use ndarray::Array2;
+
+    /// Clamping a block by the mask (many clamps) or pair by pair (few)
+    /// gives what [`Clamps::apply`] gives, column by column.
+    #[test]
+    fn a_fill_clamps_as_the_clamps_do() {
+        let (rows, width) = (5, 37);
+        let block: Vec<f32> = (0..rows * width).map(|i| (i as f32 * 0.37).sin()).collect();
+        let (mut clamps, mut fill) = (Clamps::new(), Fill::default());
+        for (count, neuron) in [3, 30, 7, 11, 0, 36, 19, 22, 5, 30].into_iter().enumerate() {
+            let value = if count % 3 == 0 { 0.0 } else { -1.5 + count as f32 };
+            clamps.set(1, neuron, value);
+            fill.set(width, neuron, value);
+            let mut expected = Array2::from_shape_vec((rows, width), block.clone()).unwrap();
+            clamps.apply(1, expected.view_mut());
+            let mut got = block.clone();
+            fill.apply(&mut got, width, clamps.layer(1));
+            assert_eq!(got, expected.into_raw_vec_and_offset().0, "{} clamps", clamps.len());
+        }
+        assert!(clamps.len() >= MASK_FROM, "the mask path is exercised");
+    }
 }

@@ -8,10 +8,10 @@
 //! time, one per SIMD lane: the group is laid out class-major, so that the
 //! arg-max, the finiteness check and every exponential are vertical
 //! operations across rows, then each row's logarithm. On x86-64 CPUs with
-//! AVX2 and FMA (detected at run time) a copy of each kernel compiled for
-//! them runs; both copies perform the same IEEE operations in the same
-//! order (never fused), so every score is the same bit for bit whatever the
-//! CPU, and the same whether a row is scored alone or in a block (the same
+//! AVX-512F, or AVX2 and FMA (detected at run time), a copy of each kernel
+//! compiled for them runs ([`crate::simd::widest`]); every copy performs the
+//! same IEEE operations in the same order (never fused), so every score is
+//! the same bit for bit whatever the CPU, and the same whether a row is scored alone or in a block (the same
 //! exponential of the same `z − max`, summed in class order from 0).
 //!
 //! Error bound: [`exp_nonpositive`] is within 2 ulp of the C library's `exp`
@@ -21,6 +21,8 @@
 //! same formula with the C library's `exp` — below the rounding of `1 + ε` in
 //! that formula itself. Accuracy is untouched: the arg-max is computed from
 //! the `f32` logits alone, before any exponential.
+
+use crate::simd::widest;
 
 /// `log₂ e`.
 const LOG2_E: f64 = std::f64::consts::LOG2_E;
@@ -100,7 +102,7 @@ fn terms(chunk: &[f32; TERMS], max: f64) -> [f64; TERMS] {
 /// [`score_row`] for any CPU: a row's arg-max (ties → the lowest class) in
 /// one pass, then its terms [`TERMS`] at a time (the last vector padded,
 /// its padding ignored), summed in class order. Plain loops over arrays
-/// only, so that all of it is compiled into [`score_row_avx2`] in whole
+/// only, so that all of it is compiled into [`widest`]'s copies in whole
 /// vectors (an iterator's `fold` may be left out of line, for any CPU).
 #[inline(always)]
 fn score_row_portable(row: &[f32], label: usize) -> Option<(bool, f64)> {
@@ -129,34 +131,15 @@ fn score_row_portable(row: &[f32], label: usize) -> Option<(bool, f64)> {
     Some((best == label, cross_entropy(max, sum, label_logit)))
 }
 
-/// [`score_row_portable`] compiled for AVX2 and FMA.
-///
-/// # Safety
-/// The CPU must support AVX2 and FMA.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn score_row_avx2(row: &[f32], label: usize) -> Option<(bool, f64)> {
-    score_row_portable(row, label)
-}
-
-/// Whether this CPU runs the AVX2 and FMA copies of the kernels.
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-fn has_avx2() -> bool {
-    is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
-}
-
 /// Whether logits `row` classify a sample as `label` (the arg-max, ties →
 /// the lowest class, as PyTorch's `argmax`), and its cross-entropy; `None`
 /// when a logit is NaN or infinite or `label` is not below the row's
 /// length. The same bits as [`RowScorer`] gives the row in a block.
 pub(super) fn score_row(row: &[f32], label: usize) -> Option<(bool, f64)> {
-    #[cfg(target_arch = "x86_64")]
-    if has_avx2() {
-        // SAFETY: the features `score_row_avx2` is compiled for were just detected.
-        return unsafe { score_row_avx2(row, label) };
-    }
-    score_row_portable(row, label)
+    widest(
+        #[inline(always)]
+        || score_row_portable(row, label),
+    )
 }
 
 /// Rows of a block scored together, one per SIMD lane.
@@ -206,24 +189,12 @@ fn score_lanes(columns: &[[f32; LANES]]) -> Lanes {
     Lanes { best, max, sum, finite }
 }
 
-/// [`score_lanes`] compiled for AVX2 and FMA.
-///
-/// # Safety
-/// The CPU must support AVX2 and FMA.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn score_lanes_avx2(columns: &[[f32; LANES]]) -> Lanes {
-    score_lanes(columns)
-}
-
 /// [`score_lanes`] with the widest SIMD code this CPU runs.
 fn score_group(columns: &[[f32; LANES]]) -> Lanes {
-    #[cfg(target_arch = "x86_64")]
-    if has_avx2() {
-        // SAFETY: the features `score_lanes_avx2` is compiled for were just detected.
-        return unsafe { score_lanes_avx2(columns) };
-    }
-    score_lanes(columns)
+    widest(
+        #[inline(always)]
+        || score_lanes(columns),
+    )
 }
 
 /// Scores blocks of rows of logits, [`LANES`] rows at a time, through a
