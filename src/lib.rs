@@ -44,6 +44,7 @@ pub mod data;
 pub mod doc;
 mod error;
 mod finite;
+mod gemm;
 pub mod infoplane;
 pub mod measures;
 pub mod network;

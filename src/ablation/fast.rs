@@ -22,7 +22,7 @@
 //!
 //! Propagation gathers the dirty rows into blocks of [`PIECE`] rows, each of
 //! which runs through all the layers with one GEMM per layer into reused
-//! buffers small enough to stay in L2 (see [`gemm`](super::gemm)), and at a
+//! buffers small enough to stay in L2 (see [`gemm`](crate::gemm)), and at a
 //! checkpoint its samples are rescored straight from the block's logits
 //! before the next block starts. A GEMM skips the neurons of its
 //! input layer that are clamped to zero (their terms are exact zeros), which
@@ -33,11 +33,11 @@
 
 use ndarray::{ArrayView2, ArrayViewMut2, s};
 
-use super::gemm::{Packed, shape_error};
 use super::metric::{Tally, overflow};
 use super::plan::Plan;
 use super::softmax::RowScorer;
 use crate::Result;
+use crate::gemm::{Packed, shape_error};
 use crate::network::{Clamps, NetworkError, Resumable};
 use crate::simd::widest;
 

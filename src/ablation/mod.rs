@@ -24,7 +24,6 @@ mod curve;
 mod engine;
 mod evaluate;
 mod fast;
-mod gemm;
 mod interaction;
 mod means;
 mod metric;
@@ -36,13 +35,13 @@ mod replacement;
 mod schedule;
 mod softmax;
 
+#[doc(hidden)]
+pub use crate::gemm::Packed as PackedGemm;
 pub use crate::measures::{Order, rank};
 pub use bootstrap::{CurveIntervals, SampleOutcomes};
 pub use curve::{AblationCurve, CurveLabel, CurvePoint, RandomBand};
 pub use engine::{Engine, Path};
 pub use evaluate::{Evaluation, evaluate};
-#[doc(hidden)]
-pub use gemm::Packed as PackedGemm;
 pub use interaction::{Effect, INTERACTION_COLUMNS, PairInteraction};
 pub use means::MeanRecorder;
 pub use metric::Metric;

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
-use crate::ablation::PackedGemm as Packed;
+use crate::gemm::Packed;
 
 /// Affine layers `(W [out, in], b [out])`, first layer first, and the
 /// weights packed for [`Packed::apply`].

@@ -1,5 +1,6 @@
-//! The fast path's matrix product `out = input·W + b` for blocks of
-//! propagated rows, with `W` packed once per read-out.
+//! The packed matrix product `out = input·W + b` of the fast ablation path
+//! (blocks of propagated rows, `W` packed once per read-out) and of the
+//! built-in `Mlp`'s forward pass (`W` packed once per layer).
 //!
 //! On x86-64 CPUs with AVX2 and FMA, or AVX-512F (detected at run time), a
 //! register-blocked kernel reads `W` from column panels packed when the
@@ -142,17 +143,17 @@ impl Packed {
     }
 
     /// Rows of `W`.
-    pub(super) fn depth(&self) -> usize {
+    pub(crate) fn depth(&self) -> usize {
         self.depth
     }
 
     /// Columns of `W`.
-    pub(super) fn width(&self) -> usize {
+    pub(crate) fn width(&self) -> usize {
         self.width
     }
 
     /// `W`, row-major.
-    pub(super) fn rows(&self) -> &[f32] {
+    pub(crate) fn rows(&self) -> &[f32] {
         &self.plain
     }
 
@@ -207,7 +208,7 @@ impl Packed {
 }
 
 /// A buffer too short for the block it should hold (a broken invariant).
-pub(super) fn shape_error(rows: usize, width: usize, len: usize) -> crate::Error {
+pub(crate) fn shape_error(rows: usize, width: usize, len: usize) -> crate::Error {
     NetworkError::Shape {
         what: "fast-path block buffer".into(),
         expected: vec![rows, width],
