@@ -45,7 +45,7 @@ mod ranking;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, ValueEnum};
+use clap::{ArgGroup, Parser, ValueEnum};
 use infoablate::ablation::{
     AblationSchedule, Engine, MeanRecorder, NeuronValues, Order, Replacement, Schedule, Scope, evaluate,
 };
@@ -82,6 +82,7 @@ enum ValueArg {
 /// Cumulative ablation of a saved model, to a CSV curve `k,fraction,accuracy,loss`.
 #[derive(Debug, Parser)]
 #[command(mut_arg("model", |a| a.required(true)))]
+#[command(group(ArgGroup::new("order_from").required(true).args(["ranking", "measure"])))]
 struct Args {
     /// The model and how to load it.
     #[command(flatten)]
@@ -96,7 +97,7 @@ struct Args {
     #[arg(long, value_enum, default_value = "test")]
     eval: SplitArg,
     /// CSV `layer,neuron` giving the order explicitly (first row ablated first).
-    #[arg(long, conflicts_with_all = ["measure", "scores"], required_unless_present = "measure")]
+    #[arg(long, conflicts_with_all = ["measure", "scores"])]
     ranking: Option<PathBuf>,
     /// `analyze`'s CSV (`layer,neuron,entropy,mutual_info,…`): order by its `--measure` column.
     #[arg(long, requires_all = ["measure", "order"])]
@@ -208,7 +209,17 @@ fn run(args: &Args) -> cli::Result<()> {
         }
         _ => return Err("give exactly one of --ranking and --measure".into()),
     };
-    schedule.neurons(&mlp.hidden_widths())?;
+    let widths = mlp.hidden_widths();
+    let ranked = schedule.neurons(&widths)?.len();
+    let scope_size = schedule.scope().neurons(&widths)?.len();
+    if ranked < scope_size {
+        eprintln!(
+            "note: the order covers {ranked} of the {scope_size} neurons of {}: the curve stops at k = {ranked}, \
+             fraction {:.3}, and its AUC covers that part only",
+            schedule.scope(),
+            ranked as f64 / scope_size as f64
+        );
+    }
     let curve = Engine::new(&mlp, eval)?.replacement(replacement).run(&schedule)?;
     let out = &args.out;
     infoablate::atomic_file::write(out, curve.to_csv())?;

@@ -146,9 +146,9 @@ fn run(args: &Args) -> cli::Result<()> {
         .iter()
         .enumerate()
         .max_by(|a, b| a.1.total_cmp(b.1))
-        .map(|(j, _)| j);
+        .map_or("none".to_string(), |(j, _)| j.to_string());
     println!(
-        "recorded {} x {} similarities; most used prototype: {most_used:?}",
+        "recorded {} x {} similarities; most used prototype: {most_used}",
         rec.num_samples(),
         rec.layer(0)?.ncols()
     );

@@ -143,8 +143,10 @@ fn run(args: &Args) -> Result<()> {
         args.batch_size
     );
     println!(
-        "estimates: {} per neuron fitted at every epoch, {} permutations, noise σ² {:?}",
-        settings.quantizer, settings.permutations, settings.noise_variance
+        "estimates: {} per neuron fitted at every epoch, {} permutations, noise σ² {}",
+        settings.quantizer,
+        settings.permutations,
+        settings.noise_variance.map_or("none".to_string(), |v| v.to_string())
     );
     fs::create_dir_all(&args.out).map_err(|e| infoablate::Error::io("create", &args.out, e))?;
     for &activation in &args.act {

@@ -27,12 +27,13 @@ mod cli;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{ArgGroup, Parser};
 use infoablate::measures::{Estimator, LayerQuantizer, Quantizer, Units};
 use infoablate::pairs::{OnFailure, PairAnalysis, PairCounts, PairSettings, all_pairs};
 
 /// Measures pairs of neurons (columns) of ACTS against LABELS and writes one CSV row per pair.
 #[derive(Debug, Parser)]
+#[command(group(ArgGroup::new("which_pairs").required(true).args(["pairs", "all"])))]
 struct Args {
     /// Activations, samples × neurons: a .npy, or an .npz of layers.
     #[arg(long)]
@@ -51,7 +52,7 @@ struct Args {
     #[command(flatten)]
     quantizer: cli::QuantizerArgs,
     /// CSV of pairs: header `i,j`, then one pair a line.
-    #[arg(long, conflicts_with = "all", required_unless_present = "all")]
+    #[arg(long, conflicts_with = "all")]
     pairs: Option<PathBuf>,
     /// Every pair i < j.
     #[arg(long)]

@@ -73,8 +73,9 @@ pub fn write_with(path: impl AsRef<Path>, fill: impl FnOnce(&mut dyn Write) -> s
         .write(true)
         .create_new(true)
         .open(&temporary)
-        .map_err(|e| Error::io("create", &temporary, e))?;
-    let written = fill_and_sync(file, fill).map_err(|e| Error::io("write", &temporary, e));
+        .map_err(|e| Error::io("create a temporary file beside", path, e))?;
+    // Errors name the destination, the file the caller asked for.
+    let written = fill_and_sync(file, fill).map_err(|e| Error::io("write", path, e));
     let renamed = written.and_then(|()| std::fs::rename(&temporary, path).map_err(|e| Error::io("write", path, e)));
     if renamed.is_err() {
         // Best effort: the first error is the one to report.

@@ -82,8 +82,9 @@ impl Kernel {
 }
 
 /// `W` (`depth × width`, row-major), and on CPUs that run a SIMD kernel
-/// (AVX2 and FMA, or AVX-512F) the same in column panels of [`PANEL`]: panel `p` holds columns `16p … 16p + 15`
-/// (zero beyond `width`) of every row, one row after the other.
+/// (AVX2 and FMA, or AVX-512F) the same in column panels of 16 columns:
+/// panel `p` holds columns `16p … 16p + 15` (zero beyond `width`) of every
+/// row, one row after the other.
 ///
 /// Public (as `ablation::PackedGemm`, hidden from the docs) only so that the
 /// roofline bench can measure the rate of the product the fast path runs;

@@ -43,9 +43,13 @@ pub fn parse_ranking(text: &str, shown: &str) -> Result<Vec<(usize, usize)>, Str
     if header != "layer,neuron" && !header.starts_with("layer,neuron,") {
         return Err(format!("`{shown}`: the header must start with `layer,neuron`"));
     }
-    rows(lines, shown, "layer,neuron", |cells| {
+    let ranking = rows(lines, shown, "layer,neuron", |cells| {
         Some((cells.next()?.parse().ok()?, cells.next()?.parse().ok()?))
-    })
+    })?;
+    if ranking.is_empty() {
+        return Err(format!("`{shown}` lists no neurons below its header"));
+    }
+    Ok(ranking)
 }
 
 /// Parses the text of a scores file called `shown` (header

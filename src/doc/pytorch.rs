@@ -32,12 +32,15 @@
 //! Recording in PyTorch and analysing here:
 //!
 //! ```python
-//! acts = []
+//! acts, labels = [], []
 //! h = model[1].register_forward_hook(lambda m, i, o: acts.append(o.detach()))
 //! with torch.no_grad():
-//!     for x, _ in loader: model(x)
+//!     for x, y in loader:              # labels in the same pass: a shuffling
+//!         model(x)                     # loader would reorder a second one
+//!         labels.append(y)
+//! h.remove()
 //! np.save("acts.npy", torch.cat(acts).numpy())          # samples × neurons, float32
-//! np.save("labels.npy", np.concatenate([y.numpy() for _, y in loader]))
+//! np.save("labels.npy", torch.cat(labels).numpy())
 //! ```
 //!
 //! then `cargo run --release --example analyze -- --acts acts.npy --labels labels.npy --out scores.csv`.

@@ -141,7 +141,8 @@ impl PairMeans {
         }))
     }
 
-    /// The mean of a column of [`PAIR_MEAN_COLUMNS`].
+    /// The mean of a pair column: `red_mmi`, `red_wb`, `synergy_mmi`,
+    /// `synergy_wb` or `interaction_info` (`None` for any other name).
     pub fn get(&self, column: &str) -> Option<f64> {
         match column {
             "red_mmi" => Some(self.red_mmi),

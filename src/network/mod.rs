@@ -192,7 +192,7 @@ pub trait Network {
     }
 
     /// [`forward_hooked`](Network::forward_hooked) on rows of a
-    /// [`Dataset`](crate::data::Dataset), which are finite by construction:
+    /// [`Dataset`], which are finite by construction:
     /// an implementation may skip its own scan for NaN and infinite inputs
     /// (it must still check their width). The library calls it when it runs
     /// a network over a data set ([`record`](crate::record::record),
