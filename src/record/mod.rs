@@ -20,7 +20,7 @@ pub(crate) use npy::{read_labels, read_matrix};
 #[cfg(feature = "npy")]
 pub use npz::{MAX_NPZ_ARRAYS, MAX_NPZ_DECOMPRESSED_BYTES};
 
-use ndarray::ArrayView2;
+use ndarray::{Array2, ArrayView2};
 
 use crate::data::Dataset;
 use crate::network::{Clamps, DatasetRows, Network, NetworkError, check_input_width};
@@ -150,11 +150,19 @@ tuple_recorder!(A.0, B.1, C.2, D.3);
 /// recorder's layers to it, and returns its output. `progress` is called after
 /// each batch with samples done; the library never prints.
 ///
+/// With the feature `parallel`, a round of a few batches (twice the rayon
+/// pool's threads) is forwarded in parallel, then handed to the recorder in
+/// sample order, then the next round: every recorder sees exactly the calls
+/// of a one-batch-at-a-time loop, in the same order, so its output does not
+/// depend on the number of threads, and only a round's hidden outputs are
+/// held at once.
+///
 /// # Errors
 /// [`RecordError::BatchSize`], [`NetworkError::NoSuchLayer`] for a layer the
 /// network lacks, [`NetworkError::InputWidth`], [`NetworkError::Shape`] for a
 /// network that does not show a wanted layer exactly once per batch with
-/// one row per sample, and whatever the network or recorder returns.
+/// one row per sample, and whatever the network or recorder returns: the
+/// first in sample order, as a one-batch-at-a-time loop would meet it.
 ///
 /// # Examples
 ///
@@ -183,7 +191,7 @@ pub fn record<N, R>(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<R::Output>
 where
-    N: Network + ?Sized,
+    N: Network + Sync + ?Sized,
     R: ActivationRecorder,
 {
     if batch_size == 0 {
@@ -203,37 +211,75 @@ where
     }
     let clamps = Clamps::new();
     let total = data.len();
+    let round = 2 * crate::parallel::threads();
     let mut offset = 0;
     while offset < total {
-        let end = (offset + batch_size).min(total);
-        let labels = &data.labels()[offset..end];
-        let mut failure = None;
-        let mut shown = vec![0_usize; num_hidden];
-        network.forward_dataset_rows(DatasetRows::of(data, offset, end), &clamps, &mut |layer, h| {
-            if failure.is_some() || !wanted.get(layer).copied().unwrap_or(false) {
-                return;
-            }
-            shown[layer] += 1;
-            failure = if shown[layer] > 1 || h.nrows() != labels.len() {
-                Some(shown_wrong(layer, labels.len(), h.nrows(), shown[layer]))
-            } else {
-                recorder.observe(layer, offset, h, labels).err()
-            };
-        })?;
-        if let Some(e) = failure {
-            return Err(e);
-        }
-        if let Some(layer) = (0..num_hidden).find(|&l| wanted[l] && shown[l] == 0) {
-            return Err(shown_wrong(layer, labels.len(), 0, 0));
-        }
-        offset = end;
-        progress(Progress {
-            stage: "record",
-            done: offset,
-            total,
+        let batches = (total - offset).div_ceil(batch_size).min(round);
+        let bounds = move |i: usize| {
+            let start = offset + i * batch_size;
+            (start, start.saturating_add(batch_size).min(total))
+        };
+        let shown = crate::parallel::map_indices(batches, |i| {
+            let (start, end) = bounds(i);
+            forward_batch(network, DatasetRows::of(data, start, end), &clamps, &wanted)
         });
+        for (i, shown) in shown.into_iter().enumerate() {
+            let (start, end) = bounds(i);
+            let shown = shown?;
+            let labels = &data.labels()[start..end];
+            for (layer, outputs) in &shown.outputs {
+                recorder.observe(*layer, start, outputs.view(), labels)?;
+            }
+            if let Some(e) = shown.wrong {
+                return Err(e);
+            }
+            offset = end;
+            progress(Progress {
+                stage: "record",
+                done: offset,
+                total,
+            });
+        }
     }
     recorder.finish()
+}
+
+/// What a batch's forward pass showed of the wanted layers.
+struct Shown {
+    /// The wanted layers' outputs in the order shown, up to the first wrong showing.
+    outputs: Vec<(usize, Array2<f32>)>,
+    /// A wanted layer shown twice, with another row count than the batch, or never.
+    wrong: Option<crate::Error>,
+}
+
+/// Forwards one batch, keeping a copy of each wanted layer's output as shown.
+fn forward_batch<N: Network + ?Sized>(
+    network: &N,
+    rows: DatasetRows<'_>,
+    clamps: &Clamps,
+    wanted: &[bool],
+) -> Result<Shown> {
+    let batch = rows.view().nrows();
+    let mut shown = vec![0_usize; wanted.len()];
+    let mut outputs = Vec::new();
+    let mut wrong = None;
+    network.forward_dataset_rows(rows, clamps, &mut |layer, h| {
+        if wrong.is_some() || !wanted.get(layer).copied().unwrap_or(false) {
+            return;
+        }
+        shown[layer] += 1;
+        if shown[layer] > 1 || h.nrows() != batch {
+            wrong = Some(shown_wrong(layer, batch, h.nrows(), shown[layer]));
+        } else {
+            outputs.push((layer, h.to_owned()));
+        }
+    })?;
+    if wrong.is_none() {
+        wrong = (0..wanted.len())
+            .find(|&l| wanted[l] && shown[l] == 0)
+            .map(|layer| shown_wrong(layer, batch, 0, 0));
+    }
+    Ok(Shown { outputs, wrong })
 }
 
 /// A network that shows a hidden layer other than once per batch, or with
