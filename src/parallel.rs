@@ -53,3 +53,16 @@ pub(crate) fn threads() -> usize {
         1
     }
 }
+
+/// `(a(), b())`, run concurrently.
+#[cfg(feature = "datasets")]
+pub(crate) fn join<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
+    #[cfg(feature = "parallel")]
+    {
+        rayon::join(a, b)
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        (a(), b())
+    }
+}
