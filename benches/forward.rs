@@ -83,14 +83,17 @@ fn forward(c: &mut Criterion) {
         let plain: Vec<u32> = plain_forward(&mlp, batch).iter().map(|v| v.to_bits()).collect();
         assert_eq!(packed, plain, "the packed forward pass gives the plain one's bits");
     }
-    let means = record(
-        &mlp,
-        &data,
-        MeanRecorder::new(&[0, 1, 2]).expect("layers"),
-        BATCH,
-        &mut |_| {},
-    )
-    .expect("means");
+    let recorded_means = || {
+        record(
+            &mlp,
+            &data,
+            MeanRecorder::new(&[0, 1, 2]).expect("layers"),
+            BATCH,
+            &mut |_| {},
+        )
+        .expect("means")
+    };
+    let means = recorded_means();
     let looped = means_one_batch_at_a_time(&mlp, &data);
     for (layer, width) in mlp.hidden_widths().into_iter().enumerate() {
         for neuron in 0..width {
@@ -107,33 +110,13 @@ fn forward(c: &mut Criterion) {
     group.bench_function("plain_dot_plus_bias", |b| {
         b.iter(|| batches().for_each(|batch| drop(black_box(plain_forward(&mlp, batch)))))
     });
-    group.bench_function("means/mean_recorder", |b| {
-        b.iter(|| {
-            black_box(record(
-                &mlp,
-                &data,
-                MeanRecorder::new(&[0, 1, 2]).expect("layers"),
-                BATCH,
-                &mut |_| {},
-            ))
-        })
-    });
+    group.bench_function("means/mean_recorder", |b| b.iter(|| black_box(recorded_means())));
     let one_thread = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()
         .expect("a pool of one thread");
     group.bench_function("means/mean_recorder_one_thread", |b| {
-        b.iter(|| {
-            one_thread.install(|| {
-                black_box(record(
-                    &mlp,
-                    &data,
-                    MeanRecorder::new(&[0, 1, 2]).expect("layers"),
-                    BATCH,
-                    &mut |_| {},
-                ))
-            })
-        })
+        b.iter(|| one_thread.install(|| black_box(recorded_means())))
     });
     group.bench_function("means/one_batch_at_a_time_loop", |b| {
         b.iter(|| black_box(means_one_batch_at_a_time(&mlp, &data)))
