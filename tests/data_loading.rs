@@ -313,6 +313,24 @@ fn cifar_label_must_be_below_10() {
     );
 }
 
+/// Files inflated a round at a time still fail as read in order: the first
+/// failing file names the error.
+#[test]
+fn cifar_files_fail_in_order() {
+    let t = TempDir::new("data-loading-cifar-order");
+    let bad_label = t.write("a.bin", &cifar_records(&[0, 10]));
+    let cut = t.write("b.bin", &cifar_records(&[1])[..100]);
+    let good = t.write("c.bin", &cifar_records(&[2]));
+    let missing = t.0.join("missing.bin");
+    let msg = |paths: &[&Path]| load_cifar10(paths).unwrap_err().to_string();
+    let first = msg(&[&good, &bad_label, &cut]);
+    assert!(first.contains("a.bin") && first.contains("label byte 10"), "{first}");
+    assert!(msg(&[&good, &cut, &bad_label]).contains("b.bin"));
+    assert!(msg(&[&good, &good, &cut, &missing]).contains("b.bin"));
+    assert!(msg(&[&missing, &cut]).contains("missing.bin"));
+    assert_eq!(load_cifar10(&[&good, &good, &good]).unwrap().labels(), &[2, 2, 2]);
+}
+
 #[test]
 fn cifar_batches_concatenate_in_order() {
     let t = TempDir::new("data-loading-cifar-dir");
