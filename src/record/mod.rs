@@ -20,7 +20,7 @@ pub(crate) use npy::{read_labels, read_matrix};
 #[cfg(feature = "npy")]
 pub use npz::{MAX_NPZ_ARRAYS, MAX_NPZ_DECOMPRESSED_BYTES};
 
-use ndarray::{Array2, ArrayView2};
+use ndarray::ArrayView2;
 
 use crate::data::Dataset;
 use crate::network::{Clamps, DatasetRows, Network, NetworkError, check_input_width};
@@ -154,8 +154,9 @@ tuple_recorder!(A.0, B.1, C.2, D.3);
 /// pool's threads) is forwarded in parallel, then handed to the recorder in
 /// sample order, then the next round: every recorder sees exactly the calls
 /// of a one-batch-at-a-time loop, in the same order, so its output does not
-/// depend on the number of threads, and only a round's hidden outputs are
-/// held at once.
+/// depend on the number of threads, and only copies of a round's hidden
+/// outputs are held at once. With one thread (or one batch left), a batch is
+/// observed as the network shows it, without a copy.
 ///
 /// # Errors
 /// [`RecordError::BatchSize`], [`NetworkError::NoSuchLayer`] for a layer the
@@ -211,7 +212,9 @@ where
     }
     let clamps = Clamps::new();
     let total = data.len();
-    let round = 2 * crate::parallel::threads();
+    // One thread: each batch observed as the network shows it, without a copy.
+    let threads = crate::parallel::threads();
+    let round = if threads > 1 { 2 * threads } else { 1 };
     let mut offset = 0;
     while offset < total {
         let batches = (total - offset).div_ceil(batch_size).min(round);
@@ -219,67 +222,81 @@ where
             let start = offset + i * batch_size;
             (start, start.saturating_add(batch_size).min(total))
         };
-        let shown = crate::parallel::map_indices(batches, |i| {
+        let rows = |i: usize| {
             let (start, end) = bounds(i);
-            forward_batch(network, DatasetRows::of(data, start, end), &clamps, &wanted)
-        });
-        for (i, shown) in shown.into_iter().enumerate() {
-            let (start, end) = bounds(i);
-            let shown = shown?;
-            let labels = &data.labels()[start..end];
-            for (layer, outputs) in &shown.outputs {
-                recorder.observe(*layer, start, outputs.view(), labels)?;
-            }
-            if let Some(e) = shown.wrong {
-                return Err(e);
-            }
-            offset = end;
+            DatasetRows::of(data, start, end)
+        };
+        let mut done = |end: usize| {
             progress(Progress {
                 stage: "record",
-                done: offset,
+                done: end,
                 total,
+            })
+        };
+        if batches == 1 {
+            let (start, end) = bounds(0);
+            let labels = &data.labels()[start..end];
+            let observe = &mut |layer, h: ArrayView2<'_, f32>| recorder.observe(layer, start, h, labels);
+            if let Some(e) = forward_batch(network, rows(0), &clamps, &wanted, observe)? {
+                return Err(e);
+            }
+            done(end);
+        } else {
+            let kept = crate::parallel::map_indices(batches, |i| {
+                let mut kept = Vec::new();
+                let keep = &mut |layer, h: ArrayView2<'_, f32>| {
+                    kept.push((layer, h.to_owned()));
+                    Ok(())
+                };
+                forward_batch(network, rows(i), &clamps, &wanted, keep).map(|wrong| (kept, wrong))
             });
+            for (i, batch) in kept.into_iter().enumerate() {
+                let (start, end) = bounds(i);
+                let (kept, wrong) = batch?;
+                for (layer, h) in &kept {
+                    recorder.observe(*layer, start, h.view(), &data.labels()[start..end])?;
+                }
+                if let Some(e) = wrong {
+                    return Err(e);
+                }
+                done(end);
+            }
         }
+        offset = bounds(batches - 1).1;
     }
     recorder.finish()
 }
 
-/// What a batch's forward pass showed of the wanted layers.
-struct Shown {
-    /// The wanted layers' outputs in the order shown, up to the first wrong showing.
-    outputs: Vec<(usize, Array2<f32>)>,
-    /// A wanted layer shown twice, with another row count than the batch, or never.
-    wrong: Option<crate::Error>,
-}
-
-/// Forwards one batch, keeping a copy of each wanted layer's output as shown.
+/// Forwards one batch, handing each wanted layer's output to `sink` as the
+/// network shows it. The outer error is the network's; the inner one, the
+/// first of the sink's errors and a wanted layer shown twice, with another
+/// row count than the batch, or never.
 fn forward_batch<N: Network + ?Sized>(
     network: &N,
     rows: DatasetRows<'_>,
     clamps: &Clamps,
     wanted: &[bool],
-) -> Result<Shown> {
+    sink: &mut dyn FnMut(usize, ArrayView2<'_, f32>) -> Result<()>,
+) -> Result<Option<crate::Error>> {
     let batch = rows.view().nrows();
     let mut shown = vec![0_usize; wanted.len()];
-    let mut outputs = Vec::new();
-    let mut wrong = None;
+    let mut failure = None;
     network.forward_dataset_rows(rows, clamps, &mut |layer, h| {
-        if wrong.is_some() || !wanted.get(layer).copied().unwrap_or(false) {
+        if failure.is_some() || !wanted.get(layer).copied().unwrap_or(false) {
             return;
         }
         shown[layer] += 1;
-        if shown[layer] > 1 || h.nrows() != batch {
-            wrong = Some(shown_wrong(layer, batch, h.nrows(), shown[layer]));
+        failure = if shown[layer] > 1 || h.nrows() != batch {
+            Some(shown_wrong(layer, batch, h.nrows(), shown[layer]))
         } else {
-            outputs.push((layer, h.to_owned()));
-        }
+            sink(layer, h).err()
+        };
     })?;
-    if wrong.is_none() {
-        wrong = (0..wanted.len())
+    Ok(failure.or_else(|| {
+        (0..wanted.len())
             .find(|&l| wanted[l] && shown[l] == 0)
-            .map(|layer| shown_wrong(layer, batch, 0, 0));
-    }
-    Ok(Shown { outputs, wrong })
+            .map(|layer| shown_wrong(layer, batch, 0, 0))
+    }))
 }
 
 /// A network that shows a hidden layer other than once per batch, or with
