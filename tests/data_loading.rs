@@ -11,7 +11,7 @@ use common::{TempDir, gzip, idx_images, idx_labels};
 use infoablate::Error;
 use infoablate::data::{
     DataError, Dataset, Split, cifar10_class_names, fashion_mnist_class_names, load_cifar10, load_cifar10_dir,
-    load_idx, load_mnist_dir, mnist_class_names,
+    load_cifar10_train_test, load_idx, load_mnist_dir, load_mnist_train_test, mnist_class_names,
 };
 use ndarray::{Array2, array};
 
@@ -252,6 +252,40 @@ fn mnist_dir_finds_standard_and_dotted_names() {
     assert!(matches!(data_err(err), DataError::MissingFile { .. }));
 }
 
+/// Both splits read concurrently are the two single-split loads; a missing
+/// split is its own typed error, the training set's first when both are.
+#[test]
+fn train_test_loaders_equal_two_single_loads() {
+    let t = TempDir::new("data-loading-train-test");
+    let missing = |err: Error| match data_err(err) {
+        DataError::MissingFile { what, .. } => what,
+        other => panic!("expected a missing file, got {other:?}"),
+    };
+    assert_eq!(missing(load_mnist_train_test(&t.0).unwrap_err()), "training images");
+    assert_eq!(
+        missing(load_cifar10_train_test(&t.0).unwrap_err()),
+        "CIFAR-10 training batch"
+    );
+    let (img, lab) = small_idx();
+    t.write("train-images-idx3-ubyte.gz", &gzip(&img));
+    t.write("train-labels-idx1-ubyte", &lab);
+    t.write("data_batch_2.bin", &cifar_records(&[7, 8]));
+    assert_eq!(missing(load_mnist_train_test(&t.0).unwrap_err()), "test images");
+    assert_eq!(
+        missing(load_cifar10_train_test(&t.0).unwrap_err()),
+        "CIFAR-10 test batch"
+    );
+    t.write("t10k-images-idx3-ubyte", &img);
+    t.write("t10k-labels-idx1-ubyte.gz", &gzip(&lab));
+    t.write("test_batch.bin.gz", &gzip(&cifar_records(&[3])));
+    let (train, test) = load_mnist_train_test(&t.0).unwrap();
+    assert_eq!(train, load_mnist_dir(&t.0, Split::Train).unwrap());
+    assert_eq!(test, load_mnist_dir(&t.0, Split::Test).unwrap());
+    let (train, test) = load_cifar10_train_test(&t.0).unwrap();
+    assert_eq!(train, load_cifar10_dir(&t.0, Split::Train).unwrap());
+    assert_eq!(test.labels(), &[3]);
+}
+
 // ----------------------------------------------------------- CIFAR errors
 
 #[test]
@@ -277,6 +311,24 @@ fn cifar_label_must_be_below_10() {
         msg.contains("bad-label.bin") && msg.contains("label byte 10 of record 2"),
         "{msg}"
     );
+}
+
+/// Files inflated a round at a time still fail as read in order: the first
+/// failing file names the error.
+#[test]
+fn cifar_files_fail_in_order() {
+    let t = TempDir::new("data-loading-cifar-order");
+    let bad_label = t.write("a.bin", &cifar_records(&[0, 10]));
+    let cut = t.write("b.bin", &cifar_records(&[1])[..100]);
+    let good = t.write("c.bin", &cifar_records(&[2]));
+    let missing = t.0.join("missing.bin");
+    let msg = |paths: &[&Path]| load_cifar10(paths).unwrap_err().to_string();
+    let first = msg(&[&good, &bad_label, &cut]);
+    assert!(first.contains("a.bin") && first.contains("label byte 10"), "{first}");
+    assert!(msg(&[&good, &cut, &bad_label]).contains("b.bin"));
+    assert!(msg(&[&good, &good, &cut, &missing]).contains("b.bin"));
+    assert!(msg(&[&missing, &cut]).contains("missing.bin"));
+    assert_eq!(load_cifar10(&[&good, &good, &good]).unwrap().labels(), &[2, 2, 2]);
 }
 
 #[test]

@@ -7,7 +7,10 @@
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
-use infoablate::data::{Dataset, Normalize, Split, load_cifar10_dir, load_mnist_dir, stratified_split};
+use infoablate::data::{
+    Dataset, Normalize, Split, load_cifar10_dir, load_cifar10_train_test, load_mnist_dir, load_mnist_train_test,
+    stratified_split,
+};
 
 /// The data sets a directory can hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -89,9 +92,10 @@ impl DataArgs {
                     .dataset
                     .to_possible_value()
                     .map_or("data".into(), |v| v.get_name().to_string());
+                let (train, test) = self.load_train_test(&dir)?;
                 Loaded {
-                    train: self.load_split(&dir, Split::Train)?,
-                    test: self.load_split(&dir, Split::Test)?,
+                    train,
+                    test,
                     source: name,
                     short,
                     normalize: None,
@@ -166,6 +170,14 @@ impl DataArgs {
         Ok(match self.dataset {
             DatasetKind::Mnist | DatasetKind::FashionMnist => load_mnist_dir(dir, split)?,
             DatasetKind::Cifar10 => load_cifar10_dir(dir, split)?,
+        })
+    }
+
+    /// Both splits of the data set in `dir`, read concurrently.
+    fn load_train_test(&self, dir: &Path) -> super::cli::Result<(Dataset, Dataset)> {
+        Ok(match self.dataset {
+            DatasetKind::Mnist | DatasetKind::FashionMnist => load_mnist_train_test(dir)?,
+            DatasetKind::Cifar10 => load_cifar10_train_test(dir)?,
         })
     }
 

@@ -122,12 +122,12 @@ impl Bar {
 
 /// Every hidden layer of `network` on `data`, in batches of 1000, with a
 /// `record` bar.
-pub fn record_all<N: Network + ?Sized>(network: &N, data: &Dataset) -> infoablate::Result<Recording> {
+pub fn record_all<N: Network + Sync + ?Sized>(network: &N, data: &Dataset) -> infoablate::Result<Recording> {
     record_into(network, data, DenseRecorder::all(network.hidden_widths().len())?)
 }
 
 /// Runs `network` over `data` in batches of 1000 into `recorder`, with a bar.
-pub fn record_into<N: Network + ?Sized, R: ActivationRecorder>(
+pub fn record_into<N: Network + Sync + ?Sized, R: ActivationRecorder>(
     network: &N,
     data: &Dataset,
     recorder: R,

@@ -15,6 +15,8 @@ mod npy;
 #[cfg(feature = "datasets")]
 mod source;
 mod split;
+#[cfg(feature = "datasets")]
+mod train_test;
 
 #[cfg(feature = "datasets")]
 pub use cifar::{cifar10_class_names, load_cifar10, load_cifar10_dir};
@@ -24,6 +26,8 @@ pub use normalize::Normalize;
 #[cfg(feature = "datasets")]
 pub use source::MAX_DECODED_BYTES;
 pub use split::{stratified_split, stratified_subsample};
+#[cfg(feature = "datasets")]
+pub use train_test::{load_cifar10_train_test, load_mnist_train_test};
 
 #[cfg(feature = "datasets")]
 use std::path::Path;

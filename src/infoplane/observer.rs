@@ -68,7 +68,7 @@ impl<'a> InfoPlaneObserver<'a> {
     ///
     /// # Errors
     /// As [`record`] and [`measure_layers`].
-    pub fn observe(&mut self, network: &dyn Network, epoch: usize, step: usize) -> Result<&mut Snapshot> {
+    pub fn observe(&mut self, network: &(dyn Network + Sync), epoch: usize, step: usize) -> Result<&mut Snapshot> {
         let settings = &self.trace.settings;
         let recorder = DenseRecorder::all(network.num_hidden())?.with_num_classes(self.analysis.num_classes());
         let recording = record(network, self.analysis, recorder, settings.batch_size, &mut |_| {})?;

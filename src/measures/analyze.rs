@@ -64,7 +64,7 @@ pub fn analyze_with(
 /// front and use [`StreamingRecorder`] directly), and as [`record`] and
 /// [`Scores::compute`].
 pub fn analyze_streaming(
-    network: &dyn Network,
+    network: &(dyn Network + Sync),
     data: &Dataset,
     settings: &MeasureSettings,
     batch_size: usize,
@@ -113,7 +113,7 @@ pub fn analyze_streaming(
 /// # Ok::<(), infoablate::Error>(())
 /// ```
 pub fn analyze_streaming_with(
-    network: &dyn Network,
+    network: &(dyn Network + Sync),
     data: &Dataset,
     quantizer: Quantizer,
     measures: &[&dyn InfoMeasure],
@@ -127,7 +127,7 @@ pub fn analyze_streaming_with(
 /// The two passes of the streaming path: ranges when the quantizer needs
 /// them, then counts.
 fn count_streaming(
-    network: &dyn Network,
+    network: &(dyn Network + Sync),
     data: &Dataset,
     quantizer: Quantizer,
     batch_size: usize,

@@ -150,11 +150,20 @@ tuple_recorder!(A.0, B.1, C.2, D.3);
 /// recorder's layers to it, and returns its output. `progress` is called after
 /// each batch with samples done; the library never prints.
 ///
+/// With the feature `parallel`, a round of a few batches (twice the rayon
+/// pool's threads) is forwarded in parallel, then handed to the recorder in
+/// sample order, then the next round: every recorder sees exactly the calls
+/// of a one-batch-at-a-time loop, in the same order, so its output does not
+/// depend on the number of threads, and only copies of a round's hidden
+/// outputs are held at once. With one thread (or one batch left), a batch is
+/// observed as the network shows it, without a copy.
+///
 /// # Errors
 /// [`RecordError::BatchSize`], [`NetworkError::NoSuchLayer`] for a layer the
 /// network lacks, [`NetworkError::InputWidth`], [`NetworkError::Shape`] for a
 /// network that does not show a wanted layer exactly once per batch with
-/// one row per sample, and whatever the network or recorder returns.
+/// one row per sample, and whatever the network or recorder returns: the
+/// first in sample order, as a one-batch-at-a-time loop would meet it.
 ///
 /// # Examples
 ///
@@ -183,7 +192,7 @@ pub fn record<N, R>(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<R::Output>
 where
-    N: Network + ?Sized,
+    N: Network + Sync + ?Sized,
     R: ActivationRecorder,
 {
     if batch_size == 0 {
@@ -203,37 +212,91 @@ where
     }
     let clamps = Clamps::new();
     let total = data.len();
+    // One thread: each batch observed as the network shows it, without a copy.
+    let threads = crate::parallel::threads();
+    let round = if threads > 1 { 2 * threads } else { 1 };
     let mut offset = 0;
     while offset < total {
-        let end = (offset + batch_size).min(total);
-        let labels = &data.labels()[offset..end];
-        let mut failure = None;
-        let mut shown = vec![0_usize; num_hidden];
-        network.forward_dataset_rows(DatasetRows::of(data, offset, end), &clamps, &mut |layer, h| {
-            if failure.is_some() || !wanted.get(layer).copied().unwrap_or(false) {
-                return;
+        let batches = (total - offset).div_ceil(batch_size).min(round);
+        let bounds = move |i: usize| {
+            let start = offset + i * batch_size;
+            (start, start.saturating_add(batch_size).min(total))
+        };
+        let rows = |i: usize| {
+            let (start, end) = bounds(i);
+            DatasetRows::of(data, start, end)
+        };
+        let mut done = |end: usize| {
+            progress(Progress {
+                stage: "record",
+                done: end,
+                total,
+            })
+        };
+        if batches == 1 {
+            let (start, end) = bounds(0);
+            let labels = &data.labels()[start..end];
+            let observe = &mut |layer, h: ArrayView2<'_, f32>| recorder.observe(layer, start, h, labels);
+            if let Some(e) = forward_batch(network, rows(0), &clamps, &wanted, observe)? {
+                return Err(e);
             }
-            shown[layer] += 1;
-            failure = if shown[layer] > 1 || h.nrows() != labels.len() {
-                Some(shown_wrong(layer, labels.len(), h.nrows(), shown[layer]))
-            } else {
-                recorder.observe(layer, offset, h, labels).err()
-            };
-        })?;
-        if let Some(e) = failure {
-            return Err(e);
+            done(end);
+        } else {
+            let kept = crate::parallel::map_indices(batches, |i| {
+                let mut kept = Vec::new();
+                let keep = &mut |layer, h: ArrayView2<'_, f32>| {
+                    kept.push((layer, h.to_owned()));
+                    Ok(())
+                };
+                forward_batch(network, rows(i), &clamps, &wanted, keep).map(|wrong| (kept, wrong))
+            });
+            for (i, batch) in kept.into_iter().enumerate() {
+                let (start, end) = bounds(i);
+                let (kept, wrong) = batch?;
+                for (layer, h) in &kept {
+                    recorder.observe(*layer, start, h.view(), &data.labels()[start..end])?;
+                }
+                if let Some(e) = wrong {
+                    return Err(e);
+                }
+                done(end);
+            }
         }
-        if let Some(layer) = (0..num_hidden).find(|&l| wanted[l] && shown[l] == 0) {
-            return Err(shown_wrong(layer, labels.len(), 0, 0));
-        }
-        offset = end;
-        progress(Progress {
-            stage: "record",
-            done: offset,
-            total,
-        });
+        offset = bounds(batches - 1).1;
     }
     recorder.finish()
+}
+
+/// Forwards one batch, handing each wanted layer's output to `sink` as the
+/// network shows it. The outer error is the network's; the inner one, the
+/// first of the sink's errors and a wanted layer shown twice, with another
+/// row count than the batch, or never.
+fn forward_batch<N: Network + ?Sized>(
+    network: &N,
+    rows: DatasetRows<'_>,
+    clamps: &Clamps,
+    wanted: &[bool],
+    sink: &mut dyn FnMut(usize, ArrayView2<'_, f32>) -> Result<()>,
+) -> Result<Option<crate::Error>> {
+    let batch = rows.view().nrows();
+    let mut shown = vec![0_usize; wanted.len()];
+    let mut failure = None;
+    network.forward_dataset_rows(rows, clamps, &mut |layer, h| {
+        if failure.is_some() || !wanted.get(layer).copied().unwrap_or(false) {
+            return;
+        }
+        shown[layer] += 1;
+        failure = if shown[layer] > 1 || h.nrows() != batch {
+            Some(shown_wrong(layer, batch, h.nrows(), shown[layer]))
+        } else {
+            sink(layer, h).err()
+        };
+    })?;
+    Ok(failure.or_else(|| {
+        (0..wanted.len())
+            .find(|&l| wanted[l] && shown[l] == 0)
+            .map(|layer| shown_wrong(layer, batch, 0, 0))
+    }))
 }
 
 /// A network that shows a hidden layer other than once per batch, or with
