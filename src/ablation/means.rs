@@ -6,7 +6,7 @@ use super::per_layer::PerLayer;
 use super::replacement::NeuronValues;
 use crate::Result;
 use crate::data::DataError;
-use crate::record::{ActivationRecorder, check_finite, check_same_width, distinct_layers};
+use crate::record::{ActivationRecorder, check_same_width, distinct_layers, kept_layer};
 
 /// Running per-neuron sums of one hidden layer's outputs, in `f64`, added
 /// sample after sample: the one summation behind [`NeuronValues::means_of`]
@@ -101,10 +101,9 @@ impl ActivationRecorder for MeanRecorder {
     }
 
     fn observe(&mut self, layer: usize, offset: usize, outputs: ArrayView2<'_, f32>, _labels: &[usize]) -> Result<()> {
-        let Some(j) = self.layers.iter().position(|&l| l == layer) else {
+        let Some(j) = kept_layer(&self.layers, layer, offset, outputs)? else {
             return Ok(());
         };
-        check_finite(layer, offset, outputs)?;
         let sums = &mut self.sums[j];
         check_same_width(layer, offset, (sums.samples > 0).then_some(sums.sums.len()), outputs)?;
         sums.add(outputs);

@@ -17,7 +17,7 @@ use super::accumulate::LayerAccumulator;
 use super::counts::LayerCounts;
 use super::quantize::{LayerQuantizer, Ranges};
 use crate::Result;
-use crate::record::{ActivationRecorder, RecordError, check_finite};
+use crate::record::{ActivationRecorder, RecordError, kept_layer};
 
 fn sorted_distinct(layers: &[usize]) -> Result<(), RecordError> {
     if layers.is_empty() || layers.windows(2).any(|w| w[0] >= w[1]) {
@@ -79,10 +79,9 @@ impl ActivationRecorder for RangeRecorder {
     }
 
     fn observe(&mut self, layer: usize, offset: usize, outputs: ArrayView2<'_, f32>, _labels: &[usize]) -> Result<()> {
-        let Some(j) = self.layers.iter().position(|&l| l == layer) else {
+        let Some(j) = kept_layer(&self.layers, layer, offset, outputs)? else {
             return Ok(());
         };
-        check_finite(layer, offset, outputs)?;
         Ok(self.ranges[j]
             .get_or_insert_with(|| Ranges::new(outputs.ncols()))
             .observe(outputs)?)

@@ -2,7 +2,7 @@
 
 use ndarray::{Array2, ArrayView2, s};
 
-use super::{ActivationRecorder, RecordError, check_finite, check_same_width, distinct_layers};
+use super::{ActivationRecorder, RecordError, check_finite, check_same_width, distinct_layers, kept_layer};
 use crate::Result;
 use crate::data::{DataError, check_labels, check_num_classes};
 use crate::network::NetworkError;
@@ -180,10 +180,9 @@ impl ActivationRecorder for DenseRecorder {
     }
 
     fn observe(&mut self, layer: usize, offset: usize, outputs: ArrayView2<'_, f32>, labels: &[usize]) -> Result<()> {
-        let Some(j) = self.layers.iter().position(|&l| l == layer) else {
+        let Some(j) = kept_layer(&self.layers, layer, offset, outputs)? else {
             return Ok(());
         };
-        check_finite(layer, offset, outputs)?;
         let seen = (!self.activations[j].is_empty()).then_some(self.widths[j]);
         check_same_width(layer, offset, seen, outputs)?;
         self.widths[j] = outputs.ncols();

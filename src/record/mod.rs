@@ -326,6 +326,22 @@ pub fn check_finite(layer: usize, offset: usize, outputs: ArrayView2<'_, f32>) -
     }
 }
 
+/// The index of `layer` among a recorder's `layers` once its outputs are
+/// checked finite (as [`check_finite`]); `None`, nothing checked, for a
+/// layer the recorder does not keep.
+pub(crate) fn kept_layer(
+    layers: &[usize],
+    layer: usize,
+    offset: usize,
+    outputs: ArrayView2<'_, f32>,
+) -> Result<Option<usize>, RecordError> {
+    let Some(j) = layers.iter().position(|&l| l == layer) else {
+        return Ok(None);
+    };
+    check_finite(layer, offset, outputs)?;
+    Ok(Some(j))
+}
+
 /// `layers` sorted, when they are a non-empty selection of distinct hidden
 /// layers numbered at most [`MAX_LAYER_INDEX`].
 ///
