@@ -293,15 +293,19 @@ impl Report<'_> {
             self.activation,
             self.replacement()
         );
-        let _ = writeln!(md, "Command: `cargo run --release --example paper -- {}`\n", self.args);
+        let dashes = if self.args.is_empty() { "" } else { " -- " };
+        let _ = writeln!(
+            md,
+            "Command: `cargo run --release --example paper{dashes}{}`\n",
+            self.args
+        );
         let _ = writeln!(md, "| setting | value |\n|---|---|");
         let (train, analysis, test) = self.split;
         let _ = writeln!(md, "| network | {:?}, {} |", self.network.sizes(), self.activation);
-        let _ = writeln!(
-            md,
-            "| training | {} epochs (0: loaded) on {train} images |",
-            self.epochs
-        );
+        let _ = match self.epochs {
+            0 => writeln!(md, "| training | none: the model was loaded (`--model`) |"),
+            epochs => writeln!(md, "| training | {epochs} epochs on {train} images |"),
+        };
         let _ = writeln!(
             md,
             "| analysis set | {analysis} validation images held out of training |"
