@@ -5,7 +5,7 @@
 //!     [--layers fc1,fc2,fc3] [--expect-accuracy 0.93±0.01] \
 //!     [--data DIR [--dataset mnist|fashion-mnist|cifar10] | --inputs X.npy --labels Y.npy \
 //!      [--test-inputs XT.npy --test-labels YT.npy]] [--normalize MEAN,STD] \
-//!     [--analysis train|test] [--eval test|train] \
+//!     [--analysis train|test|validation] [--eval test|train|validation] [--validation N] \
 //!     (--ranking RANKING.csv | --scores SCORES.csv --measure M --order O \
 //!      | --measure entropy|mutual_info|kl_selectivity|csi|random \
 //!      --order ascending|descending [--quantizer Q --bins B --threshold T] [--seed S]) \
@@ -49,6 +49,7 @@ use clap::{ArgGroup, Parser, ValueEnum};
 use infoablate::ablation::{
     AblationSchedule, Engine, MeanRecorder, NeuronValues, Order, Replacement, Schedule, Scope, evaluate,
 };
+use infoablate::data::stratified_split;
 use infoablate::measures::{MeasureSettings, Quantizer, analyze};
 use infoablate::network::Network;
 
@@ -59,6 +60,11 @@ enum SplitArg {
     Train,
     /// The test files (`--test-inputs`, or the part held out of `--inputs`).
     Test,
+    /// The validation images the `paper` example holds out of the training
+    /// files as its analysis set: `--validation` of them (default a fifth,
+    /// at most 10,000), stratified, drawn with `--seed` — so that `ablate`
+    /// reproduces `paper`'s curves on the same model.
+    Validation,
 }
 
 /// Ranking direction.
@@ -96,6 +102,10 @@ struct Args {
     /// Split the curve is scored on.
     #[arg(long, value_enum, default_value = "test")]
     eval: SplitArg,
+    /// Size of the `validation` split (default: a fifth of the training
+    /// images, at most 10,000, as `paper`).
+    #[arg(long)]
+    validation: Option<usize>,
     /// CSV `layer,neuron` giving the order explicitly (first row ablated first).
     #[arg(long, conflicts_with_all = ["measure", "scores"])]
     ranking: Option<PathBuf>,
@@ -144,15 +154,24 @@ fn run(args: &Args) -> cli::Result<()> {
     let scored = args.scores.is_none() && args.measure.as_deref().is_some_and(|m| m != "random");
     let analysed = args.value == ValueArg::Mean || scored;
     // The training files are read only when a split that needs them is used.
-    let (train, test) = if args.eval == SplitArg::Train || (analysed && args.analysis == SplitArg::Train) {
+    let needs_train = |s: SplitArg| s != SplitArg::Test;
+    let (train, test) = if needs_train(args.eval) || (analysed && needs_train(args.analysis)) {
         let loaded = args.data.load_for_model(args.seed, recorded)?;
         (Some(loaded.train), loaded.test)
     } else {
         (None, args.data.load_test_for_model(args.seed, recorded)?)
     };
+    let validation = match &train {
+        Some(train) if args.eval == SplitArg::Validation || args.analysis == SplitArg::Validation => {
+            let held_out = args.validation.unwrap_or((train.len() / 5).min(10_000));
+            Some(stratified_split(train, held_out, args.seed)?.1)
+        }
+        _ => None,
+    };
     let split = |s: SplitArg| match s {
         SplitArg::Train => train.as_ref().ok_or("the training split was not loaded"),
         SplitArg::Test => Ok(&test),
+        SplitArg::Validation => validation.as_ref().ok_or("the validation split was not drawn"),
     };
     let eval = split(args.eval)?;
     if args.model.expect_accuracy.is_some() {
