@@ -13,7 +13,8 @@ use crate::network::{Clamps, Network, NetworkError};
 /// PyTorch's `argmax`) is its label; its loss is `−log softmax(logits)[y]` in
 /// nats, computed in `f64` after subtracting the row maximum (each
 /// `e^{z − max}` by a vectorisable exponential within 2 ulp of the C
-/// library's, so the loss is within `1e-15` nats of the same formula with it). A logit that is
+/// library's, so the loss is within `1e-15` nats, plus one rounding of
+/// `max + ln(sum)`, of the same formula with it). A logit that is
 /// NaN or infinite has no score: [`Metric::score`] gives `None`, and the
 /// engine turns it into [`NetworkError::NonFiniteOutput`].
 ///
