@@ -49,7 +49,6 @@ use clap::{ArgGroup, Parser, ValueEnum};
 use infoablate::ablation::{
     AblationSchedule, Engine, MeanRecorder, NeuronValues, Order, Replacement, Schedule, Scope, evaluate,
 };
-use infoablate::data::stratified_split;
 use infoablate::measures::{MeasureSettings, Quantizer, analyze};
 use infoablate::network::Network;
 
@@ -163,8 +162,7 @@ fn run(args: &Args) -> cli::Result<()> {
     };
     let validation = match &train {
         Some(train) if args.eval == SplitArg::Validation || args.analysis == SplitArg::Validation => {
-            let held_out = args.validation.unwrap_or((train.len() / 5).min(10_000));
-            Some(stratified_split(train, held_out, args.seed)?.1)
+            Some(data::hold_out_validation(train, args.validation, args.seed)?.1)
         }
         _ => None,
     };

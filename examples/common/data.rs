@@ -220,3 +220,13 @@ impl DataArgs {
         })
     }
 }
+
+/// Splits `train` into the images a model trains on and the validation
+/// images the `paper` example holds out of them as its analysis set:
+/// `size` of them (default a fifth, at most 10,000), stratified, drawn with
+/// `seed`. `ablate --analysis validation` draws the same split, so on a
+/// model `paper` trained it reproduces `paper`'s curves.
+pub fn hold_out_validation(train: &Dataset, size: Option<usize>, seed: u64) -> super::cli::Result<(Dataset, Dataset)> {
+    let held_out = size.unwrap_or((train.len() / 5).min(10_000));
+    Ok(stratified_split(train, held_out, seed)?)
+}

@@ -46,7 +46,7 @@ use infoablate::ablation::{
     AblationCurve, CurveIntervals, DEFAULT_RANDOM_ORDERS, Engine, NeuronValues, Order, RandomBand, Replacement,
     Schedule, Scope, evaluate,
 };
-use infoablate::data::{Dataset, stratified_split};
+use infoablate::data::Dataset;
 use infoablate::measures::{Bootstrap, MeasureSettings, Quantizer, ScoreIntervals, analyze};
 use infoablate::network::{Activation, Init, Mlp, ModelMetadata, Network, TrainConfig};
 use infoablate::rand::SeedableRng;
@@ -180,8 +180,7 @@ fn run(args: &Args) -> Result<()> {
         short,
         normalize,
     } = args.data.load_for_model(args.seed, recorded)?;
-    let held_out = args.validation.unwrap_or((all_train.len() / 5).min(10_000));
-    let (train, analysis) = stratified_split(&all_train, held_out, args.seed)?;
+    let (train, analysis) = data::hold_out_validation(&all_train, args.validation, args.seed)?;
     println!(
         "{source}: {} train, {} validation (analysis set), {} test",
         train.len(),
