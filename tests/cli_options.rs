@@ -119,6 +119,9 @@ fn analyze_output_is_a_ranking_and_a_scores_file() {
     let e = ranking::parse_scores("layer,neuron,mutual_info\n0,0,x\n", "s.csv", "mutual_info").unwrap_err();
     assert!(e.contains("row 2"), "{e}");
     assert!(ranking::parse_ranking("neuron,entropy\n0,1\n", "s.csv").is_err());
+    // A ranking with its header alone names nothing to ablate.
+    let e = ranking::parse_ranking("layer,neuron\n\n", "r.csv").unwrap_err();
+    assert!(e.contains("`r.csv` lists no neurons"), "{e}");
 }
 
 /// The example binaries of this build profile.
@@ -211,4 +214,22 @@ fn npy_inputs_load_with_a_held_out_test_split_or_test_files_and_normalised() {
         "{e}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `paper`'s analysis split, which `ablate --analysis validation` draws too:
+/// a fifth of the training set by default, stratified and seeded, and a
+/// typed error for a size the set cannot give.
+#[test]
+fn the_validation_split_is_a_seeded_fifth_and_refuses_impossible_sizes() {
+    use infoablate::data::Dataset;
+    let x = ndarray::Array2::from_shape_fn((50, 3), |(i, j)| (i * 3 + j) as f32);
+    let data = Dataset::new(x, (0..50).map(|i| i % 5).collect(), 5).unwrap();
+    let (train, validation) = data::hold_out_validation(&data, None, 3).unwrap();
+    assert_eq!((train.len(), validation.len()), (40, 10));
+    assert_eq!(data::hold_out_validation(&data, None, 3).unwrap().1, validation);
+    assert_eq!(data::hold_out_validation(&data, Some(5), 3).unwrap().1.len(), 5);
+    for size in [0, 50, 1_000_000] {
+        let e = data::hold_out_validation(&data, Some(size), 3).unwrap_err().to_string();
+        assert!(e.contains("holdout"), "{size}: {e}");
+    }
 }
