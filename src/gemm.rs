@@ -165,8 +165,53 @@ impl Packed {
     /// [`NetworkError::Shape`] when `input` is shorter than `rows × depth`
     /// or `bias` is not `width` long.
     pub fn apply(&self, input: &[f32], rows: usize, bias: &[f32], out: &mut Vec<f32>) -> Result<()> {
-        if input.len() < rows * self.depth || bias.len() != self.width {
-            return Err(shape_error(rows, self.depth, input.len()));
+        self.apply_mapped(input, self.depth, AllColumns, rows, bias, out)
+    }
+
+    /// `out = input[:, columns]·W + bias` for the first `rows` rows of the
+    /// row-major `input` (`lda` wide): the product reads only the input
+    /// columns `columns` (increasing, below `lda`; one per row of `W`), in
+    /// place, with the same bits as gathering them first and calling
+    /// [`apply`](Packed::apply).
+    ///
+    /// # Errors
+    /// [`NetworkError::Shape`] when `columns` is not `depth` long, not
+    /// increasing or not below `lda`, `input` is shorter than `rows × lda`
+    /// or `bias` is not `width` long.
+    pub(crate) fn apply_columns(
+        &self,
+        input: &[f32],
+        lda: usize,
+        columns: &[usize],
+        rows: usize,
+        bias: &[f32],
+        out: &mut Vec<f32>,
+    ) -> Result<()> {
+        let increasing = columns.windows(2).all(|pair| pair[0] < pair[1]);
+        if columns.len() != self.depth || !increasing || columns.last().is_some_and(|&c| c >= lda) {
+            return Err(NetworkError::Shape {
+                what: "columns read by a pruned product".into(),
+                expected: vec![self.depth],
+                got: vec![columns.len()],
+            }
+            .into());
+        }
+        self.apply_mapped(input, lda, SomeColumns(columns), rows, bias, out)
+    }
+
+    /// [`apply_columns`](Packed::apply_columns) for a column map checked
+    /// to be increasing and below `lda`.
+    fn apply_mapped(
+        &self,
+        input: &[f32],
+        lda: usize,
+        columns: impl Columns,
+        rows: usize,
+        bias: &[f32],
+        out: &mut Vec<f32>,
+    ) -> Result<()> {
+        if input.len() < rows * lda || bias.len() != self.width {
+            return Err(shape_error(rows, lda, input.len()));
         }
         out.clear();
         if rows > 0 {
@@ -181,21 +226,38 @@ impl Packed {
         if self.depth == 0 || rows == 0 {
             return Ok(());
         }
-        let input = &input[..rows * self.depth];
+        let a = Lhs {
+            input: &input[..rows * lda],
+            lda,
+            rows,
+            columns,
+        };
         match self.kernel {
             // SAFETY (both arms): `with_kernel` keeps a kernel only where
-            // `runs_here` detected its features; the lengths were checked above.
+            // `runs_here` detected its features; the lengths were checked
+            // above, and the columns by the caller.
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx2 => unsafe { product_avx2(input, self, out) },
+            Kernel::Avx2 => unsafe { product_avx2(a, self, out) },
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx512 => unsafe { product_avx512(input, self, out) },
-            Kernel::Portable => self.product_portable(input, rows, out)?,
+            Kernel::Avx512 => unsafe { product_avx512(a, self, out) },
+            Kernel::Portable => self.product_portable(a, out)?,
         }
         Ok(())
     }
 
-    /// `out += input·W` by `general_mat_mul`.
-    fn product_portable(&self, input: &[f32], rows: usize, out: &mut [f32]) -> Result<()> {
+    /// `out += input·W` by `general_mat_mul`, on the mapped columns
+    /// gathered first (when they are not all of them).
+    fn product_portable(&self, a: Lhs<'_, impl Columns>, out: &mut [f32]) -> Result<()> {
+        let rows = a.rows;
+        let gathered: Vec<f32>;
+        let input = if a.lda == self.depth && a.columns.column(self.depth - 1) == self.depth - 1 {
+            a.input
+        } else {
+            gathered = (a.input.chunks_exact(a.lda))
+                .flat_map(|row| (0..self.depth).map(move |k| row[a.columns.column(k)]))
+                .collect();
+            &gathered
+        };
         let input = ArrayView2::from_shape((rows, self.depth), input)
             .map_err(|_| shape_error(rows, self.depth, input.len()))?;
         let weights = ArrayView2::from_shape((self.depth, self.width), &self.plain)
@@ -206,6 +268,44 @@ impl Packed {
         general_mat_mul(1.0, &input, &weights, 1.0, &mut output);
         Ok(())
     }
+}
+
+/// The input columns a product reads, one per inner index `k`, increasing.
+trait Columns: Copy {
+    /// The input column of inner index `k`.
+    fn column(self, k: usize) -> usize;
+}
+
+/// Every column, in order: inner index `k` reads column `k`.
+#[derive(Clone, Copy)]
+struct AllColumns;
+
+impl Columns for AllColumns {
+    #[inline(always)]
+    fn column(self, k: usize) -> usize {
+        k
+    }
+}
+
+/// The listed columns (checked by [`Packed::apply_columns`]).
+#[derive(Clone, Copy)]
+struct SomeColumns<'a>(&'a [usize]);
+
+impl Columns for SomeColumns<'_> {
+    #[inline(always)]
+    fn column(self, k: usize) -> usize {
+        self.0[k]
+    }
+}
+
+/// The left operand of a product: `rows` rows of `input`, `lda` apart,
+/// read at `columns`.
+#[derive(Clone, Copy)]
+struct Lhs<'a, C> {
+    input: &'a [f32],
+    lda: usize,
+    rows: usize,
+    columns: C,
 }
 
 /// A buffer too short for the block it should hold (a broken invariant).
@@ -226,13 +326,23 @@ pub(crate) fn shape_error(rows: usize, width: usize, len: usize) -> crate::Error
 /// `w.depth`, `out` as many rows of `w.width`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn product_avx2(input: &[f32], w: &Packed, out: &mut [f32]) {
+unsafe fn product_avx2(lhs: Lhs<'_, impl Columns>, w: &Packed, out: &mut [f32]) {
     let (depth, width) = (w.depth, w.width);
-    let rows = input.len() / depth;
+    let Lhs {
+        input,
+        lda,
+        rows,
+        columns,
+    } = lhs;
     for k0 in (0..depth).step_by(DEPTH) {
         let kc = DEPTH.min(depth - k0);
         for r0 in (0..rows).step_by(ROWS) {
-            let a = &input[r0 * depth + k0..];
+            let a = Lhs {
+                input: &input[r0 * lda..],
+                lda,
+                rows: rows - r0,
+                columns,
+            };
             let c = &mut out[r0 * width..];
             for (p, panel) in w.panels.chunks_exact(depth * PANEL).enumerate() {
                 let b = &panel[k0 * PANEL..(k0 + kc) * PANEL];
@@ -241,41 +351,56 @@ unsafe fn product_avx2(input: &[f32], w: &Packed, out: &mut [f32]) {
                 // SAFETY (all arms): AVX2 and FMA are enabled here; the
                 // slices hold the rows and columns the kernel touches.
                 match rows - r0 {
-                    1 => unsafe { block::<1>(a, depth, b, kc, c, width, cols) },
-                    2 => unsafe { block::<2>(a, depth, b, kc, c, width, cols) },
-                    3 => unsafe { block::<3>(a, depth, b, kc, c, width, cols) },
-                    4 => unsafe { block::<4>(a, depth, b, kc, c, width, cols) },
-                    5 => unsafe { block::<5>(a, depth, b, kc, c, width, cols) },
-                    _ => unsafe { block::<ROWS>(a, depth, b, kc, c, width, cols) },
+                    1 => unsafe { block::<1>(a, (k0, kc), b, c, width, cols) },
+                    2 => unsafe { block::<2>(a, (k0, kc), b, c, width, cols) },
+                    3 => unsafe { block::<3>(a, (k0, kc), b, c, width, cols) },
+                    4 => unsafe { block::<4>(a, (k0, kc), b, c, width, cols) },
+                    5 => unsafe { block::<5>(a, (k0, kc), b, c, width, cols) },
+                    _ => unsafe { block::<ROWS>(a, (k0, kc), b, c, width, cols) },
                 }
             }
         }
     }
 }
 
-/// `c[i][0..cols] += Σ_k a[i][k]·b[k][0..cols]` for `R` rows: `a` rows
-/// `lda` apart, `b` a panel slice (`kc × 16`), `c` rows `ldc` apart. Each
-/// sum is an FMA chain over `k` from zero, then one addition to `c`.
+/// `c[i][0..cols] += Σ_k a[i][col(k0 + k)]·b[k][0..cols]` for `R` rows
+/// and `k < kc`: `a`'s rows `a.lda` apart read at its columns, `b` a panel
+/// slice (`kc × 16`), `c` rows `ldc` apart. Each sum is an FMA chain over
+/// `k` from zero, then one addition to `c`.
 ///
 /// # Safety
 /// The CPU must support AVX2 and FMA.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 #[inline]
-unsafe fn block<const R: usize>(a: &[f32], lda: usize, b: &[f32], kc: usize, c: &mut [f32], ldc: usize, cols: usize) {
+unsafe fn block<const R: usize>(
+    a: Lhs<'_, impl Columns>,
+    (k0, kc): (usize, usize),
+    b: &[f32],
+    c: &mut [f32],
+    ldc: usize,
+    cols: usize,
+) {
     use std::arch::x86_64::{
         __m256, _mm256_add_ps, _mm256_fmadd_ps, _mm256_loadu_ps, _mm256_set1_ps, _mm256_setzero_ps, _mm256_storeu_ps,
     };
-    assert!(a.len() >= (R - 1) * lda + kc && b.len() >= kc * PANEL && c.len() >= (R - 1) * ldc + cols);
+    let Lhs {
+        input, lda, columns, ..
+    } = a;
+    // The columns increase, so the last one read is the largest.
+    let end = columns.column(k0 + kc - 1) + 1;
+    assert!(kc > 0 && input.len() >= (R - 1) * lda + end && b.len() >= kc * PANEL && c.len() >= (R - 1) * ldc + cols);
     let mut acc: [[__m256; 2]; R] = [[_mm256_setzero_ps(); 2]; R];
-    let (a, b) = (a.as_ptr(), b.as_ptr());
+    let (a, b) = (input.as_ptr(), b.as_ptr());
     for k in 0..kc {
-        // SAFETY: `k < kc`, so the panel row and `a[i][k]` are in bounds (asserted).
+        let col = columns.column(k0 + k);
+        // SAFETY: `k < kc` and `col < end`, so the panel row and
+        // `a[i][col]` are in bounds (asserted).
         unsafe {
             let b0 = _mm256_loadu_ps(b.add(k * PANEL));
             let b1 = _mm256_loadu_ps(b.add(k * PANEL + 8));
             for (i, acc) in acc.iter_mut().enumerate() {
-                let av = _mm256_set1_ps(*a.add(i * lda + k));
+                let av = _mm256_set1_ps(*a.add(i * lda + col));
                 acc[0] = _mm256_fmadd_ps(av, b0, acc[0]);
                 acc[1] = _mm256_fmadd_ps(av, b1, acc[1]);
             }
@@ -312,21 +437,31 @@ unsafe fn block<const R: usize>(a: &[f32], lda: usize, b: &[f32], kc: usize, c: 
 /// `out` as many rows of `w.width`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
-unsafe fn product_avx512(input: &[f32], w: &Packed, out: &mut [f32]) {
+unsafe fn product_avx512(lhs: Lhs<'_, impl Columns>, w: &Packed, out: &mut [f32]) {
     let (depth, width) = (w.depth, w.width);
-    let rows = input.len() / depth;
+    let Lhs {
+        input,
+        lda,
+        rows,
+        columns,
+    } = lhs;
     let stride = depth * PANEL;
     let count = w.panels.len() / stride;
     for k0 in (0..depth).step_by(DEPTH) {
         let kc = DEPTH.min(depth - k0);
         for r0 in (0..rows).step_by(ROWS_512) {
-            let a = &input[r0 * depth + k0..];
+            let a = Lhs {
+                input: &input[r0 * lda..],
+                lda,
+                rows: rows - r0,
+                columns,
+            };
             let c = &mut out[r0 * width..];
             for p in (0..count).step_by(PANELS_512) {
                 let b = &w.panels[p * stride + k0 * PANEL..];
                 let c = &mut c[p * PANEL..];
                 let tile = Tile {
-                    lda: depth,
+                    k0,
                     kc,
                     stride,
                     ldc: width,
@@ -336,9 +471,9 @@ unsafe fn product_avx512(input: &[f32], w: &Packed, out: &mut [f32]) {
                 // and panels the kernel touches.
                 unsafe {
                     if count - p >= 2 {
-                        tile_avx512::<2>(rows - r0, a, b, c, tile)
+                        tile_avx512::<2>(a, b, c, tile)
                     } else {
-                        tile_avx512::<1>(rows - r0, a, b, c, tile)
+                        tile_avx512::<1>(a, b, c, tile)
                     }
                 }
             }
@@ -350,8 +485,8 @@ unsafe fn product_avx512(input: &[f32], w: &Packed, out: &mut [f32]) {
 #[cfg(target_arch = "x86_64")]
 #[derive(Clone, Copy)]
 struct Tile {
-    /// Distance between rows of `a`.
-    lda: usize,
+    /// The first inner index summed.
+    k0: usize,
     /// Inner indices summed.
     kc: usize,
     /// Distance between panels of `b`.
@@ -362,17 +497,17 @@ struct Tile {
     cols: usize,
 }
 
-/// [`block_avx512`] for `min(rows, ROWS_512)` rows and `P` panels.
+/// [`block_avx512`] for `min(a.rows, ROWS_512)` rows and `P` panels.
 ///
 /// # Safety
 /// The CPU must support AVX-512F.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
 #[inline]
-unsafe fn tile_avx512<const P: usize>(rows: usize, a: &[f32], b: &[f32], c: &mut [f32], t: Tile) {
+unsafe fn tile_avx512<const P: usize>(a: Lhs<'_, impl Columns>, b: &[f32], c: &mut [f32], t: Tile) {
     // SAFETY (all arms): AVX-512F is enabled here.
     unsafe {
-        match rows {
+        match a.rows {
             1 => block_avx512::<1, P>(a, b, c, t),
             2 => block_avx512::<2, P>(a, b, c, t),
             3 => block_avx512::<3, P>(a, b, c, t),
@@ -389,8 +524,9 @@ unsafe fn tile_avx512<const P: usize>(rows: usize, a: &[f32], b: &[f32], c: &mut
     }
 }
 
-/// `c[i][0..16P] += Σ_k a[i][k]·b[k][0..16P]` for `R` rows over `P` panels
-/// (`b`'s panels `t.stride` apart, each `kc × 16`), the columns of `c` past
+/// `c[i][0..16P] += Σ_k a[i][col(t.k0 + k)]·b[k][0..16P]` for `R` rows and
+/// `k < t.kc`, over `P` panels (`b`'s panels `t.stride` apart, each
+/// `kc × 16`), the columns of `c` past
 /// `t.cols` left alone. Each sum is an FMA chain over `k` from zero, then
 /// one addition to `c`: the same operations as the AVX2 kernel.
 ///
@@ -399,33 +535,43 @@ unsafe fn tile_avx512<const P: usize>(rows: usize, a: &[f32], b: &[f32], c: &mut
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
 #[inline]
-unsafe fn block_avx512<const R: usize, const P: usize>(a: &[f32], b: &[f32], c: &mut [f32], t: Tile) {
+unsafe fn block_avx512<const R: usize, const P: usize>(a: Lhs<'_, impl Columns>, b: &[f32], c: &mut [f32], t: Tile) {
     use std::arch::x86_64::{
         __m512, _mm512_add_ps, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_mask_storeu_ps, _mm512_maskz_loadu_ps,
         _mm512_set1_ps, _mm512_setzero_ps,
     };
     let Tile {
-        lda,
+        k0,
         kc,
         stride,
         ldc,
         cols,
     } = t;
+    let Lhs {
+        input, lda, columns, ..
+    } = a;
     let cols = cols.min(P * PANEL);
+    // The columns increase, so the last one read is the largest.
+    let end = columns.column(k0 + kc - 1) + 1;
     assert!(
-        a.len() >= (R - 1) * lda + kc && b.len() >= (P - 1) * stride + kc * PANEL && c.len() >= (R - 1) * ldc + cols
+        kc > 0
+            && input.len() >= (R - 1) * lda + end
+            && b.len() >= (P - 1) * stride + kc * PANEL
+            && c.len() >= (R - 1) * ldc + cols
     );
     let mut acc: [[__m512; P]; R] = [[_mm512_setzero_ps(); P]; R];
-    let (a, b) = (a.as_ptr(), b.as_ptr());
+    let (a, b) = (input.as_ptr(), b.as_ptr());
     for k in 0..kc {
-        // SAFETY: `k < kc`, so the panel rows and `a[i][k]` are in bounds (asserted).
+        let col = columns.column(k0 + k);
+        // SAFETY: `k < kc` and `col < end`, so the panel rows and
+        // `a[i][col]` are in bounds (asserted).
         unsafe {
             let mut bk = [_mm512_setzero_ps(); P];
             for (j, v) in bk.iter_mut().enumerate() {
                 *v = _mm512_loadu_ps(b.add(j * stride + k * PANEL));
             }
             for (i, acc) in acc.iter_mut().enumerate() {
-                let av = _mm512_set1_ps(*a.add(i * lda + k));
+                let av = _mm512_set1_ps(*a.add(i * lda + col));
                 for (acc, &bk) in acc.iter_mut().zip(&bk) {
                     *acc = _mm512_fmadd_ps(av, bk, *acc);
                 }
@@ -583,6 +729,64 @@ mod tests {
                 assert_eq!(bits(out), bits(last.last().unwrap()));
             }
         }
+    }
+
+    /// Reading some columns in place gives the bits of gathering them
+    /// first, with every kernel this CPU runs, on odd shapes and column
+    /// sets (none missing, the first and last missing, one in three kept,
+    /// more than [`DEPTH`](super::DEPTH) kept); a bad column list is an error.
+    #[test]
+    fn reading_columns_in_place_equals_gathering_them() {
+        let kernels: Vec<Kernel> = Kernel::ALL.iter().copied().filter(|k| k.runs_here()).collect();
+        for lda in [1, 17, 100, 300] {
+            let sets: Vec<Vec<usize>> = vec![
+                (0..lda).collect(),
+                (1..lda.saturating_sub(1)).collect(),
+                (0..lda).step_by(3).collect(),
+                (0..lda).filter(|c| c % 7 != 4).collect(),
+            ];
+            for columns in sets.into_iter().filter(|c| !c.is_empty()) {
+                for width in [1, 10, 17, 100] {
+                    let w = values(columns.len() * width, 20);
+                    let bias = values(width, 21);
+                    for rows in [1, 6, 12, 13, 25] {
+                        let input = values(rows * lda, 22 + rows as u32);
+                        let gathered: Vec<f32> = (input.chunks_exact(lda))
+                            .flat_map(|row| columns.iter().map(|&c| row[c]))
+                            .collect();
+                        for &kernel in &kernels {
+                            let packed = Packed::with_kernel(w.clone(), columns.len(), width, kernel).unwrap();
+                            let (mut expected, mut got) = (Vec::new(), Vec::new());
+                            packed.apply(&gathered, rows, &bias, &mut expected).unwrap();
+                            packed
+                                .apply_columns(&input, lda, &columns, rows, &bias, &mut got)
+                                .unwrap();
+                            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                            assert_eq!(
+                                bits(&got),
+                                bits(&expected),
+                                "{kernel:?}, lda {lda}, {} columns, {width} wide, {rows} rows",
+                                columns.len()
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        let packed = Packed::new(vec![1.0; 6], 2, 3).unwrap();
+        let mut out = Vec::new();
+        for bad in [&[1, 1][..], &[2, 1], &[0, 4], &[0]] {
+            assert!(
+                packed.apply_columns(&[1.0; 8], 4, bad, 2, &[0.0; 3], &mut out).is_err(),
+                "{bad:?}"
+            );
+        }
+        assert!(
+            packed
+                .apply_columns(&[1.0; 7], 4, &[0, 3], 2, &[0.0; 3], &mut out)
+                .is_err(),
+            "short input"
+        );
     }
 
     /// A row's result does not depend on the rows beside it.
