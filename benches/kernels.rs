@@ -62,6 +62,12 @@ fn plain_gelu(x: f32) -> f32 {
     0.5 * x * (1.0 + libm::erff(x * std::f32::consts::FRAC_1_SQRT_2))
 }
 
+/// GELU's tanh form as PyTorch writes it, with the C library's `tanhf`.
+fn plain_gelu_tanh(x: f32) -> f32 {
+    let u = (2.0 / std::f32::consts::PI).sqrt() * (x + 0.044_715 * x * x * x);
+    0.5 * x * (1.0 + u.tanh())
+}
+
 /// Pre-activations spread like a trained tanh layer's: most within ±3.
 fn block() -> Array2<f32> {
     Array2::from_shape_fn((512, 100), |(s, i)| ((s * 100 + i) as f32 * 0.618_034).sin() * 3.0)
@@ -75,7 +81,7 @@ fn activations(c: &mut Criterion) {
     let mut group = c.benchmark_group("activation_512x100");
     group.throughput(Throughput::Elements(input.len() as u64));
     // (name, kernel, scalar baseline, baseline's label, kernel's label)
-    let cases: [(&str, Activation, Scalar, &str, &str); 5] = [
+    let cases: [(&str, Activation, Scalar, &str, &str); 6] = [
         ("tanh", Activation::Tanh, scalar_tanh, "previous_scalar", "simd"),
         (
             "sigmoid",
@@ -93,6 +99,13 @@ fn activations(c: &mut Criterion) {
             "kernel",
         ),
         ("gelu", Activation::Gelu, plain_gelu, "plain_scalar", "kernel"),
+        (
+            "gelu_tanh",
+            Activation::GeluTanh,
+            plain_gelu_tanh,
+            "plain_scalar",
+            "kernel",
+        ),
     ];
     for (name, activation, scalar, baseline, kernel) in cases {
         let mut z = input.clone();

@@ -18,8 +18,8 @@ pub struct ModelArgs {
     /// layout with --layers.
     #[arg(long)]
     pub model: Option<PathBuf>,
-    /// Hidden activation: relu, tanh, sigmoid, gelu, silu, leaky_relu[:SLOPE]
-    /// or elu[:ALPHA]. With --model it must agree with the one the file
+    /// Hidden activation: relu, tanh, sigmoid, gelu, gelu_tanh, silu,
+    /// leaky_relu[:SLOPE] or elu[:ALPHA]. With --model it must agree with the one the file
     /// records (the default); without a record it is required.
     #[arg(long)]
     pub act: Option<Activation>,

@@ -133,7 +133,7 @@ class Mlp:
     """A feed-forward classifier of ``nn.Linear`` layers (with or without
     bias; a ``BatchNorm1d`` right after a Linear is folded into it) with one
     hidden activation (``"relu"``, ``"tanh"``, ``"sigmoid"``, ``"gelu"``,
-    ``"silu"``, ``"leaky_relu[:SLOPE]"`` or ``"elu[:ALPHA]"``), in PyTorch's
+    ``"gelu_tanh"`` (``nn.GELU(approximate="tanh")``), ``"silu"``, ``"leaky_relu[:SLOPE]"`` or ``"elu[:ALPHA]"``), in PyTorch's
     ``nn.Sequential`` naming or with named layers."""
 
     @staticmethod

@@ -69,7 +69,7 @@ impl Mlp {
     /// `nn.Sequential` of `nn.Linear` layers (bias or not), BatchNorm1d
     /// right after a Linear, and activations, or of any module layout with
     /// `layers` (`"fc1+bn1,fc2,fc3"`). `activation` is `relu`, `tanh`,
-    /// `sigmoid`, `gelu`, `silu`, `leaky_relu[:SLOPE]` or `elu[:ALPHA]`;
+    /// `sigmoid`, `gelu`, `gelu_tanh`, `silu`, `leaky_relu[:SLOPE]` or `elu[:ALPHA]`;
     /// `None` takes the one the file records, and one contradicting the
     /// record is an error unless `force_activation`.
     #[staticmethod]

@@ -104,7 +104,7 @@ def test_new_activations_bias_false_batchnorm_and_named_layers(weights, data):
     h = np.where(h > 0, h, 0.1 * h)
     want = h @ two["2.weight"].T + two["2.bias"]
     np.testing.assert_allclose(mlp.forward(x), want, rtol=0, atol=LOGIT_TOL)
-    for act in ["gelu", "silu", "elu:0.5"]:
+    for act in ["gelu", "gelu_tanh", "silu", "elu:0.5"]:
         assert infoablate.Mlp.from_state_dict(weights, act).activation == ("elu:0.5" if act == "elu:0.5" else act)
 
 
@@ -117,6 +117,7 @@ def test_a_pytorch_state_dict_gives_pytorch_logits(tmp_path):
         ("tanh", torch.nn.Tanh),
         ("sigmoid", torch.nn.Sigmoid),
         ("gelu", torch.nn.GELU),
+        ("gelu_tanh", lambda: torch.nn.GELU(approximate="tanh")),
         ("silu", torch.nn.SiLU),
         ("leaky_relu:0.01", torch.nn.LeakyReLU),
         ("elu:1", torch.nn.ELU),

@@ -5,7 +5,7 @@
 //! | PyTorch / Captum | infoablate |
 //! |---|---|
 //! | `nn.Sequential(Linear, ReLU, …, Linear)` | [`Mlp`](crate::network::Mlp) with [`Activation::Relu`](crate::network::Activation) |
-//! | `nn.ReLU`, `nn.Tanh`, `nn.Sigmoid`, `nn.GELU()` (erf form), `nn.SiLU`, `nn.LeakyReLU(s)`, `nn.ELU(a)` | [`Activation`](crate::network::Activation): `Relu`, `Tanh`, `Sigmoid`, `Gelu`, `Silu`, `LeakyRelu { negative_slope }`, `Elu { alpha }`; on the command line `relu`, …, `leaky_relu:0.01`, `elu:1` (`nn.GELU(approximate="tanh")` is not offered) |
+//! | `nn.ReLU`, `nn.Tanh`, `nn.Sigmoid`, `nn.GELU()` (erf form), `nn.GELU(approximate="tanh")`, `nn.SiLU`, `nn.LeakyReLU(s)`, `nn.ELU(a)` | [`Activation`](crate::network::Activation): `Relu`, `Tanh`, `Sigmoid`, `Gelu`, `GeluTanh`, `Silu`, `LeakyRelu { negative_slope }`, `Elu { alpha }`; on the command line `relu`, …, `gelu_tanh`, `leaky_relu:0.01`, `elu:1` (the two GELUs differ by up to about `5·10⁻⁴`: name the one the model was trained with) |
 //! | `safetensors.torch.save_file(model.state_dict(), "m.safetensors")` | [`Mlp::load_safetensors`](crate::network::Mlp::load_safetensors)`("m.safetensors", Activation::Relu)` |
 //! | `nn.Linear(n, m, bias=False)` | loads with a zero bias (no `k.bias` tensor) |
 //! | `nn.BatchNorm1d` right after a `Linear` (`model.eval()`) | folded into that Linear at load: `W' = diag(s) W`, `b' = s (b − running_mean) + β`, `s = γ / √(running_var + eps)`; `eps` is not in a state dict, so [`LoadOptions::batch_norm_eps`](crate::network::LoadOptions) (PyTorch's default `1e-5`); `affine=False` means `γ = 1`, `β = 0`; `num_batches_tracked` is ignored. A BatchNorm after an activation or Dropout does not fold into the Linear before it and is refused |

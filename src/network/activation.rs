@@ -16,7 +16,7 @@ mod kernels;
 /// `nn.SiLU`, `nn.LeakyReLU(negative_slope)`, `nn.ELU(alpha)`).
 ///
 /// Its text form ([`Display`](fmt::Display) and [`FromStr`]) is `relu`,
-/// `tanh`, `sigmoid`, `gelu`, `silu`, `leaky_relu:SLOPE` and `elu:ALPHA`
+/// `tanh`, `sigmoid`, `gelu`, `gelu_tanh`, `silu`, `leaky_relu:SLOPE` and `elu:ALPHA`
 /// (`leaky_relu` alone is PyTorch's default slope 0.01, `elu` alone alpha
 /// 1); it is what [`Mlp::save_safetensors`](crate::network::Mlp::save_safetensors)
 /// records in a model file.
@@ -57,8 +57,12 @@ pub enum Activation {
     /// `1 / (1 + e^{-z})`.
     Sigmoid,
     /// `z Φ(z) = z (1 + erf(z/√2)) / 2`, the exact (erf) form, PyTorch's
-    /// `nn.GELU()` default (not the `approximate="tanh"` variant).
+    /// `nn.GELU()` default (for `approximate="tanh"` see [`GeluTanh`](Activation::GeluTanh)).
     Gelu,
+    /// `z (1 + tanh(√(2/π) (z + 0.044715 z³))) / 2`, GELU's tanh
+    /// approximation: PyTorch's `nn.GELU(approximate="tanh")` (text form
+    /// `gelu_tanh`).
+    GeluTanh,
     /// `z σ(z)` (SiLU, swish).
     Silu,
     /// `z` for `z > 0`, `negative_slope · z` otherwise.
@@ -80,7 +84,9 @@ impl Activation {
     /// sigmoid within 2 ulp and SiLU within 4 ulp where the result is a
     /// normal `f32` (below, within `2⁻¹²⁶`); ELU's `e^z − 1` within 2 ulp;
     /// GELU within 2 ulp for `z ≥ 0`, 4 ulp for `−1 < z < 0` and 7 ulp down
-    /// to `−13` (below, within `2⁻¹²⁶`); ReLU and LeakyReLU exact.
+    /// to `−13` (below, within `2⁻¹²⁶`); GELU's tanh form within 3 ulp of
+    /// its formula down to `z = −10` (below, within `2⁻¹²²`); ReLU and
+    /// LeakyReLU exact.
     ///
     /// ```
     /// use infoablate::network::Activation;
@@ -98,6 +104,7 @@ impl Activation {
             Activation::Tanh => kernels::apply(z, kernels::tanh),
             Activation::Sigmoid => kernels::apply(z, kernels::sigmoid),
             Activation::Gelu => kernels::apply(z, kernels::gelu),
+            Activation::GeluTanh => kernels::apply(z, kernels::gelu_tanh),
             Activation::Silu => kernels::apply(z, kernels::silu),
             Activation::LeakyRelu { negative_slope } => {
                 kernels::apply(z, move |x| kernels::leaky_relu(x, negative_slope))
@@ -120,6 +127,7 @@ impl Activation {
             Activation::Tanh => zip.for_each(|g, _, &h| *g *= 1.0 - h * h),
             Activation::Sigmoid => zip.for_each(|g, _, &h| *g *= h * (1.0 - h)),
             Activation::Gelu => zip.for_each(|g, &z, _| *g *= kernels::gelu_derivative(z)),
+            Activation::GeluTanh => zip.for_each(|g, &z, _| *g *= kernels::gelu_tanh_derivative(z)),
             Activation::Silu => zip.for_each(|g, &z, &h| {
                 let s = kernels::sigmoid(z);
                 *g *= s + h * (1.0 - s);
@@ -188,20 +196,21 @@ impl Activation {
     pub fn is_signed(self) -> bool {
         match self {
             Activation::Relu | Activation::Sigmoid => false,
-            Activation::Tanh | Activation::Gelu | Activation::Silu => true,
+            Activation::Tanh | Activation::Gelu | Activation::GeluTanh | Activation::Silu => true,
             Activation::LeakyRelu { negative_slope } => negative_slope != 0.0,
             Activation::Elu { alpha } => alpha != 0.0,
         }
     }
 
     /// The lowercase name without parameters: `relu`, `tanh`, `sigmoid`,
-    /// `gelu`, `silu`, `leaky_relu` or `elu`.
+    /// `gelu`, `gelu_tanh`, `silu`, `leaky_relu` or `elu`.
     pub fn name(self) -> &'static str {
         match self {
             Activation::Relu => "relu",
             Activation::Tanh => "tanh",
             Activation::Sigmoid => "sigmoid",
             Activation::Gelu => "gelu",
+            Activation::GeluTanh => "gelu_tanh",
             Activation::Silu => "silu",
             Activation::LeakyRelu { .. } => "leaky_relu",
             Activation::Elu { .. } => "elu",
@@ -221,12 +230,12 @@ impl fmt::Display for Activation {
 }
 
 /// What [`Activation::from_str`] accepts, for its error.
-const EXPECTED: &str = "expected relu, tanh, sigmoid, gelu, silu, leaky_relu[:SLOPE] or elu[:ALPHA]";
+const EXPECTED: &str = "expected relu, tanh, sigmoid, gelu, gelu_tanh, silu, leaky_relu[:SLOPE] or elu[:ALPHA]";
 
 impl FromStr for Activation {
     type Err = NetworkError;
 
-    /// Parses `relu`, `tanh`, `sigmoid`, `gelu`, `silu` (or `swish`),
+    /// Parses `relu`, `tanh`, `sigmoid`, `gelu`, `gelu_tanh`, `silu` (or `swish`),
     /// `leaky_relu[:SLOPE]` (default 0.01) or `elu[:ALPHA]` (default 1),
     /// case-insensitive; a parameter must be a finite number.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -245,6 +254,7 @@ impl FromStr for Activation {
             ("tanh", None) => Activation::Tanh,
             ("sigmoid", None) => Activation::Sigmoid,
             ("gelu", None) => Activation::Gelu,
+            ("gelu_tanh", None) => Activation::GeluTanh,
             ("silu" | "swish", None) => Activation::Silu,
             ("leaky_relu" | "leakyrelu", p) => Activation::LeakyRelu {
                 negative_slope: p.unwrap_or(0.01),
@@ -263,11 +273,12 @@ impl FromStr for Activation {
 
 /// One activation of each kind, for tests.
 #[cfg(test)]
-pub(crate) const EVERY_KIND: [Activation; 7] = [
+pub(crate) const EVERY_KIND: [Activation; 8] = [
     Activation::Relu,
     Activation::Tanh,
     Activation::Sigmoid,
     Activation::Gelu,
+    Activation::GeluTanh,
     Activation::Silu,
     Activation::LeakyRelu { negative_slope: 0.1 },
     Activation::Elu { alpha: 0.8 },

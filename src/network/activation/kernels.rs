@@ -25,6 +25,10 @@
 //!   for `−13 ≤ x ≤ −1`
 //!   (sampled every 61st `f32`); below, an absolute error under `2⁻¹²⁶`;
 //!   `x` for large `x`, `−0` for `x ≤ −20`, NaN propagated.
+//! - [`gelu_tanh`] (PyTorch's `approximate="tanh"` form, against that
+//!   formula): at most 2 ulp for `x > 0`, 3 for `−10 ≤ x < 0` (sampled every 61st `f32`);
+//!   below, an absolute error under `2⁻¹²²`; `x` for large `x`, `−0` for
+//!   `x ≤ −20`, NaN propagated.
 
 use ndarray::ArrayViewMut2;
 
@@ -223,6 +227,44 @@ pub(super) fn gelu_derivative(x: f32) -> f32 {
     (cdf + x * pdf) as f32
 }
 
+/// `2√(2/π)`: twice the scale of the tanh form's argument.
+const GELU_TANH_SCALE: f64 = 1.595_769_121_605_730_7;
+/// The tanh form's cubic coefficient (PyTorch's and the GELU paper's).
+const GELU_TANH_CUBIC: f64 = 0.044_715;
+/// `|2u|` is clamped here: `e^{±100}` is far outside `f32`, so the result
+/// is already `x` or `−0`, and the split below stays finite.
+const GELU_TANH_CLAMP: f64 = 100.0;
+
+/// `x (1 + tanh u) / 2 = x σ(2u)`, `u = √(2/π) (x + 0.044715 x³)`: GELU's
+/// tanh form (PyTorch's `nn.GELU(approximate="tanh")`), branchless, without
+/// the cancellation of `1 + tanh u` for negative `x`. `2u` is computed in
+/// `f64` and split as `hi + lo` (`hi` its `f32` rounding), so that the
+/// rounding of a large `2u` is not amplified by the exponential:
+/// `e^{−2u} = e^{−hi} (1 − lo)` to within `lo² < 2⁻⁴⁸`. `x` for large
+/// `x`, `−0` for `x ≤ −20`.
+#[inline(always)]
+pub(super) fn gelu_tanh(x: f32) -> f32 {
+    let w = f64::from(x);
+    let two_u = (GELU_TANH_SCALE * (w + GELU_TANH_CUBIC * (w * w * w))).clamp(-GELU_TANH_CLAMP, GELU_TANH_CLAMP);
+    let hi = two_u as f32;
+    let lo = (two_u - f64::from(hi)) as f32;
+    let e = exp(-hi) * (1.0 - lo);
+    let e = if -hi > EXP_MAX { f32::INFINITY } else { e };
+    let g = x / (1.0 + e);
+    let g = if x <= -GELU_SATURATE { -0.0 } else { g };
+    if x.is_nan() { x } else { g }
+}
+
+/// `d/dx [x σ(2u)] = σ(2u) + x σ(2u) (1 − σ(2u)) 2u'`, in `f64`, for training.
+#[cfg(feature = "mlp")]
+pub(super) fn gelu_tanh_derivative(x: f32) -> f32 {
+    let x = f64::from(x);
+    let two_u = GELU_TANH_SCALE * (x + GELU_TANH_CUBIC * x * x * x);
+    let s = 1.0 / (1.0 + (-two_u).exp());
+    let slope = GELU_TANH_SCALE * (1.0 + 3.0 * GELU_TANH_CUBIC * x * x);
+    (s + x * s * (1.0 - s) * slope) as f32
+}
+
 /// Applies `f` to every value of `values`.
 #[inline(always)]
 fn map(values: &mut [f32], f: impl Fn(f32) -> f32) {
@@ -276,7 +318,7 @@ pub(super) fn apply(mut z: ArrayViewMut2<'_, f32>, f: impl Fn(f32) -> f32 + Copy
 
 #[cfg(test)]
 mod tests {
-    use super::{elu, expm1_negative, gelu, leaky_relu, sigmoid, silu, tanh};
+    use super::{elu, expm1_negative, gelu, gelu_tanh, leaky_relu, sigmoid, silu, tanh};
     #[cfg(target_arch = "x86_64")]
     use super::{map, map_avx2, map_avx512, relu};
 
@@ -370,12 +412,13 @@ mod tests {
 
     /// Every kernel, for the SIMD copies of the loop.
     #[cfg(target_arch = "x86_64")]
-    const KERNELS: [fn(f32) -> f32; 7] = [
+    const KERNELS: [fn(f32) -> f32; 8] = [
         tanh,
         sigmoid,
         relu,
         silu,
         gelu,
+        gelu_tanh,
         |x| elu(x, 0.7),
         |x| leaky_relu(x, 0.01),
     ];
@@ -454,6 +497,7 @@ mod tests {
     const GELU_MAX_ULPS: u32 = 2;
     const GELU_NEGATIVE_MAX_ULPS: u32 = 4;
     const GELU_TAIL_MAX_ULPS: u32 = 7;
+    const GELU_TANH_MAX_ULPS: u32 = 3;
     /// GELU is sampled every 61st `f32` (an `f64` special function per point).
     const GELU_STEP: usize = 61;
 
@@ -530,5 +574,39 @@ mod tests {
         assert_eq!(gelu(-20.0).to_bits(), (-0.0_f32).to_bits());
         assert_eq!(gelu(f32::NEG_INFINITY).to_bits(), (-0.0_f32).to_bits());
         assert!(gelu(f32::NAN).is_nan());
+    }
+
+    /// The tanh form by its definition in `f64`, written as `x / (1 + e^{−2u})`
+    /// (the same function as `x (1 + tanh u) / 2`, without its cancellation).
+    fn gelu_tanh_reference(x: f64) -> f64 {
+        let u = (2.0 / std::f64::consts::PI).sqrt() * (x + 0.044_715 * x * x * x);
+        x / (1.0 + (-2.0 * u).exp())
+    }
+
+    #[test]
+    fn gelu_tanh_is_within_three_ulp_above_minus_ten() {
+        for range in [(1e-30, 20.0), (-1e-30, -10.0)] {
+            let (worst, at, _) = max_ulps(gelu_tanh, gelu_tanh_reference, range, GELU_STEP, false);
+            assert!(worst <= GELU_TANH_MAX_ULPS, "gelu_tanh({at:e}) is {worst} ulp off");
+        }
+        // The definition itself, at a few points (`0.5 x (1 + tanh u)` is
+        // accurate in f64 where `1 + tanh u` keeps its bits).
+        for x in [-3.0_f32, -1.0, -0.25, 0.5, 1.0, 2.0] {
+            let w = f64::from(x);
+            let u = (2.0 / std::f64::consts::PI).sqrt() * (w + 0.044_715 * w.powi(3));
+            approx::assert_relative_eq!(f64::from(gelu_tanh(x)), 0.5 * w * (1.0 + u.tanh()), max_relative = 1e-6);
+        }
+        // Below −10 the result leaves the normal range: an absolute bound.
+        for x in [-10.0_f32, -10.1, -12.0, -19.9] {
+            let err = (f64::from(gelu_tanh(x)) - gelu_tanh_reference(f64::from(x))).abs();
+            assert!(err < 2f64.powi(-122), "gelu_tanh({x}) is {err:e} off");
+        }
+        assert_eq!(gelu_tanh(0.0), 0.0);
+        assert_eq!(gelu_tanh(1.0e6), 1.0e6);
+        assert_eq!(gelu_tanh(f32::MAX), f32::MAX);
+        assert_eq!(gelu_tanh(f32::INFINITY), f32::INFINITY);
+        assert_eq!(gelu_tanh(-20.0).to_bits(), (-0.0_f32).to_bits());
+        assert_eq!(gelu_tanh(f32::NEG_INFINITY).to_bits(), (-0.0_f32).to_bits());
+        assert!(gelu_tanh(f32::NAN).is_nan());
     }
 }
