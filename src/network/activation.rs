@@ -84,8 +84,9 @@ impl Activation {
     /// sigmoid within 2 ulp and SiLU within 4 ulp where the result is a
     /// normal `f32` (below, within `2⁻¹²⁶`); ELU's `e^z − 1` within 2 ulp;
     /// GELU within 2 ulp for `z ≥ 0`, 4 ulp for `−1 < z < 0` and 7 ulp down
-    /// to `−13` (below, within `2⁻¹²⁶`); GELU's tanh form within 3 ulp of
-    /// its formula down to `z = −10` (below, within `2⁻¹²²`); ReLU and
+    /// to `−13` (below, within `2⁻¹²⁶`); GELU's tanh form within 2 ulp of
+    /// its formula for `z > 0` and 3 ulp down to `z = −10` (below, within
+    /// `2⁻¹²²`); ReLU and
     /// LeakyReLU exact.
     ///
     /// ```
