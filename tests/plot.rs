@@ -283,6 +283,8 @@ fn interval(curve: &AblationCurve, half: f64) -> CurveIntervals {
         upper_accuracy: curve.points.iter().map(|p| p.accuracy + half).collect(),
         lower_auc: 0.0,
         upper_auc: 1.0,
+        lower_loss: curve.points.iter().map(|p| p.loss - half).collect(),
+        upper_loss: curve.points.iter().map(|p| p.loss + half).collect(),
     }
 }
 
@@ -290,7 +292,15 @@ fn interval(curve: &AblationCurve, half: f64) -> CurveIntervals {
 fn panels_with_intervals_shade_one_band_per_curve_and_save() {
     let (curves, band) = (panel_curves(), random_band());
     let intervals: Vec<CurveIntervals> = curves.iter().map(|c| interval(c, 0.03)).collect();
-    let figure = ablation_panels_with_intervals("MNIST", &curves, &intervals, Some(&band), Some(10)).expect("draws");
+    let figure = ablation_panels_with_intervals(
+        "MNIST",
+        &curves,
+        &intervals,
+        Some(&band),
+        CurveQuantity::Accuracy,
+        Some(10),
+    )
+    .expect("draws");
     let svg = figure.svg().expect("svg");
     assert!(
         svg.contains("90 % bootstrap interval of each curve (500 resamples)"),
@@ -310,6 +320,12 @@ fn panels_with_intervals_shade_one_band_per_curve_and_save() {
     let (width, height, _) = decode(&std::fs::read(&path).unwrap());
     assert_eq!((width, height), figure.size());
     std::fs::remove_dir_all(&dir).unwrap();
+    // The loss's intervals, shaded on the loss panels.
+    let loss = ablation_panels_with_intervals("MNIST", &curves, &intervals, Some(&band), CurveQuantity::Loss, Some(10))
+        .expect("draws")
+        .svg()
+        .expect("svg");
+    assert_eq!(loss.matches("<polygon").count(), 3 + curves.len());
 }
 
 #[test]
@@ -317,20 +333,27 @@ fn intervals_that_do_not_match_their_curves_are_a_typed_error() {
     let (curves, band) = (panel_curves(), random_band());
     let intervals: Vec<CurveIntervals> = curves.iter().map(|c| interval(c, 0.03)).collect();
     let short = &intervals[..curves.len() - 1];
-    let e = ablation_panels_with_intervals("x", &curves, short, Some(&band), Some(10)).unwrap_err();
+    let e = ablation_panels_with_intervals("x", &curves, short, Some(&band), CurveQuantity::Accuracy, Some(10))
+        .unwrap_err();
     assert!(
         matches!(&e, Error::Plot(PlotError::Intervals { reason, .. }) if reason == "4 intervals for 5 curves"),
         "{e}"
     );
     let mut shifted = intervals.clone();
     shifted[2].k[1] = 5;
-    let e = ablation_panels_with_intervals("x", &curves, &shifted, Some(&band), Some(10)).unwrap_err();
+    let e = ablation_panels_with_intervals("x", &curves, &shifted, Some(&band), CurveQuantity::Accuracy, Some(10))
+        .unwrap_err();
     assert!(
         matches!(&e, Error::Plot(PlotError::Intervals { reason, .. }) if reason.contains("entropy")),
         "{e}"
     );
     let mut truncated = intervals;
     truncated[0].upper_accuracy.pop();
-    let e = ablation_panels_with_intervals("x", &curves, &truncated, Some(&band), Some(10)).unwrap_err();
+    let e = ablation_panels_with_intervals("x", &curves, &truncated, Some(&band), CurveQuantity::Accuracy, Some(10))
+        .unwrap_err();
+    assert!(matches!(&e, Error::Plot(PlotError::Intervals { .. })), "{e}");
+    truncated[0].lower_loss.pop();
+    let e = ablation_panels_with_intervals("x", &curves, &truncated, Some(&band), CurveQuantity::Loss, Some(10))
+        .unwrap_err();
     assert!(matches!(&e, Error::Plot(PlotError::Intervals { .. })), "{e}");
 }

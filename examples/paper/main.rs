@@ -97,7 +97,7 @@ struct Args {
     #[arg(long, default_value_t = DEFAULT_RANDOM_ORDERS as u64, value_parser = clap::value_parser!(u64).range(1..))]
     seeds: u64,
     /// Bootstrap resamples for the confidence intervals of the ordered
-    /// curves' accuracy and AUC (over the test samples); 0 for none.
+    /// curves' accuracy, loss and AUC (over the test samples); 0 for none.
     #[arg(long, default_value_t = Bootstrap::DEFAULT_REPLICATES as u64)]
     bootstrap: u64,
     /// Bootstrap resamples for the per-neuron measures' confidence intervals

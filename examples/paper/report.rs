@@ -148,17 +148,22 @@ impl Report<'_> {
         if let Some(ci) = self.score_intervals {
             save(&out.join("scores_ci.csv"), &ci.to_csv())?;
         }
-        let mut csv =
-            String::from("scope,measure,order,replacement,k,fraction,accuracy,loss,accuracy_lower,accuracy_upper\n");
+        let mut csv = String::from(
+            "scope,measure,order,replacement,k,fraction,accuracy,loss,accuracy_lower,accuracy_upper,loss_lower,loss_upper\n",
+        );
         for (i, c) in self.curves.iter().enumerate() {
             let order = c.label.order.map_or(String::new(), |o| o.to_string());
             for (j, p) in c.points.iter().enumerate() {
-                let (lo, hi) = self.intervals.get(i).map_or((String::new(), String::new()), |ci| {
-                    (ci.lower_accuracy[j].to_string(), ci.upper_accuracy[j].to_string())
-                });
+                let ends = self.intervals.get(i).map_or_else(
+                    || ",,,".to_string(),
+                    |ci| {
+                        let (lo, hi) = (ci.lower_accuracy[j], ci.upper_accuracy[j]);
+                        format!("{lo},{hi},{},{}", ci.lower_loss[j], ci.upper_loss[j])
+                    },
+                );
                 let _ = writeln!(
                     csv,
-                    "{},{},{order},{},{},{},{},{},{lo},{hi}",
+                    "{},{},{order},{},{},{},{},{},{ends}",
                     c.label.scope, c.label.measure, c.label.replacement, p.k, p.fraction, p.accuracy, p.loss
                 );
             }
@@ -226,11 +231,11 @@ impl Report<'_> {
                 ("loss", CurveQuantity::Loss, "test loss"),
             ] {
                 let title = format!("{context}: {what}, ablating {}", scope_title(band.scope));
-                let figure = match (quantity, &intervals) {
-                    (CurveQuantity::Accuracy, Some(ci)) => {
-                        ablation_panels_with_intervals(&title, &curves, ci, Some(band), Some(classes))?
+                let figure = match &intervals {
+                    Some(ci) => {
+                        ablation_panels_with_intervals(&title, &curves, ci, Some(band), quantity, Some(classes))?
                     }
-                    _ => ablation_panels(&title, &curves, Some(band), quantity, Some(classes))?,
+                    None => ablation_panels(&title, &curves, Some(band), quantity, Some(classes))?,
                 };
                 save_figure(out, &format!("{stem}_{}", scope_file(band.scope)), &figure)?;
             }

@@ -30,6 +30,14 @@ impl CurveQuantity {
         }
     }
 
+    /// The lower and upper ends of this quantity's interval in `ci`.
+    fn interval(self, ci: &CurveIntervals) -> (&[f64], &[f64]) {
+        match self {
+            CurveQuantity::Accuracy => (&ci.lower_accuracy, &ci.upper_accuracy),
+            CurveQuantity::Loss => (&ci.lower_loss, &ci.upper_loss),
+        }
+    }
+
     fn axis(self) -> &'static str {
         match self {
             CurveQuantity::Accuracy => "accuracy (fraction correct)",
@@ -171,8 +179,8 @@ pub fn ablation_panels<'a>(
     panels(title, curves, None, band, quantity, classes)
 }
 
-/// [`ablation_panels`] of accuracy with each curve's bootstrap confidence
-/// interval ([`SampleOutcomes::bootstrap`](crate::ablation::SampleOutcomes::bootstrap),
+/// [`ablation_panels`] of accuracy or loss with each curve's bootstrap confidence
+/// interval of that quantity ([`SampleOutcomes::bootstrap`](crate::ablation::SampleOutcomes::bootstrap),
 /// from [`Engine::run_with_outcomes`](crate::ablation::Engine::run_with_outcomes))
 /// shaded around it, thin and semi-transparent in the
 /// curve's colour; `intervals[i]` belongs to `curves[i]`.
@@ -187,10 +195,10 @@ pub fn ablation_panels<'a>(
 /// ```
 /// use infoablate::ablation::{AblationCurve, CurveIntervals, CurveLabel, CurvePoint, Order, Scope};
 /// use infoablate::measures::Bootstrap;
-/// use infoablate::plot::ablation_panels_with_intervals;
+/// use infoablate::plot::{CurveQuantity, ablation_panels_with_intervals};
 ///
 /// let label = CurveLabel { measure: "entropy".into(), order: Some(Order::Descending), scope: Scope::Global, replacement: "zero".into(), seed: None, neurons: 2 };
-/// let points = (0..=2).map(|k| CurvePoint { k, fraction: k as f64 / 2.0, accuracy: 0.9 - 0.4 * k as f64, loss: 0.0 }).collect();
+/// let points = (0..=2).map(|k| CurvePoint { k, fraction: k as f64 / 2.0, accuracy: 0.9 - 0.4 * k as f64, loss: 0.3 + k as f64 }).collect();
 /// let curves = [AblationCurve { label, points }];
 /// let ci = CurveIntervals {
 ///     bootstrap: Bootstrap::new(200, 0.95, 7)?,
@@ -199,12 +207,17 @@ pub fn ablation_panels<'a>(
 ///     upper_accuracy: vec![0.95, 0.55, 0.15],
 ///     lower_auc: 0.4,
 ///     upper_auc: 0.6,
+///     lower_loss: vec![0.25, 1.2, 2.1],
+///     upper_loss: vec![0.35, 1.4, 2.5],
 /// };
-/// let svg = ablation_panels_with_intervals("MNIST", &curves, &[ci], None, Some(10))?.svg()?;
-/// assert!(svg.contains("95 % bootstrap interval of each curve (200 resamples)"));
-/// assert_eq!(svg.matches("<polygon").count(), 1);
+/// let intervals = [ci];
+/// for quantity in [CurveQuantity::Accuracy, CurveQuantity::Loss] {
+///     let svg = ablation_panels_with_intervals("MNIST", &curves, &intervals, None, quantity, Some(10))?.svg()?;
+///     assert!(svg.contains("95 % bootstrap interval of each curve (200 resamples)"));
+///     assert_eq!(svg.matches("<polygon").count(), 1);
+/// }
 /// // one interval per curve
-/// assert!(ablation_panels_with_intervals("MNIST", &curves, &[], None, Some(10)).is_err());
+/// assert!(ablation_panels_with_intervals("MNIST", &curves, &[], None, CurveQuantity::Loss, Some(10)).is_err());
 /// # Ok::<(), infoablate::Error>(())
 /// ```
 pub fn ablation_panels_with_intervals<'a>(
@@ -212,6 +225,7 @@ pub fn ablation_panels_with_intervals<'a>(
     curves: &'a [AblationCurve],
     intervals: &'a [CurveIntervals],
     band: Option<&'a RandomBand>,
+    quantity: CurveQuantity,
     classes: Option<usize>,
 ) -> Result<Figure<'a>> {
     let mismatch = |reason: String| PlotError::Intervals {
@@ -223,18 +237,19 @@ pub fn ablation_panels_with_intervals<'a>(
     }
     for (curve, ci) in curves.iter().zip(intervals) {
         let k: Vec<usize> = curve.points.iter().map(|p| p.k).collect();
-        if ci.k != k || ci.lower_accuracy.len() != k.len() || ci.upper_accuracy.len() != k.len() {
+        let (lower, upper) = quantity.interval(ci);
+        if ci.k != k || lower.len() != k.len() || upper.len() != k.len() {
             return Err(mismatch(format!(
                 "the interval of `{}` has checkpoints {:?} ({} lower, {} upper ends), the curve {k:?}",
                 curve.label.name(),
                 ci.k,
-                ci.lower_accuracy.len(),
-                ci.upper_accuracy.len()
+                lower.len(),
+                upper.len()
             ))
             .into());
         }
     }
-    panels(title, curves, Some(intervals), band, CurveQuantity::Accuracy, classes)
+    panels(title, curves, Some(intervals), band, quantity, classes)
 }
 
 /// The figure of [`ablation_panels`], `intervals` (checked) one per curve.
@@ -306,9 +321,12 @@ impl Curves<'_> {
                     .flat_map(|(c, _)| &c.points)
                     .map(|p| p.loss);
                 let band = self.band.iter().flat_map(|b| b.upper_loss.iter().copied());
+                let intervals = (self.panels.iter().flat_map(|p| &p.curves))
+                    .flat_map(|(_, ci)| ci.iter().flat_map(|ci| ci.upper_loss.iter().copied()));
                 let chance = self.classes.map(|c| (c as f64).ln());
                 let top = curves
                     .chain(band)
+                    .chain(intervals)
                     .chain(chance)
                     .filter(|v| v.is_finite())
                     .fold(0.0, f64::max);
@@ -388,7 +406,7 @@ impl Curves<'_> {
                 .iter()
                 .map(|p| (p.fraction, self.quantity.of_point(p.accuracy, p.loss)));
             if let Some(ci) = interval {
-                chart.draw_series(std::iter::once(interval_band(curve, ci, line_color)))?;
+                chart.draw_series(std::iter::once(interval_band(curve, ci, self.quantity, line_color)))?;
                 entries.push(Entry {
                     text: format!(
                         "{:.0} % bootstrap interval of each curve ({} resamples)",
@@ -424,11 +442,17 @@ impl Curves<'_> {
 
 /// The shaded area between a curve's interval ends, at its checkpoints
 /// (checked to be the interval's), lighter than the random band.
-fn interval_band(curve: &AblationCurve, ci: &CurveIntervals, color: RGBColor) -> Polygon<(f64, f64)> {
+fn interval_band(
+    curve: &AblationCurve,
+    ci: &CurveIntervals,
+    quantity: CurveQuantity,
+    color: RGBColor,
+) -> Polygon<(f64, f64)> {
     let fraction = |j: usize| curve.points[j].fraction;
+    let (lower, upper) = quantity.interval(ci);
     let n = ci.k.len();
-    let upper = (0..n).map(|j| (fraction(j), ci.upper_accuracy[j]));
-    let lower = (0..n).rev().map(|j| (fraction(j), ci.lower_accuracy[j]));
+    let upper = (0..n).map(|j| (fraction(j), upper[j]));
+    let lower = (0..n).rev().map(|j| (fraction(j), lower[j]));
     Polygon::new(upper.chain(lower).collect::<Vec<_>>(), color.mix(0.2).filled())
 }
 
