@@ -176,7 +176,9 @@ def record(
     """Post-activation outputs of hidden layers (all by default, numbered from
     0) on ``x``, one ``samples × width`` array per layer of ``layers``."""
 
-Curve = Dict[str, Union[npt.NDArray[np.uint64], npt.NDArray[np.float64], float, str]]
+Curve = Dict[
+    str, Union[npt.NDArray[np.uint64], npt.NDArray[np.float64], float, str, Tuple[float, float], Tuple[int, float, int]]
+]
 Band = Dict[str, Union[npt.NDArray[np.uint64], npt.NDArray[np.float64], float, Tuple[float, float]]]
 
 def ablation_curve(
@@ -191,6 +193,9 @@ def ablation_curve(
     seed: Optional[int] = None,
     ks: Optional[Sequence[int]] = None,
     measure: str = "scores",
+    bootstrap: Optional[int] = None,
+    level: float = 0.95,
+    bootstrap_seed: int = 0,
 ) -> Curve:
     """Cumulative ablation of ``mlp`` scored on ``(x_eval, y_eval)``.
 
@@ -206,7 +211,12 @@ def ablation_curve(
 
     Returns ``k`` (uint64), ``fraction`` (``k / n``), ``accuracy``, ``loss``
     (mean cross-entropy in nats), ``auc`` (trapezoid of accuracy over
-    ``k / n``), and the curve's ``label`` and ``replacement``.
+    ``k / n``), and the curve's ``label`` and ``replacement``. With
+    ``bootstrap=N``, ``N`` resamples of the evaluation samples (drawn with
+    ``bootstrap_seed``, the same for every ``k``) add percentile intervals
+    at ``level``: ``accuracy_lower`` / ``accuracy_upper`` and
+    ``loss_lower`` / ``loss_upper`` at each ``k``, ``auc_interval`` (a
+    pair), and ``bootstrap`` (``(N, level, bootstrap_seed)``).
     """
 
 def random_band(

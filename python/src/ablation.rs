@@ -1,7 +1,8 @@
 //! `ablation_curve` and `random_band`.
 
-use infoablate::ablation::{AblationCurve, Engine, Neuron, RandomBand, Replacement, Schedule, Scope};
+use infoablate::ablation::{AblationCurve, CurveIntervals, Engine, Neuron, RandomBand, Replacement, Schedule, Scope};
 use infoablate::data::Dataset;
+use infoablate::measures::Bootstrap;
 use infoablate::network::Network;
 use numpy::{PyArray1, PyArrayDescrMethods, PyReadonlyArray1, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::exceptions::PyTypeError;
@@ -142,6 +143,24 @@ fn curve_dict<'py>(py: Python<'py>, curve: &AblationCurve) -> PyResult<Bound<'py
     Ok(dict)
 }
 
+/// Adds a curve's bootstrap intervals to its dict.
+fn add_intervals(py: Python<'_>, dict: &Bound<'_, PyDict>, ci: &CurveIntervals) -> PyResult<()> {
+    for (name, values) in [
+        ("accuracy_lower", &ci.lower_accuracy),
+        ("accuracy_upper", &ci.upper_accuracy),
+        ("loss_lower", &ci.lower_loss),
+        ("loss_upper", &ci.upper_loss),
+    ] {
+        dict.set_item(name, PyArray1::from_slice(py, values))?;
+    }
+    dict.set_item("auc_interval", (ci.lower_auc, ci.upper_auc))?;
+    dict.set_item(
+        "bootstrap",
+        (ci.bootstrap.replicates, ci.bootstrap.level, ci.bootstrap.seed),
+    )?;
+    Ok(())
+}
+
 /// Cumulative ablation of `mlp` scored on `(x_eval, y_eval)`: a dict of `k`,
 /// `fraction` (k / n), `accuracy`, `loss` (mean cross-entropy, nats), `auc`,
 /// `label` and `replacement`.
@@ -151,9 +170,13 @@ fn curve_dict<'py>(py: Python<'py>, curve: &AblationCurve) -> PyResult<Bound<'py
 /// `seed=`, or an integer array (neurons of the scope's layer, or
 /// `(layer, neuron)` rows), first ablated first. `scope`: "layer:L" or
 /// "global". `replacement`: "zero" or "mean" (means on the analysis inputs
-/// `mean_from`). `ks`: the k to score (all by default).
+/// `mean_from`). `ks`: the k to score (all by default). `bootstrap`: that
+/// many resamples of the evaluation samples give percentile intervals
+/// (`level`, resamples drawn with `bootstrap_seed`): `accuracy_lower` /
+/// `accuracy_upper`, `loss_lower` / `loss_upper`, `auc_interval`, and
+/// `bootstrap` (replicates, level, seed).
 #[pyfunction]
-#[pyo3(signature = (mlp, x_eval, y_eval, order, scope = "layer:0", replacement = "zero", mean_from = None, scores = None, seed = None, ks = None, measure = "scores"))]
+#[pyo3(signature = (mlp, x_eval, y_eval, order, scope = "layer:0", replacement = "zero", mean_from = None, scores = None, seed = None, ks = None, measure = "scores", bootstrap = None, level = 0.95, bootstrap_seed = 0))]
 #[allow(clippy::too_many_arguments)] // the keyword arguments of the Python API
 pub fn ablation_curve<'py>(
     py: Python<'py>,
@@ -168,17 +191,37 @@ pub fn ablation_curve<'py>(
     seed: Option<u64>,
     ks: Option<Vec<usize>>,
     measure: &str,
+    bootstrap: Option<usize>,
+    level: f64,
+    bootstrap_seed: u64,
 ) -> PyResult<Bound<'py, PyDict>> {
     let scope = options::scope(scope).map_err(invalid)?;
+    let bootstrap = bootstrap
+        .map(|replicates| Bootstrap::new(replicates, level, bootstrap_seed))
+        .transpose()
+        .map_err(error)?;
     let mut schedule = schedule(order, scope, scores, seed, measure)?;
     if let Some(ks) = ks {
         schedule = schedule.at(ks);
     }
     let (data, replacement) = setup(py, mlp, x_eval, y_eval, replacement, mean_from)?;
-    let curve = py
-        .detach(|| Engine::new(&mlp.inner, &data)?.replacement(replacement).run(&schedule))
+    let (curve, intervals) = py
+        .detach(|| {
+            let engine = Engine::new(&mlp.inner, &data)?.replacement(replacement);
+            match bootstrap {
+                None => Ok((engine.run(&schedule)?, None)),
+                Some(bootstrap) => {
+                    let (curve, outcomes) = engine.run_with_outcomes(&schedule)?;
+                    infoablate::Result::Ok((curve, Some(outcomes.bootstrap(bootstrap))))
+                }
+            }
+        })
         .map_err(error)?;
-    curve_dict(py, &curve)
+    let dict = curve_dict(py, &curve)?;
+    if let Some(ci) = &intervals {
+        add_intervals(py, &dict, ci)?;
+    }
+    Ok(dict)
 }
 
 fn band_dict<'py>(py: Python<'py>, band: &RandomBand) -> PyResult<Bound<'py, PyDict>> {

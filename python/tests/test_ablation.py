@@ -84,6 +84,33 @@ def test_checkpoints_pick_points_of_the_full_curve(mlp, data):
     np.testing.assert_allclose(some["loss"], full["loss"][[0, 10, 26]], rtol=0, atol=CHECKPOINT_LOSS_TOL)
 
 
+def test_bootstrap_intervals_resample_the_evaluation_samples(mlp, data):
+    x_ev, y_ev = data[2], data[3]
+    plain = infoablate.ablation_curve(mlp, x_ev, y_ev, "random", seed=3, scope="global")
+    got = infoablate.ablation_curve(mlp, x_ev, y_ev, "random", seed=3, scope="global", bootstrap=300, level=0.9)
+    for field in FIELDS:
+        np.testing.assert_array_equal(got[field], plain[field], err_msg=field)
+    assert "accuracy_lower" not in plain
+    assert got["bootstrap"] == (300, 0.9, 0)
+    for quantity in ["accuracy", "loss"]:
+        lower, upper = got[quantity + "_lower"], got[quantity + "_upper"]
+        assert lower.shape == upper.shape == got[quantity].shape
+        assert np.all(lower <= got[quantity] + 1e-12) and np.all(got[quantity] <= upper + 1e-12), quantity
+        assert np.all(upper - lower > 0), quantity
+    # Percentile intervals of a mean of n samples: about ±1.645·sd/√n at 90 %.
+    n, right = len(y_ev), got["accuracy"][0]
+    width = got["accuracy_upper"][0] - got["accuracy_lower"][0]
+    assert abs(width / (2 * 1.645 * np.sqrt(right * (1 - right) / n)) - 1) < 0.25, width
+    low, high = got["auc_interval"]
+    assert low <= got["auc"] <= high
+    again = infoablate.ablation_curve(mlp, x_ev, y_ev, "random", seed=3, scope="global", bootstrap=300, level=0.9)
+    np.testing.assert_array_equal(again["loss_upper"], got["loss_upper"])
+    with pytest.raises(ValueError, match="level"):
+        infoablate.ablation_curve(mlp, x_ev, y_ev, "random", seed=3, bootstrap=10, level=1.5)
+    with pytest.raises(ValueError, match="replicates"):
+        infoablate.ablation_curve(mlp, x_ev, y_ev, "random", seed=3, bootstrap=0)
+
+
 def test_random_band_summarises_the_random_curves(mlp, data):
     x_ev, y_ev = data[2], data[3]
     seeds = [0, 1, 2, 3, 4]
