@@ -62,7 +62,9 @@ def pairs(
     units: str = "bits",
     num_classes: Optional[int] = None,
     pairs: Optional[npt.NDArray[np.integer]] = None,
-) -> Dict[str, Union[npt.NDArray[np.int64], npt.NDArray[np.float64]]]:
+    closed_forms_only: bool = False,
+    on_failure: str = "stop",
+) -> Dict[str, Union[npt.NDArray[np.int64], npt.NDArray[np.float64], List[Tuple[int, int, str]]]]:
     """Redundancy, synergy and partial information decomposition of pairs of
     neurons (columns) of ``acts`` against ``labels``, exactly as the Rust
     crate's ``pairs`` module (and its ``pairs`` example) computes them.
@@ -71,14 +73,20 @@ def pairs(
     an ``n × 2`` integer array of 0-based neuron indices, kept in its order.
     The other options are those of :func:`scores`; ``estimator`` applies to
     the mutual-information terms only (``red_wb``, ``red_broja``,
-    ``red_prec`` are plug-in).
+    ``red_prec`` are plug-in). ``closed_forms_only=True`` leaves out
+    ``red_broja``, ``red_prec`` and their atoms (the programs: the rest is
+    fast). ``on_failure="stop"`` raises ``ValueError`` at the first pair
+    whose programs fail (past their size limits, e.g. many bins and
+    classes); ``"record"`` leaves such pairs out and lists them.
 
     Returns ``i``, ``j`` (int64), then one float64 value per pair of
     ``mi_1``, ``mi_2``, ``joint_mi``, ``interaction_info`` (``joint_mi −
     mi_1 − mi_2``), the redundancies ``red_mmi``, ``red_wb`` (Williams–Beer),
     ``red_broja`` (Bertschinger et al.), ``red_prec`` (Kolchinsky's Blackwell
     redundancy), and for each ``R`` of ``mmi``, ``wb``, ``broja``, ``prec``
-    the atoms ``unique_1_R``, ``unique_2_R``, ``synergy_R``. Fewer samples
+    the atoms ``unique_1_R``, ``unique_2_R``, ``synergy_R``; with
+    ``on_failure="record"`` also ``failures``: the pairs left out, as
+    ``(i, j, message)``. Fewer samples
     than about ``10 · B1 · B2 · C`` raise a ``UserWarning`` (the values are
     still returned).
 

@@ -2,11 +2,11 @@
 //! neuron pairs.
 
 use infoablate::measures::LayerQuantizer;
-use infoablate::pairs::{COLUMNS, PairAnalysis, PairCounts, PairSettings, all_pairs};
+use infoablate::pairs::{COLUMNS, OnFailure, PairAnalysis, PairCounts, PairSettings, all_pairs};
 use numpy::{PyArray1, PyArrayDescrMethods, PyUntypedArray, PyUntypedArrayMethods};
-use pyo3::exceptions::{PyTypeError, PyUserWarning};
+use pyo3::exceptions::{PyTypeError, PyUserWarning, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyList};
 
 use crate::convert::{self, error};
 use crate::measures;
@@ -22,17 +22,35 @@ fn pair_list(obj: &Bound<'_, PyAny>) -> PyResult<Vec<(usize, usize)>> {
     Ok(flat.chunks_exact(2).map(|p| (p[0], p[1])).collect())
 }
 
+/// `"stop"` or `"record"`.
+fn on_failure(name: &str) -> PyResult<OnFailure> {
+    match name {
+        "stop" => Ok(OnFailure::Stop),
+        "record" => Ok(OnFailure::Record),
+        _ => Err(PyValueError::new_err(format!(
+            "on_failure must be \"stop\" or \"record\", not {name:?}"
+        ))),
+    }
+}
+
 /// `{"i", "j", column: float64 array}`: the pairs, then every column of the
-/// crate's `COLUMNS`, one value per pair.
-fn to_dict<'py>(py: Python<'py>, analysis: &PairAnalysis) -> PyResult<Bound<'py, PyDict>> {
+/// crate's `COLUMNS` computed (without `red_broja`, `red_prec` and their
+/// atoms with `closed_forms_only`), one value per pair; with
+/// `OnFailure::Record`, `"failures"`: the failed pairs as `(i, j, message)`.
+fn to_dict<'py>(py: Python<'py>, analysis: &PairAnalysis, settings: &PairSettings) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
     let index =
         |f: fn(&(usize, usize)) -> usize| -> Vec<i64> { analysis.pairs().iter().map(|p| f(p) as i64).collect() };
     dict.set_item("i", PyArray1::from_vec(py, index(|p| p.0)))?;
     dict.set_item("j", PyArray1::from_vec(py, index(|p| p.1)))?;
-    for name in COLUMNS {
+    let skipped = |name: &str| settings.closed_forms_only && (name.ends_with("_broja") || name.ends_with("_prec"));
+    for name in COLUMNS.iter().filter(|name| !skipped(name)) {
         let values = analysis.column(name).map_err(|e| error(e.into()))?;
         dict.set_item(name, PyArray1::from_vec(py, values))?;
+    }
+    if settings.on_failure == OnFailure::Record {
+        let failures = analysis.failures().iter().map(|f| (f.i, f.j, f.error.to_string()));
+        dict.set_item("failures", PyList::new(py, failures)?)?;
     }
     Ok(dict)
 }
@@ -45,11 +63,16 @@ fn to_dict<'py>(py: Python<'py>, analysis: &PairAnalysis) -> PyResult<Bound<'py,
 /// one value per pair (`i`, `j` int64, the rest float64).
 ///
 /// `pairs`: None for every pair `i < j`, else an `n × 2` integer array.
+/// `closed_forms_only`: without `red_broja`, `red_prec` and their atoms
+/// (the programs), for quick scans. `on_failure`: `"stop"` raises on the
+/// first pair whose programs fail (past their size limits), `"record"`
+/// leaves it out and lists it in `"failures"` (a key only then) as
+/// `(i, j, message)`.
 /// The other options are those of `scores`; the estimator applies to the
 /// mutual-information terms only. Fewer samples than about
 /// `10 · B1 · B2 · C` raise a `UserWarning`.
 #[pyfunction]
-#[pyo3(signature = (acts, labels, quantizer = "binary", threshold = None, bins = None, estimator = "plugin", units = "bits", num_classes = None, pairs = None))]
+#[pyo3(signature = (acts, labels, quantizer = "binary", threshold = None, bins = None, estimator = "plugin", units = "bits", num_classes = None, pairs = None, closed_forms_only = false, on_failure = "stop"))]
 #[allow(clippy::too_many_arguments)] // the keyword arguments of the Python API
 pub fn pairs<'py>(
     py: Python<'py>,
@@ -62,13 +85,15 @@ pub fn pairs<'py>(
     units: &str,
     num_classes: Option<usize>,
     pairs: Option<&Bound<'py, PyAny>>,
+    closed_forms_only: bool,
+    on_failure: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
     let named = measures::settings(quantizer, bins, threshold, estimator, units)?;
     let settings = PairSettings {
         estimator: named.estimator,
         units: named.units,
-        closed_forms_only: false,
-        ..PairSettings::default()
+        closed_forms_only,
+        on_failure: self::on_failure(on_failure)?,
     };
     let (acts, labels, num_classes) = convert::layer(acts, labels, num_classes)?;
     let view = acts.as_array();
@@ -91,5 +116,5 @@ pub fn pairs<'py>(
             1,
         )?;
     }
-    to_dict(py, &analysis)
+    to_dict(py, &analysis, &settings)
 }

@@ -146,3 +146,28 @@ def test_the_gil_is_released_while_measuring_pairs():
         np.float32
     )
     assert_releases_the_gil(lambda: infoablate.pairs(acts, labels))
+
+
+def test_closed_forms_only_and_recorded_failures():
+    rng = np.random.default_rng(5)
+    acts = rng.random((600, 3), dtype=np.float32)
+    labels = rng.integers(0, 3, 600)
+    full = infoablate.pairs(acts, labels, threshold=0.5)
+    quick = infoablate.pairs(acts, labels, threshold=0.5, closed_forms_only=True)
+    assert "red_broja" not in quick and "synergy_prec" not in quick and "red_wb" in quick
+    for name in quick:
+        np.testing.assert_array_equal(quick[name], full[name], err_msg=name)
+    assert "failures" not in full
+    assert infoablate.pairs(acts, labels, threshold=0.5, on_failure="record")["failures"] == []
+    # Twenty bins a neuron and twelve classes are past the BROJA program's limit.
+    labels = np.arange(4800) % 12
+    s = np.arange(4800)
+    acts = np.stack([(s // 12) % 20, (s // 12 + s // 240) % 20], axis=1).astype(np.float32)
+    with pytest.raises(ValueError, match="pair"):
+        infoablate.pairs(acts, labels, quantizer="equal-width", bins=20)
+    recorded = infoablate.pairs(acts, labels, quantizer="equal-width", bins=20, on_failure="record")
+    assert recorded["i"].tolist() == [] and len(recorded["failures"]) == 1
+    i, j, message = recorded["failures"][0]
+    assert (i, j) == (0, 1) and "BROJA" in message.upper(), message
+    with pytest.raises(ValueError, match="on_failure"):
+        infoablate.pairs(acts, labels, on_failure="skip")
