@@ -25,11 +25,15 @@ mod kernels;
 /// removal touches only the samples where the neuron's output differs from
 /// its replacement): ReLU outputs exactly 0 for every `z ≤ 0`, LeakyReLU
 /// with slope 0 likewise; GELU, SiLU, LeakyReLU (slope ≠ 0), ELU and tanh
-/// only at `z = 0` (and GELU below `z ≈ −14`, SiLU below `z ≈ −104`, where
-/// they underflow to `−0`); sigmoid never. Every activation gives the same
+/// only at `z = 0` (and GELU below `z ≈ −14`, its tanh form below
+/// `z ≈ −10`, SiLU below `z ≈ −104`, where they underflow to `−0`); sigmoid
+/// never. Every activation gives the same
 /// curve on the fast and the plain path (the fast path compares values, it
 /// assumes no zero); with zero replacement only ReLU-like layers make it
 /// sparse.
+///
+/// The enum is `#[non_exhaustive]`: activations may be added, so a `match`
+/// on it outside the crate needs a wildcard arm.
 ///
 /// # Examples
 ///
@@ -49,6 +53,7 @@ mod kernels;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub enum Activation {
     /// `max(0, z)`.
     Relu,
