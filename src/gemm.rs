@@ -308,6 +308,17 @@ struct Lhs<'a, C> {
     columns: C,
 }
 
+impl<C: Copy> Lhs<'_, C> {
+    /// Its rows from `r0` on (`r0 < rows`).
+    fn rows_from(self, r0: usize) -> Self {
+        Lhs {
+            input: &self.input[r0 * self.lda..],
+            rows: self.rows - r0,
+            ..self
+        }
+    }
+}
+
 /// A buffer too short for the block it should hold (a broken invariant).
 pub(crate) fn shape_error(rows: usize, width: usize, len: usize) -> crate::Error {
     NetworkError::Shape {
@@ -318,31 +329,20 @@ pub(crate) fn shape_error(rows: usize, width: usize, len: usize) -> crate::Error
     .into()
 }
 
-/// `out += input·W` with the packed kernel, in blocks of [`DEPTH`] inner
+/// `out += lhs·W` with the packed kernel, in blocks of [`DEPTH`] inner
 /// indices, [`ROWS`] rows and one panel.
 ///
 /// # Safety
-/// The CPU must support AVX2 and FMA; `input` holds whole rows of
-/// `w.depth`, `out` as many rows of `w.width`.
+/// The CPU must support AVX2 and FMA; `lhs` holds its rows and `out` as
+/// many rows of `w.width`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn product_avx2(lhs: Lhs<'_, impl Columns>, w: &Packed, out: &mut [f32]) {
-    let (depth, width) = (w.depth, w.width);
-    let Lhs {
-        input,
-        lda,
-        rows,
-        columns,
-    } = lhs;
+    let (depth, width, rows) = (w.depth, w.width, lhs.rows);
     for k0 in (0..depth).step_by(DEPTH) {
         let kc = DEPTH.min(depth - k0);
         for r0 in (0..rows).step_by(ROWS) {
-            let a = Lhs {
-                input: &input[r0 * lda..],
-                lda,
-                rows: rows - r0,
-                columns,
-            };
+            let a = lhs.rows_from(r0);
             let c = &mut out[r0 * width..];
             for (p, panel) in w.panels.chunks_exact(depth * PANEL).enumerate() {
                 let b = &panel[k0 * PANEL..(k0 + kc) * PANEL];
@@ -429,33 +429,22 @@ unsafe fn block<const R: usize>(
     }
 }
 
-/// `out += input·W` with the AVX-512 kernel, in blocks of [`DEPTH`] inner
+/// `out += lhs·W` with the AVX-512 kernel, in blocks of [`DEPTH`] inner
 /// indices, [`ROWS_512`] rows and [`PANELS_512`] panels.
 ///
 /// # Safety
-/// The CPU must support AVX-512F; `input` holds whole rows of `w.depth`,
-/// `out` as many rows of `w.width`.
+/// The CPU must support AVX-512F; `lhs` holds its rows and `out` as many
+/// rows of `w.width`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
 unsafe fn product_avx512(lhs: Lhs<'_, impl Columns>, w: &Packed, out: &mut [f32]) {
-    let (depth, width) = (w.depth, w.width);
-    let Lhs {
-        input,
-        lda,
-        rows,
-        columns,
-    } = lhs;
+    let (depth, width, rows) = (w.depth, w.width, lhs.rows);
     let stride = depth * PANEL;
     let count = w.panels.len() / stride;
     for k0 in (0..depth).step_by(DEPTH) {
         let kc = DEPTH.min(depth - k0);
         for r0 in (0..rows).step_by(ROWS_512) {
-            let a = Lhs {
-                input: &input[r0 * lda..],
-                lda,
-                rows: rows - r0,
-                columns,
-            };
+            let a = lhs.rows_from(r0);
             let c = &mut out[r0 * width..];
             for p in (0..count).step_by(PANELS_512) {
                 let b = &w.panels[p * stride + k0 * PANEL..];
