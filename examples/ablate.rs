@@ -111,10 +111,12 @@ struct Args {
     /// `analyze`'s CSV (`layer,neuron,entropy,mutual_info,…`): order by its `--measure` column.
     #[arg(long, requires_all = ["measure", "order"])]
     scores: Option<PathBuf>,
-    /// entropy, mutual_info, kl_selectivity, csi or random.
+    /// entropy, mutual_info, kl_selectivity, csi (each with --order) or
+    /// random (with --seed).
     #[arg(long)]
     measure: Option<String>,
-    /// Ranking direction of a measure.
+    /// Ranking direction of a measure: ascending or descending (required
+    /// with every --measure but random).
     #[arg(long, value_enum, required_if_eq_any = [
         ("measure", "entropy"), ("measure", "mutual_info"), ("measure", "kl_selectivity"), ("measure", "csi"),
     ])]

@@ -645,6 +645,35 @@ mod npy {
                 ..
             }
         ));
+        // A NaN input and a label out of range are errors naming their file.
+        let nan = t.write(
+            "nan.npy",
+            &npy(
+                1,
+                "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 1), }",
+                &[1.0_f32.to_le_bytes(), f32::NAN.to_le_bytes()].concat(),
+            ),
+        );
+        let e = data_err(Dataset::from_npy(&nan, &labels, None).unwrap_err());
+        assert!(
+            matches!(&e, DataError::InFile { path, source } if path.ends_with("nan.npy")
+                && matches!(**source, DataError::NonFinite { sample: 1, feature: 0, .. })),
+            "{e:?}"
+        );
+        assert!(
+            e.to_string().contains("nan.npy") && e.to_string().contains("not finite"),
+            "{e}"
+        );
+        let five = t.write(
+            "five.npy",
+            &npy(1, "{'descr': '|u1', 'fortran_order': False, 'shape': (2,), }", &[0, 5]),
+        );
+        let e = data_err(Dataset::from_npy(&acts, &five, Some(3)).unwrap_err());
+        assert!(
+            matches!(&e, DataError::InFile { path, source } if path.ends_with("five.npy")
+                && matches!(**source, DataError::LabelOutOfRange { label: 5, sample: 1, .. })),
+            "{e:?}"
+        );
         let huge = data_err(Dataset::from_npy(&acts, &labels, Some(MAX_CLASSES + 1)).unwrap_err());
         assert!(
             matches!(

@@ -141,6 +141,10 @@ fn outcomes_that_do_not_line_up_are_refused() {
     assert!(SampleOutcomes::new(vec![(0, 0.0)], vec![vec![true], vec![false]], vec![vec![0.0]]).is_err());
     assert!(SampleOutcomes::new(vec![(0, 0.0)], vec![vec![]], vec![vec![]]).is_err());
     assert!(Bootstrap::new(10, f64::NAN, 0).is_err());
+    assert!(Bootstrap::new(Bootstrap::MAX_REPLICATES, 0.95, 0).is_ok());
+    // The count sizes the replicates' values: a huge one is refused, not allocated.
+    assert!(Bootstrap::new(Bootstrap::MAX_REPLICATES + 1, 0.95, 0).is_err());
+    assert!(Bootstrap::new(usize::MAX, 0.95, 0).is_err());
 }
 
 fn trained() -> (Mlp, Dataset) {

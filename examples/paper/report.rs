@@ -309,6 +309,7 @@ impl Report<'_> {
         let _ = writeln!(md, "| network | {:?}, {} |", self.network.sizes(), self.activation);
         let _ = match self.epochs {
             0 => writeln!(md, "| training | none: the model was loaded (`--model`) |"),
+            1 => writeln!(md, "| training | 1 epoch on {train} images |"),
             epochs => writeln!(md, "| training | {epochs} epochs on {train} images |"),
         };
         let _ = writeln!(

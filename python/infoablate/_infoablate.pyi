@@ -202,8 +202,8 @@ def ablation_curve(
     ks: Optional[Sequence[int]] = None,
     measure: str = "scores",
     bootstrap: Optional[int] = None,
-    level: float = 0.95,
-    bootstrap_seed: int = 0,
+    level: Optional[float] = None,
+    bootstrap_seed: Optional[int] = None,
 ) -> Curve:
     """Cumulative ablation of ``mlp`` scored on ``(x_eval, y_eval)``.
 
@@ -220,9 +220,12 @@ def ablation_curve(
     Returns ``k`` (uint64), ``fraction`` (``k / n``), ``accuracy``, ``loss``
     (mean cross-entropy in nats), ``auc`` (trapezoid of accuracy over
     ``k / n``), and the curve's ``label`` and ``replacement``. With
-    ``bootstrap=N``, ``N`` resamples of the evaluation samples (drawn with
-    ``bootstrap_seed``, the same for every ``k``) add percentile intervals
-    at ``level``: ``accuracy_lower`` / ``accuracy_upper`` and
+    ``bootstrap=N`` (1 to 100,000; the intervals keep ``N`` values per ``k``
+    and quantity, and cost about ``N × k × samples`` operations), ``N``
+    resamples of the evaluation samples (drawn with ``bootstrap_seed``,
+    default 0, the same for every ``k``) add percentile intervals at
+    ``level`` (default 0.95; ``level`` and ``bootstrap_seed`` only with
+    ``bootstrap``): ``accuracy_lower`` / ``accuracy_upper`` and
     ``loss_lower`` / ``loss_upper`` at each ``k``, ``auc_interval`` (a
     pair), and ``bootstrap`` (``(N, level, bootstrap_seed)``).
     """

@@ -5,7 +5,7 @@ use infoablate::data::Dataset;
 use infoablate::measures::Bootstrap;
 use infoablate::network::Network;
 use numpy::{PyArray1, PyArrayDescrMethods, PyReadonlyArray1, PyUntypedArray, PyUntypedArrayMethods};
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
@@ -143,6 +143,31 @@ fn curve_dict<'py>(py: Python<'py>, curve: &AblationCurve) -> PyResult<Bound<'py
     Ok(dict)
 }
 
+/// The checked `bootstrap=`, `level=` (default 0.95) and `bootstrap_seed=`
+/// (default 0) of `ablation_curve`: the last two only with the first.
+fn bootstrap(replicates: Option<i64>, level: Option<f64>, seed: Option<u64>) -> PyResult<Option<Bootstrap>> {
+    let Some(replicates) = replicates else {
+        return match (level, seed) {
+            (None, None) => Ok(None),
+            _ => Err(PyValueError::new_err(
+                "level and bootstrap_seed apply only with bootstrap=N",
+            )),
+        };
+    };
+    let replicates = usize::try_from(replicates)
+        .ok()
+        .filter(|&n| (1..=Bootstrap::MAX_REPLICATES).contains(&n))
+        .ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "bootstrap must be a number of resamples from 1 to {}, not {replicates}",
+                Bootstrap::MAX_REPLICATES
+            ))
+        })?;
+    Bootstrap::new(replicates, level.unwrap_or(0.95), seed.unwrap_or(0))
+        .map(Some)
+        .map_err(error)
+}
+
 /// Adds a curve's bootstrap intervals to its dict.
 fn add_intervals(py: Python<'_>, dict: &Bound<'_, PyDict>, ci: &CurveIntervals) -> PyResult<()> {
     for (name, values) in [
@@ -176,7 +201,7 @@ fn add_intervals(py: Python<'_>, dict: &Bound<'_, PyDict>, ci: &CurveIntervals) 
 /// `accuracy_upper`, `loss_lower` / `loss_upper`, `auc_interval`, and
 /// `bootstrap` (replicates, level, seed).
 #[pyfunction]
-#[pyo3(signature = (mlp, x_eval, y_eval, order, scope = "layer:0", replacement = "zero", mean_from = None, scores = None, seed = None, ks = None, measure = "scores", bootstrap = None, level = 0.95, bootstrap_seed = 0))]
+#[pyo3(signature = (mlp, x_eval, y_eval, order, scope = "layer:0", replacement = "zero", mean_from = None, scores = None, seed = None, ks = None, measure = "scores", bootstrap = None, level = None, bootstrap_seed = None))]
 #[allow(clippy::too_many_arguments)] // the keyword arguments of the Python API
 pub fn ablation_curve<'py>(
     py: Python<'py>,
@@ -191,15 +216,12 @@ pub fn ablation_curve<'py>(
     seed: Option<u64>,
     ks: Option<Vec<usize>>,
     measure: &str,
-    bootstrap: Option<usize>,
-    level: f64,
-    bootstrap_seed: u64,
+    bootstrap: Option<i64>,
+    level: Option<f64>,
+    bootstrap_seed: Option<u64>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let scope = options::scope(scope).map_err(invalid)?;
-    let bootstrap = bootstrap
-        .map(|replicates| Bootstrap::new(replicates, level, bootstrap_seed))
-        .transpose()
-        .map_err(error)?;
+    let bootstrap = self::bootstrap(bootstrap, level, bootstrap_seed)?;
     let mut schedule = schedule(order, scope, scores, seed, measure)?;
     if let Some(ks) = ks {
         schedule = schedule.at(ks);

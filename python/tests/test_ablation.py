@@ -107,8 +107,11 @@ def test_bootstrap_intervals_resample_the_evaluation_samples(mlp, data):
     np.testing.assert_array_equal(again["loss_upper"], got["loss_upper"])
     with pytest.raises(ValueError, match="level"):
         infoablate.ablation_curve(mlp, x_ev, y_ev, "random", seed=3, bootstrap=10, level=1.5)
-    with pytest.raises(ValueError, match="replicates"):
-        infoablate.ablation_curve(mlp, x_ev, y_ev, "random", seed=3, bootstrap=0)
+    for bad in [0, -1, 10**9]:
+        with pytest.raises(ValueError, match="bootstrap must be"):
+            infoablate.ablation_curve(mlp, x_ev, y_ev, "random", seed=3, bootstrap=bad)
+    with pytest.raises(ValueError, match="only with bootstrap"):
+        infoablate.ablation_curve(mlp, x_ev, y_ev, "random", seed=3, level=0.9)
 
 
 def test_random_band_summarises_the_random_curves(mlp, data):

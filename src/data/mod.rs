@@ -89,6 +89,15 @@ pub enum DataError {
         /// The class count.
         num_classes: usize,
     },
+    /// A value of a file breaks a rule of the data (a non-finite input, a
+    /// label out of range): the error, with the file it is in.
+    #[error("`{path}`: {source}")]
+    InFile {
+        /// The file.
+        path: String,
+        /// What is wrong with the value.
+        source: Box<DataError>,
+    },
     /// A file's content is not what its format requires.
     #[error("`{path}`: {reason}")]
     Format {

@@ -68,6 +68,19 @@ impl Dataset {
             }
             .into());
         }
-        Dataset::new(x, y, num_classes)
+        Dataset::new(x, y, num_classes).map_err(|e| match e {
+            crate::Error::Data(e @ DataError::NonFinite { .. }) => in_file(inputs_path, e),
+            crate::Error::Data(e @ DataError::LabelOutOfRange { .. }) => in_file(labels_path, e),
+            other => other,
+        })
     }
+}
+
+/// `error`, naming the file its value is in.
+fn in_file(path: &Path, error: DataError) -> crate::Error {
+    DataError::InFile {
+        path: path.display().to_string(),
+        source: Box::new(error),
+    }
+    .into()
 }

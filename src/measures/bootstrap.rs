@@ -45,13 +45,25 @@ impl Bootstrap {
     /// of a 95 % interval to rest on 25 replicates each.
     pub const DEFAULT_REPLICATES: usize = 1000;
 
+    /// The most replicates [`new`](Bootstrap::new) accepts: each quantity
+    /// keeps one value per replicate and checkpoint (a 301-point curve's
+    /// accuracy and loss at this many replicates hold about 0.5 GB).
+    pub const MAX_REPLICATES: usize = 100_000;
+
     /// Checked settings.
     ///
     /// # Errors
-    /// [`MeasureError::Parameter`] for no replicate or a level outside `(0, 1)`.
+    /// [`MeasureError::Parameter`] for no replicate, more than
+    /// [`MAX_REPLICATES`](Bootstrap::MAX_REPLICATES), or a level outside `(0, 1)`.
     pub fn new(replicates: usize, level: f64, seed: u64) -> Result<Self> {
         if replicates == 0 {
             return Err(parameter("replicates", "at least one resample is needed".into()));
+        }
+        if replicates > Self::MAX_REPLICATES {
+            return Err(parameter(
+                "replicates",
+                format!("{replicates} is more than the {} allowed", Self::MAX_REPLICATES),
+            ));
         }
         if !(level > 0.0 && level < 1.0) {
             return Err(parameter("level", format!("{level} must lie strictly between 0 and 1")));

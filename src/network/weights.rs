@@ -193,7 +193,7 @@ pub enum WeightsError {
     /// The activation asked for contradicts the one the file records.
     #[error(
         "the model was saved with activation `{saved}` (metadata `infoablate.activation`) but `{given}` was \
-         asked for: load it with `{saved}`, or force `{given}` (`--force-act`, `LoadOptions::force_activation`)"
+         asked for: load it with `{saved}`, or force `{given}` (`--force-act`, `LoadOptions::force_activation`, Python `force_activation=True`)"
     )]
     ActivationMismatch {
         /// The activation in the file.

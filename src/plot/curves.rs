@@ -413,7 +413,8 @@ impl Curves<'_> {
                         100.0 * ci.bootstrap.level,
                         ci.bootstrap.replicates
                     ),
-                    color: line_color,
+                    // One entry for every curve's band, each in its curve's colour.
+                    color: GREY,
                     stroke: Stroke::Fill,
                 });
             }
