@@ -251,6 +251,9 @@ impl FromStr for Activation {
             reason,
         };
         let lower = s.trim().to_ascii_lowercase();
+        if lower != "gelu_tanh" && lower.replace([':', '-', ' '], "_").replace("gelutanh", "gelu_tanh") == "gelu_tanh" {
+            return Err(bad("GELU's tanh approximation is written `gelu_tanh`"));
+        }
         let (name, parameter) = match lower.split_once(':') {
             Some((name, p)) => (name, Some(p.trim().parse::<f32>().map_err(|_| bad(EXPECTED))?)),
             None => (lower.as_str(), None),
@@ -321,6 +324,11 @@ mod tests {
         ] {
             assert!(bad.parse::<Activation>().is_err(), "{bad}");
         }
+        for near in ["gelu:tanh", "GELU-tanh", "gelutanh"] {
+            let message = near.parse::<Activation>().unwrap_err().to_string();
+            assert!(message.contains("written `gelu_tanh`"), "{near}: {message}");
+        }
+        assert_eq!(" GELU_TANH ".parse::<Activation>().unwrap(), Activation::GeluTanh);
     }
 
     #[test]
